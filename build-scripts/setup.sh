@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# setup.sh - installs what the project needs on a fresh Debian 12 machine (idempotent):
+# compilers and CMake, zlib, stb_image, the Fashion-MNIST dataset, Emscripten, wabt, Chromium,
+# and the npm packages of web/ and tests/. Runs non-interactively (CI has no standard input).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(build-essential cmake zlib1g-dev libstb-dev dataset-fashion-mnist emscripten wabt
+          nodejs npm chromium clang)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+
+if [ -f package.json ] && [ ! -d node_modules ] || [ package.json -nt node_modules ]; then
+  if [ -f package.json ]; then
+    echo "setup: npm install"
+    npm install --no-audit --no-fund --loglevel=error
+    touch node_modules
+  fi
+fi
+echo "setup: ready"

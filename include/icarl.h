@@ -1,0 +1,204 @@
+/* icarl.h - the one public header of icarl-wasm.
+ *
+ * An iCaRL learner (Rebuffi et al., CVPR 2017): a ResNet feature map trained class-incrementally
+ * with distillation, a bounded memory of exemplar images chosen by herding, and classification by
+ * the nearest mean of exemplars. The same API is compiled natively and to WebAssembly.
+ *
+ * Conventions: every fallible function returns an icarl_status; icarl_strerror() names it and
+ * icarl_last_error() gives the detail of the last failure on a learner. Handles are opaque.
+ * Nothing here keeps global state: two learners in one process never interfere.
+ * Memory returned through `**_out` byte pointers is freed with icarl_free().
+ */
+#ifndef ICARL_H
+#define ICARL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum icarl_status {
+    ICARL_OK = 0,
+    ICARL_ERROR_INVALID_ARGUMENT,   /* a NULL pointer, a size out of range, a NaN pixel value */
+    ICARL_ERROR_OUT_OF_MEMORY,
+    ICARL_ERROR_IO,                 /* a file could not be opened, read or written */
+    ICARL_ERROR_NOT_A_CHECKPOINT,   /* the bytes do not start with the checkpoint magic */
+    ICARL_ERROR_UNSUPPORTED_VERSION,/* a checkpoint from a newer format version */
+    ICARL_ERROR_TRUNCATED,          /* the data ends before its declared length */
+    ICARL_ERROR_CORRUPT,            /* a checksum mismatch or inconsistent content */
+    ICARL_ERROR_DECODE,             /* an image or IDX file could not be decoded */
+    ICARL_ERROR_NO_CLASSES,         /* classification asked before any class was trained */
+    ICARL_ERROR_NOTHING_TO_TRAIN,   /* a step asked with no new examples */
+    ICARL_ERROR_UNKNOWN_CLASS,
+    ICARL_ERROR_WRONG_STATE,        /* a call out of order, e.g. adding examples during a step */
+    ICARL_ERROR_CANCELLED,          /* a step was cancelled; the learner is as before the step */
+    ICARL_ERROR_DIVERGED,           /* the loss became NaN or infinite; the learner is as before */
+    ICARL_ERROR_LIMIT,              /* a size beyond the engine's limits */
+    ICARL_STATUS_COUNT
+} icarl_status;
+
+/* A short English sentence naming the status; never NULL, static storage. */
+const char *icarl_strerror(icarl_status status);
+
+/* Loss used by a step. The paper's per-class sigmoid with distillation is the default. */
+typedef enum icarl_loss {
+    ICARL_LOSS_SIGMOID_DISTILLATION = 0, /* binary cross-entropy; old outputs get q targets */
+    ICARL_LOSS_SOFTMAX_KD = 1            /* softmax cross-entropy + KD at temperature T (PyCIL) */
+} icarl_loss;
+
+/* What a step does with exemplars and distillation (the paper's comparison, section 4.1). */
+typedef enum icarl_method {
+    ICARL_METHOD_ICARL = 0,    /* exemplars + distillation, nearest-mean classifier */
+    ICARL_METHOD_LWF = 1,      /* distillation, no exemplars, network outputs classify */
+    ICARL_METHOD_FINETUNE = 2, /* no exemplars, no distillation, network outputs classify */
+    ICARL_METHOD_FIXED = 3     /* representation trained on the first step, then frozen */
+} icarl_method;
+
+typedef enum icarl_preset {
+    ICARL_PRESET_FASHION_MNIST = 0, /* 28x28x1, ResNet-20, the section-5 "quick" schedule */
+    ICARL_PRESET_WEBCAM = 1         /* 32x32x3, the page's network and schedule */
+} icarl_preset;
+
+/* Everything that defines a learner. Fields above `memory` fix the architecture and cannot
+ * change after creation; the rest may change between steps (icarl_reconfigure). */
+typedef struct icarl_config {
+    int32_t input_size;       /* side of the square model input, pixels (4..256) */
+    int32_t channels;         /* 1 (grey) or 3 (RGB) */
+    int32_t blocks_per_stage; /* n of the 6n+2 ResNet: 3 = ResNet-20, 5 = ResNet-32 */
+    int32_t base_width;       /* channels of the first stage; stages use w, 2w, 4w */
+
+    int32_t memory;           /* K: exemplars kept in total over all classes (not per class) */
+    int32_t method;           /* icarl_method */
+    int32_t loss;             /* icarl_loss */
+    float temperature;        /* T of ICARL_LOSS_SOFTMAX_KD */
+    int32_t epochs;           /* epochs per incremental step */
+    int32_t batch_size;
+    float learning_rate;
+    float momentum;
+    float weight_decay;
+    float decay_at[2];        /* fractions of the epochs where the learning rate is divided */
+    float decay_factor;       /* ... by this */
+    int32_t crop_padding;     /* augmentation: random crop after zero padding by this many px */
+    int32_t flip;             /* augmentation: random horizontal flips (0/1) */
+    float brightness;         /* augmentation: brightness jitter, +-fraction of full scale */
+    int32_t mean_with_flip;   /* class means also average horizontally flipped exemplars */
+    uint64_t seed;            /* fixes everything random: initial weights, order, augmentation */
+} icarl_config;
+
+/* Fills `config` with a preset. */
+icarl_status icarl_config_preset(icarl_preset preset, icarl_config *config);
+
+/* An image in memory: rows of `width` pixels, tightly packed, `channels` bytes per pixel
+ * (1 grey, 3 RGB, 4 RGBA; alpha is ignored). Any size: the engine centre-crops to a square
+ * and resizes to the model input. */
+typedef struct icarl_image {
+    const uint8_t *pixels;
+    int32_t width;
+    int32_t height;
+    int32_t channels;
+} icarl_image;
+
+typedef struct icarl_learner icarl_learner;
+
+/* Creates an empty learner. On failure *learner_out is NULL and, when `message` is not NULL,
+ * up to message_size bytes of explanation are written there. */
+icarl_status icarl_create(const icarl_config *config, icarl_learner **learner_out,
+                          char *message, size_t message_size);
+void icarl_destroy(icarl_learner *learner); /* NULL is fine */
+
+/* The detail of the last failure on this learner ("" if none); valid until the next call. */
+const char *icarl_last_error(const icarl_learner *learner);
+
+icarl_status icarl_get_config(const icarl_learner *learner, icarl_config *config_out);
+/* Changes the mutable fields (memory and the schedule); architecture fields must match. */
+icarl_status icarl_reconfigure(icarl_learner *learner, const icarl_config *config);
+
+/* Queues images for `class_name` (new or already known) for the next step. Each image is
+ * centre-cropped and resized now and kept as input_size^2 * channels bytes. */
+icarl_status icarl_add_examples(icarl_learner *learner, const char *class_name,
+                                const icarl_image *images, int32_t count);
+
+/* Classes in the order they were first added; trained or only pending. */
+int32_t icarl_class_count(const icarl_learner *learner);
+
+typedef struct icarl_class_info {
+    const char *name;   /* owned by the learner; valid until it adds a class, loads or dies */
+    int32_t exemplars;  /* images kept in memory for this class */
+    int32_t pending;    /* images added since the last step */
+    int32_t trained;    /* 1 once a step has learned this class */
+} icarl_class_info;
+icarl_status icarl_class_info_get(const icarl_learner *learner, int32_t index,
+                                  icarl_class_info *info_out);
+
+typedef struct icarl_memory_info {
+    int32_t capacity;   /* K */
+    int32_t used;       /* exemplars kept over all classes */
+    int32_t per_class;  /* m = floor(K / trained classes) after the last step, 0 before */
+} icarl_memory_info;
+icarl_status icarl_memory_info_get(const icarl_learner *learner, icarl_memory_info *info_out);
+
+/* ---- One incremental step (paper Alg. 2), run in slices so callers can report progress and
+ * cancel. Nothing changes in the learner until the step finishes: a cancelled or diverged step
+ * leaves it exactly as it was. */
+typedef enum icarl_phase {
+    ICARL_PHASE_IDLE = 0,
+    ICARL_PHASE_TARGETS,   /* the old network's outputs on the training set (Alg. 3) */
+    ICARL_PHASE_TRAINING,  /* SGD epochs */
+    ICARL_PHASE_HERDING,   /* exemplar selection (Alg. 4, 5) */
+    ICARL_PHASE_MEANS,     /* class means for the nearest-mean classifier */
+    ICARL_PHASE_DONE
+} icarl_phase;
+
+typedef struct icarl_progress {
+    int32_t phase;      /* icarl_phase */
+    int32_t epoch;      /* 1-based while training */
+    int32_t epochs;
+    int64_t done;       /* work units finished in the whole step */
+    int64_t total;      /* work units in the whole step; done == total at the end */
+    float loss;         /* mean training loss of the current epoch so far */
+    float learning_rate;
+} icarl_progress;
+
+icarl_status icarl_step_begin(icarl_learner *learner);
+/* Does at most `max_units` units of work (one unit ~ one minibatch) and reports progress.
+ * The step is finished and committed when progress_out->phase == ICARL_PHASE_DONE. */
+icarl_status icarl_step_continue(icarl_learner *learner, int32_t max_units,
+                                 icarl_progress *progress_out);
+/* Abandons a running step; the learner is as before icarl_step_begin. */
+icarl_status icarl_step_cancel(icarl_learner *learner);
+
+/* Runs a whole step. The callback (may be NULL) sees progress after every unit; returning
+ * non-zero cancels (the call then returns ICARL_ERROR_CANCELLED). */
+typedef int (*icarl_progress_callback)(const icarl_progress *progress, void *user);
+icarl_status icarl_step(icarl_learner *learner, icarl_progress_callback callback, void *user);
+
+/* ---- Classification (Alg. 1). label_out gets the nearest-mean class index (for methods with no
+ * exemplars: the network's best output). nme_scores (may be NULL) gets, per trained class, the
+ * cosine similarity of the image's normalised feature with the class mean; cnn_scores (may be
+ * NULL) the network's own outputs (sigmoid, or softmax for ICARL_LOSS_SOFTMAX_KD). Both arrays
+ * hold icarl_class_count() floats; classes not yet trained get -1. */
+icarl_status icarl_classify(icarl_learner *learner, const icarl_image *image, int32_t *label_out,
+                            float *nme_scores, float *cnn_scores);
+
+/* Classifies `count` images already at model size (input_size^2 * channels bytes each, HWC),
+ * batched for speed. Either label array may be NULL. */
+icarl_status icarl_classify_prepared(icarl_learner *learner, const uint8_t *pixels, int32_t count,
+                                     int32_t *nme_labels_out, int32_t *cnn_labels_out);
+
+/* ---- Checkpoints (DESIGN.md 4.4): the whole learner, the same bytes natively and in wasm. */
+icarl_status icarl_save(icarl_learner *learner, uint8_t **bytes_out, size_t *size_out);
+icarl_status icarl_load(const uint8_t *bytes, size_t size, icarl_learner **learner_out,
+                        char *message, size_t message_size);
+/* Writes to a temporary file beside `path`, then renames it: an old file is never damaged. */
+icarl_status icarl_save_file(icarl_learner *learner, const char *path);
+icarl_status icarl_load_file(const char *path, icarl_learner **learner_out, char *message,
+                             size_t message_size);
+
+void icarl_free(void *pointer);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ICARL_H */
