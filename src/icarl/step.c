@@ -1,0 +1,591 @@
+/* step.c - one incremental step, paper Alg. 2, as a resumable state machine:
+ *   TARGETS  the old network's logits on the whole training set (Alg. 3 stores q beforehand)
+ *   TRAINING SGD epochs on new images + exemplars, classification + distillation loss (Alg. 3)
+ *   HERDING  reduce old exemplar sets to m (Alg. 5), herd new ones from their candidates (Alg. 4)
+ *   MEANS    class means of the new exemplar sets for the nearest-mean classifier (Alg. 1)
+ * All of it works on copies (parameters, BatchNorm statistics, exemplar sets, means) that are
+ * swapped in only when the step completes, so cancelling or diverging leaves the learner as it
+ * was. One work unit is one minibatch through the network. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/augment.h"
+#include "icarl/herding.h"
+#include "icarl/learner_internal.h"
+#include "nn/linear.h"
+#include "nn/loss_sigmoid.h"
+#include "nn/loss_softmax_kd.h"
+#include "nn/sgd.h"
+
+typedef struct step_state {
+    int phase;
+    int old_outputs;           /* output units before the step */
+    int new_outputs;           /* after: every class with images */
+    int distill, keep_exemplars, train_backbone, use_means;
+    uint8_t *class_updated;    /* (new_outputs) 1 where the class has new images this step */
+
+    /* Training set: pointers into the learner's pending and exemplar images. */
+    int32_t train_count;
+    const uint8_t **train_images;
+    int32_t *train_labels;
+    int32_t *order;
+    float *old_logits;         /* (train_count, old_outputs) */
+
+    /* Working copies. */
+    size_t parameter_count;
+    float *parameters, *gradients, *velocity, *state;
+    float *targets, *grad_logits, *grad_features; /* (B, new_outputs), (B, D) */
+    const uint8_t **batch_images;
+    int32_t *batch_labels;
+    random_state random;
+
+    int epoch, batches_per_epoch, batch_index, targets_done;
+    double epoch_loss;
+    int epoch_loss_batches;
+
+    /* Herding and means: per class, candidates then the new ordered sets. */
+    int per_class;             /* m */
+    int herd_class, herd_offset, herd_count;
+    const uint8_t **candidates;
+    float *candidate_features; /* (candidates, D) */
+    int32_t *herd_order;
+    double *herd_scratch;
+    image_list *new_exemplars; /* (new_outputs) */
+    float *new_means;          /* (new_outputs, D) */
+    float *mean_sums;          /* (D): sum of normalised features of one class */
+    int mean_class, mean_offset, mean_pass;
+
+    int64_t done, total;
+} step_state;
+
+void step_state_free(step_state *step) {
+    if (step == NULL) return;
+    free(step->class_updated);
+    free(step->train_images);
+    free(step->train_labels);
+    free(step->order);
+    free(step->old_logits);
+    free(step->parameters);
+    free(step->gradients);
+    free(step->velocity);
+    free(step->state);
+    free(step->targets);
+    free(step->grad_logits);
+    free(step->grad_features);
+    free(step->batch_images);
+    free(step->batch_labels);
+    free(step->candidates);
+    free(step->candidate_features);
+    free(step->herd_order);
+    free(step->herd_scratch);
+    if (step->new_exemplars != NULL)
+        for (int i = 0; i < step->new_outputs; i++) image_list_free(&step->new_exemplars[i]);
+    free(step->new_exemplars);
+    free(step->new_means);
+    free(step->mean_sums);
+    free(step);
+}
+
+static const uint8_t *image_at(const image_list *list, int32_t index, int image_bytes) {
+    return list->pixels + (size_t)index * image_bytes;
+}
+
+/* Candidates for herding class c: its exemplars (if kept) and its new images. */
+static int candidate_count(const icarl_learner *learner, const step_state *step, int c) {
+    const learner_class *entry = &learner->classes[c];
+    return (step->keep_exemplars ? entry->exemplars.count : 0) + entry->pending.count;
+}
+
+static int batches(int64_t count, int batch) { return (int)((count + batch - 1) / batch); }
+
+static int64_t herding_units(const icarl_learner *learner, const step_state *step) {
+    int64_t units = 0;
+    for (int c = 0; c < step->new_outputs; c++)
+        if (step->class_updated[c])
+            units += batches(candidate_count(learner, step, c), learner->network_batch);
+    return units;
+}
+
+static int kept_count(const icarl_learner *learner, const step_state *step, int c) {
+    int available = step->class_updated[c] ? candidate_count(learner, step, c)
+                                           : learner->classes[c].exemplars.count;
+    return available < step->per_class ? available : step->per_class;
+}
+
+static int64_t means_units(const icarl_learner *learner, const step_state *step) {
+    if (!step->use_means) return 0;
+    int64_t units = 0;
+    int passes = learner->config.mean_with_flip ? 2 : 1;
+    for (int c = 0; c < step->new_outputs; c++)
+        units += (int64_t)passes * batches(kept_count(learner, step, c), learner->network_batch);
+    return units;
+}
+
+#define ALLOCATE(pointer, count)                                                             \
+    do {                                                                                     \
+        (pointer) = calloc((size_t)(count) > 0 ? (size_t)(count) : 1, sizeof *(pointer));    \
+        if ((pointer) == NULL) goto out_of_memory;                                           \
+    } while (0)
+
+icarl_status icarl_step_begin(icarl_learner *learner) {
+    if (learner == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
+    learner->error[0] = '\0';
+    if (learner->step != NULL)
+        return learner_fail(learner, ICARL_ERROR_WRONG_STATE, "a training step already runs");
+    const icarl_config *c = &learner->config;
+    int new_outputs = learner->class_count;
+    int pending_total = 0;
+    for (int i = 0; i < learner->class_count; i++) pending_total += learner->classes[i].pending.count;
+    if (pending_total == 0)
+        return learner_fail(learner, ICARL_ERROR_NOTHING_TO_TRAIN,
+                            "no new examples: add examples to a class before training");
+    for (int i = learner->outputs; i < learner->class_count; i++)
+        if (learner->classes[i].pending.count == 0)
+            return learner_fail(learner, ICARL_ERROR_NOTHING_TO_TRAIN,
+                                "class \"%s\" has no examples yet", learner->classes[i].name);
+
+    step_state *step = calloc(1, sizeof *step);
+    if (step == NULL) return learner_fail(learner, ICARL_ERROR_OUT_OF_MEMORY, "no memory");
+    step->old_outputs = learner->outputs;
+    step->new_outputs = new_outputs;
+    step->keep_exemplars = c->method == ICARL_METHOD_ICARL;
+    step->distill = (c->method == ICARL_METHOD_ICARL || c->method == ICARL_METHOD_LWF) &&
+                    step->old_outputs > 0;
+    step->train_backbone = !(c->method == ICARL_METHOD_FIXED && step->old_outputs > 0);
+    step->use_means = step->keep_exemplars;
+    step->per_class = step->keep_exemplars ? c->memory / new_outputs : 0;
+    random_seed(&step->random, c->seed, 100 + (uint64_t)learner->steps_done);
+
+    ALLOCATE(step->class_updated, new_outputs);
+    int32_t train_count = 0;
+    for (int i = 0; i < new_outputs; i++) {
+        const learner_class *entry = &learner->classes[i];
+        step->class_updated[i] = entry->pending.count > 0;
+        train_count += entry->pending.count + (step->keep_exemplars ? entry->exemplars.count : 0);
+    }
+    step->train_count = train_count;
+    ALLOCATE(step->train_images, train_count);
+    ALLOCATE(step->train_labels, train_count);
+    ALLOCATE(step->order, train_count);
+    int32_t next = 0;
+    for (int i = 0; i < new_outputs; i++) {
+        const learner_class *entry = &learner->classes[i];
+        for (int32_t j = 0; j < entry->pending.count; j++, next++) {
+            step->train_images[next] = image_at(&entry->pending, j, learner->image_bytes);
+            step->train_labels[next] = i;
+        }
+        if (!step->keep_exemplars) continue;
+        for (int32_t j = 0; j < entry->exemplars.count; j++, next++) {
+            step->train_images[next] = image_at(&entry->exemplars, j, learner->image_bytes);
+            step->train_labels[next] = i;
+        }
+    }
+    for (int32_t i = 0; i < train_count; i++) step->order[i] = i;
+    if (step->distill) ALLOCATE(step->old_logits, (size_t)train_count * step->old_outputs);
+
+    /* Working parameters: the old backbone and head, new head rows initialised like PyTorch's
+     * nn.Linear (uniform in +-1/sqrt(D)). */
+    int d = learner->feature_size;
+    step->parameter_count = learner->backbone_count + (size_t)new_outputs * (d + 1);
+    ALLOCATE(step->parameters, step->parameter_count);
+    ALLOCATE(step->gradients, step->parameter_count);
+    ALLOCATE(step->velocity, step->parameter_count);
+    ALLOCATE(step->state, learner->state_count);
+    memcpy(step->parameters, learner->parameters, learner->backbone_count * sizeof(float));
+    memcpy(step->state, learner->state, learner->state_count * sizeof(float));
+    float *old_weight = learner->parameters + learner->backbone_count;
+    float *old_bias = old_weight + (size_t)learner->outputs * d;
+    float *weight = step->parameters + learner->backbone_count;
+    float *bias = weight + (size_t)new_outputs * d;
+    memcpy(weight, old_weight, (size_t)learner->outputs * d * sizeof(float));
+    memcpy(bias, old_bias, (size_t)learner->outputs * sizeof(float));
+    random_state head_random;
+    random_seed(&head_random, c->seed, 200 + (uint64_t)learner->steps_done);
+    float bound = 1.0f / sqrtf((float)d);
+    for (int o = learner->outputs; o < new_outputs; o++) {
+        for (int j = 0; j < d; j++)
+            weight[(size_t)o * d + j] = (2.0f * random_uniform(&head_random) - 1.0f) * bound;
+        bias[o] = (2.0f * random_uniform(&head_random) - 1.0f) * bound;
+    }
+
+    int batch = learner->network_batch;
+    ALLOCATE(step->targets, (size_t)batch * new_outputs);
+    ALLOCATE(step->grad_logits, (size_t)batch * new_outputs);
+    ALLOCATE(step->grad_features, (size_t)batch * d);
+    ALLOCATE(step->batch_images, batch);
+    ALLOCATE(step->batch_labels, batch);
+    if (learner_reserve_logits(learner, new_outputs) != ICARL_OK) goto out_of_memory;
+
+    if (step->keep_exemplars) {
+        int most = 0;
+        for (int i = 0; i < new_outputs; i++)
+            if (step->class_updated[i] && candidate_count(learner, step, i) > most)
+                most = candidate_count(learner, step, i);
+        ALLOCATE(step->candidates, most);
+        ALLOCATE(step->candidate_features, (size_t)most * d);
+        ALLOCATE(step->herd_order, most);
+        ALLOCATE(step->herd_scratch, 2 * (size_t)d + most);
+        ALLOCATE(step->new_exemplars, new_outputs);
+        ALLOCATE(step->new_means, (size_t)new_outputs * d);
+        ALLOCATE(step->mean_sums, d);
+    }
+
+    /* A final batch of one image would give BatchNorm a zero variance: it is dropped (the
+     * shuffle changes every epoch, so no image is always left out). */
+    step->batches_per_epoch = train_count / batch + (train_count % batch >= 2 ? 1 : 0);
+    if (step->batches_per_epoch == 0)
+        return step_state_free(step),
+               learner_fail(learner, ICARL_ERROR_NOTHING_TO_TRAIN,
+                            "a step needs at least 2 training images");
+    step->total = (step->distill ? batches(train_count, batch) : 0) +
+                  (int64_t)c->epochs * step->batches_per_epoch + herding_units(learner, step) +
+                  means_units(learner, step);
+    step->phase = step->distill ? ICARL_PHASE_TARGETS : ICARL_PHASE_TRAINING;
+    learner->step = step;
+    return ICARL_OK;
+
+out_of_memory:
+    step_state_free(step);
+    return learner_fail(learner, ICARL_ERROR_OUT_OF_MEMORY,
+                        "not enough memory for a step over %d images", (int)train_count);
+}
+
+/* One batch of the old network's logits (inference, committed parameters). */
+static void targets_unit(icarl_learner *learner, step_state *step) {
+    int batch = learner->network_batch;
+    int first = step->targets_done;
+    int count = step->train_count - first < batch ? step->train_count - first : batch;
+    learner_bind(learner, learner->parameters, NULL, learner->state);
+    const icarl_config *c = &learner->config;
+    batch_from_images(step->train_images + first, count, c->input_size, c->channels, NULL, NULL,
+                      learner->input);
+    resnet_forward(learner->network, learner->compute, learner->input, count, 0,
+                   learner->features);
+    float *weight = learner->parameters + learner->backbone_count;
+    float *bias = weight + (size_t)learner->outputs * learner->feature_size;
+    linear_forward(learner->compute, count, learner->feature_size, learner->outputs,
+                   learner->features, weight, bias,
+                   step->old_logits + (size_t)first * step->old_outputs);
+    step->targets_done += count;
+    if (step->targets_done >= step->train_count) step->phase = ICARL_PHASE_TRAINING;
+}
+
+static float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
+
+/* One SGD minibatch on the working parameters. Returns 0 when the loss is not finite. */
+static int training_unit(icarl_learner *learner, step_state *step, float *loss_out) {
+    const icarl_config *c = &learner->config;
+    int batch = learner->network_batch;
+    int outputs = step->new_outputs, d = learner->feature_size;
+    if (step->batch_index == 0) random_shuffle(&step->random, step->order, step->train_count);
+    int first = step->batch_index * batch;
+    int count = step->train_count - first < batch ? step->train_count - first : batch;
+    for (int i = 0; i < count; i++) {
+        int32_t example = step->order[first + i];
+        step->batch_images[i] = step->train_images[example];
+        step->batch_labels[i] = step->train_labels[example];
+    }
+    augment_options augment = {c->crop_padding, c->flip, c->brightness};
+    batch_from_images(step->batch_images, count, c->input_size, c->channels, &augment,
+                      &step->random, learner->input);
+
+    float *weight = step->parameters + learner->backbone_count;
+    float *bias = weight + (size_t)outputs * d;
+    float *grad_weight = step->gradients + learner->backbone_count;
+    float *grad_bias = grad_weight + (size_t)outputs * d;
+    learner_bind(learner, step->parameters, step->gradients, step->state);
+    /* A frozen representation keeps its BatchNorm statistics too: inference mode. */
+    resnet_forward(learner->network, learner->compute, learner->input, count,
+                   step->train_backbone, learner->features);
+    linear_forward(learner->compute, count, d, outputs, learner->features, weight, bias,
+                   learner->logits);
+
+    float loss;
+    if (c->loss == ICARL_LOSS_SOFTMAX_KD) {
+        /* The old network's logits of this batch, gathered in the order of the batch. */
+        const float *old = NULL;
+        if (step->distill) {
+            for (int i = 0; i < count; i++)
+                memcpy(step->targets + (size_t)i * step->old_outputs,
+                       step->old_logits + (size_t)step->order[first + i] * step->old_outputs,
+                       (size_t)step->old_outputs * sizeof(float));
+            old = step->targets;
+        }
+        loss = softmax_kd_loss(count, outputs, learner->logits, step->batch_labels,
+                               step->distill ? step->old_outputs : 0, old, c->temperature,
+                               step->grad_logits);
+    } else {
+        /* Classes with new images learn from their labels; the others keep the old network's
+         * outputs (distillation) or, without distillation, are pushed to 0. */
+        for (int i = 0; i < count; i++) {
+            const float *old = step->distill
+                                   ? step->old_logits + (size_t)step->order[first + i] *
+                                                            step->old_outputs
+                                   : NULL;
+            float *target = step->targets + (size_t)i * outputs;
+            for (int o = 0; o < outputs; o++) {
+                if (old != NULL && o < step->old_outputs && !step->class_updated[o])
+                    target[o] = sigmoid(old[o]);
+                else
+                    target[o] = step->batch_labels[i] == o ? 1.0f : 0.0f;
+            }
+        }
+        loss = sigmoid_bce_loss(count, outputs, learner->logits, step->targets,
+                                step->grad_logits);
+    }
+    *loss_out = loss;
+    if (!isfinite(loss)) return 0;
+
+    linear_backward(learner->compute, count, d, outputs, learner->features, weight,
+                    step->grad_logits, step->train_backbone ? step->grad_features : NULL,
+                    grad_weight, grad_bias);
+    float rate = step_learning_rate(c->learning_rate, step->epoch, c->epochs, c->decay_at,
+                                    c->decay_factor);
+    if (step->train_backbone) {
+        resnet_backward(learner->network, learner->compute, step->grad_features);
+        sgd_update(step->parameter_count, step->parameters, step->gradients, step->velocity,
+                   rate, c->momentum, c->weight_decay);
+    } else {
+        size_t head = step->parameter_count - learner->backbone_count;
+        sgd_update(head, weight, grad_weight, step->velocity + learner->backbone_count, rate,
+                   c->momentum, c->weight_decay);
+    }
+    return 1;
+}
+
+/* Copies the chosen images of class c, in priority order, into its new exemplar set. */
+static int store_exemplars(icarl_learner *learner, step_state *step, int c,
+                           const uint8_t *const *images, const int32_t *order, int count) {
+    image_list *list = &step->new_exemplars[c];
+    if (!image_list_reserve(list, count, learner->image_bytes)) return 0;
+    for (int i = 0; i < count; i++)
+        memcpy(list->pixels + (size_t)i * learner->image_bytes,
+               images[order != NULL ? order[i] : i], (size_t)learner->image_bytes);
+    list->count = count;
+    return 1;
+}
+
+/* One unit of herding: features of one batch of candidates of the current class; after the
+ * last batch, the greedy selection. Classes with no new images are only reduced (Alg. 5). */
+static int herding_unit(icarl_learner *learner, step_state *step) {
+    int d = learner->feature_size;
+    while (step->herd_class < step->new_outputs && !step->class_updated[step->herd_class]) {
+        int c = step->herd_class;
+        const image_list *old = &learner->classes[c].exemplars;
+        int keep = kept_count(learner, step, c);
+        image_list *list = &step->new_exemplars[c];
+        if (!image_list_reserve(list, keep, learner->image_bytes)) return 0;
+        memcpy(list->pixels, old->pixels, (size_t)keep * learner->image_bytes);
+        list->count = keep;
+        step->herd_class++;
+    }
+    if (step->herd_class >= step->new_outputs) {
+        step->phase = ICARL_PHASE_MEANS;
+        return 1;
+    }
+    int c = step->herd_class;
+    const learner_class *entry = &learner->classes[c];
+    if (step->herd_offset == 0) {
+        int n = 0;
+        for (int32_t j = 0; j < entry->exemplars.count; j++)
+            step->candidates[n++] = image_at(&entry->exemplars, j, learner->image_bytes);
+        for (int32_t j = 0; j < entry->pending.count; j++)
+            step->candidates[n++] = image_at(&entry->pending, j, learner->image_bytes);
+        step->herd_count = n;
+    }
+    learner_bind(learner, step->parameters, NULL, step->state);
+    int count = step->herd_count - step->herd_offset;
+    if (count > learner->network_batch) count = learner->network_batch;
+    learner_features(learner, step->candidates + step->herd_offset, count, 0,
+                     step->candidate_features + (size_t)step->herd_offset * d);
+    step->herd_offset += count;
+    if (step->herd_offset < step->herd_count) return 1;
+
+    int keep = kept_count(learner, step, c);
+    herding_select(step->candidate_features, step->herd_count, d, keep, step->herd_order,
+                   step->herd_scratch);
+    if (!store_exemplars(learner, step, c, step->candidates, step->herd_order, keep)) return 0;
+    step->herd_class++;
+    step->herd_offset = 0;
+    return 1;
+}
+
+/* One unit of class means: one batch of a class's new exemplars (then its flipped pass). */
+static void means_unit(icarl_learner *learner, step_state *step) {
+    int d = learner->feature_size;
+    int passes = learner->config.mean_with_flip ? 2 : 1;
+    int c = step->mean_class;
+    const image_list *list = &step->new_exemplars[c];
+    if (step->mean_offset == 0 && step->mean_pass == 0)
+        memset(step->mean_sums, 0, (size_t)d * sizeof(float));
+    int count = list->count - step->mean_offset;
+    if (count > learner->network_batch) count = learner->network_batch;
+    if (count > 0) {
+        const uint8_t **images = step->batch_images;
+        for (int i = 0; i < count; i++)
+            images[i] = image_at(list, step->mean_offset + i, learner->image_bytes);
+        learner_bind(learner, step->parameters, NULL, step->state);
+        learner_features(learner, images, count, step->mean_pass, learner->features);
+        for (int i = 0; i < count; i++)
+            for (int j = 0; j < d; j++) step->mean_sums[j] += learner->features[(size_t)i * d + j];
+    }
+    step->mean_offset += count;
+    if (step->mean_offset < list->count) return;
+    step->mean_offset = 0;
+    if (++step->mean_pass < passes) return;
+    step->mean_pass = 0;
+    memcpy(step->new_means + (size_t)c * d, step->mean_sums, (size_t)d * sizeof(float));
+    normalize_rows(step->new_means + (size_t)c * d, 1, d);
+    step->mean_class++;
+}
+
+static void skip_empty_means(step_state *step, int d) {
+    /* A class left with no exemplars (memory 0) has no mean: a zero row matches nothing. */
+    while (step->mean_class < step->new_outputs &&
+           step->new_exemplars[step->mean_class].count == 0) {
+        memset(step->new_means + (size_t)step->mean_class * d, 0, (size_t)d * sizeof(float));
+        step->mean_class++;
+    }
+}
+
+/* Swaps the step's results into the learner. Cannot fail: everything was allocated before. */
+static void commit(icarl_learner *learner, step_state *step) {
+    float *old_parameters = learner->parameters;
+    learner->parameters = step->parameters;
+    step->parameters = old_parameters;
+    float *old_state = learner->state;
+    learner->state = step->state;
+    step->state = old_state;
+    learner->outputs = step->new_outputs;
+    for (int c = 0; c < step->new_outputs; c++) {
+        learner_class *entry = &learner->classes[c];
+        image_list_free(&entry->pending);
+        entry->trained = 1;
+        if (step->new_exemplars != NULL) {
+            image_list swap = entry->exemplars;
+            entry->exemplars = step->new_exemplars[c];
+            step->new_exemplars[c] = swap;
+        } else {
+            image_list_free(&entry->exemplars);
+        }
+    }
+    if (step->use_means) {
+        float *old_means = learner->class_means;
+        learner->class_means = step->new_means;
+        step->new_means = old_means;
+        learner->has_means = 1;
+    } else {
+        learner->has_means = 0;
+    }
+    learner->steps_done++;
+}
+
+icarl_status icarl_step_continue(icarl_learner *learner, int32_t max_units,
+                                 icarl_progress *progress_out) {
+    if (learner == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
+    learner->error[0] = '\0';
+    step_state *step = learner->step;
+    if (step == NULL)
+        return learner_fail(learner, ICARL_ERROR_WRONG_STATE,
+                            "no training step runs: call icarl_step_begin first");
+    const icarl_config *c = &learner->config;
+    float loss = NAN;
+    for (int32_t unit = 0; unit < max_units && step->phase != ICARL_PHASE_DONE; unit++) {
+        switch (step->phase) {
+        case ICARL_PHASE_TARGETS:
+            targets_unit(learner, step);
+            break;
+        case ICARL_PHASE_TRAINING:
+            if (!training_unit(learner, step, &loss)) {
+                int epoch = step->epoch + 1;
+                step_state_free(step);
+                learner->step = NULL;
+                learner_bind(learner, learner->parameters, NULL, learner->state);
+                return learner_fail(learner, ICARL_ERROR_DIVERGED,
+                                    "training diverged in epoch %d (loss %g): the learner is "
+                                    "unchanged; try a lower learning rate",
+                                    epoch, (double)loss);
+            }
+            step->epoch_loss += loss;
+            step->epoch_loss_batches++;
+            if (++step->batch_index == step->batches_per_epoch) {
+                step->batch_index = 0;
+                if (++step->epoch == c->epochs)
+                    step->phase = step->keep_exemplars ? ICARL_PHASE_HERDING : ICARL_PHASE_DONE;
+                else {
+                    step->epoch_loss = 0.0;
+                    step->epoch_loss_batches = 0;
+                }
+            }
+            break;
+        case ICARL_PHASE_HERDING:
+            if (!herding_unit(learner, step)) {
+                step_state_free(step);
+                learner->step = NULL;
+                return learner_fail(learner, ICARL_ERROR_OUT_OF_MEMORY,
+                                    "no memory for the exemplar sets");
+            }
+            if (step->phase == ICARL_PHASE_MEANS) {
+                skip_empty_means(step, learner->feature_size);
+                if (step->mean_class >= step->new_outputs) step->phase = ICARL_PHASE_DONE;
+                unit--; /* moving between phases did no work */
+                continue;
+            }
+            break;
+        case ICARL_PHASE_MEANS:
+            means_unit(learner, step);
+            skip_empty_means(step, learner->feature_size);
+            if (step->mean_class >= step->new_outputs) step->phase = ICARL_PHASE_DONE;
+            break;
+        }
+        step->done++;
+    }
+    if (progress_out != NULL) {
+        progress_out->phase = step->phase;
+        progress_out->epoch = step->epoch < c->epochs ? step->epoch + 1 : c->epochs;
+        progress_out->epochs = c->epochs;
+        progress_out->done = step->phase == ICARL_PHASE_DONE ? step->total : step->done;
+        progress_out->total = step->total;
+        progress_out->loss = step->epoch_loss_batches > 0
+                                 ? (float)(step->epoch_loss / step->epoch_loss_batches)
+                                 : 0.0f;
+        progress_out->learning_rate = step_learning_rate(
+            c->learning_rate, step->epoch < c->epochs ? step->epoch : c->epochs - 1, c->epochs,
+            c->decay_at, c->decay_factor);
+    }
+    if (step->phase == ICARL_PHASE_DONE) {
+        commit(learner, step);
+        step_state_free(step);
+        learner->step = NULL;
+        learner_bind(learner, learner->parameters, NULL, learner->state);
+    }
+    return ICARL_OK;
+}
+
+icarl_status icarl_step_cancel(icarl_learner *learner) {
+    if (learner == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
+    if (learner->step == NULL)
+        return learner_fail(learner, ICARL_ERROR_WRONG_STATE, "no training step runs");
+    step_state_free(learner->step);
+    learner->step = NULL;
+    learner_bind(learner, learner->parameters, NULL, learner->state);
+    return ICARL_OK;
+}
+
+icarl_status icarl_step(icarl_learner *learner, icarl_progress_callback callback, void *user) {
+    icarl_status status = icarl_step_begin(learner);
+    if (status != ICARL_OK) return status;
+    icarl_progress progress;
+    do {
+        status = icarl_step_continue(learner, 1, &progress);
+        if (status != ICARL_OK) return status;
+        if (callback != NULL && callback(&progress, user) != 0 &&
+            progress.phase != ICARL_PHASE_DONE) {
+            icarl_step_cancel(learner);
+            return learner_fail(learner, ICARL_ERROR_CANCELLED,
+                                "the training step was cancelled; the learner is unchanged");
+        }
+    } while (progress.phase != ICARL_PHASE_DONE);
+    return ICARL_OK;
+}
