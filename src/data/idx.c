@@ -1,0 +1,268 @@
+/* idx.c - reading IDX arrays (MNIST, Fashion-MNIST): a parser over untrusted bytes that checks
+ * every declared size against the buffer before allocating, a file reader that gunzips through
+ * zlib natively, and the Fashion-MNIST loader. Only unsigned-byte data; not a general IDX tool. */
+#include "data/idx.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef ICARL_HAVE_ZLIB
+#include <zlib.h>
+#endif
+
+/* Nothing we read decompresses to more than this (Fashion-MNIST train images are 47 MB); the
+ * cap keeps a gzip bomb from exhausting memory. */
+#define IDX_MAX_DECOMPRESSED ((size_t)1 << 30)
+#define IDX_MAX_DIMENSIONS 3
+
+static uint32_t read_be32(const uint8_t *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+void idx_array_free(idx_array *array) {
+    if (!array) return;
+    free(array->data);
+    memset(array, 0, sizeof *array);
+}
+
+/* Unused trailing entries of sizes[] are 1, so the item size is always sizes[1] * sizes[2]. */
+icarl_status idx_parse(const uint8_t *bytes, size_t size, idx_array *out) {
+    if (!out) return ICARL_ERROR_INVALID_ARGUMENT;
+    memset(out, 0, sizeof *out);
+    if (!bytes && size) return ICARL_ERROR_INVALID_ARGUMENT;
+    if (size == 0) return ICARL_ERROR_TRUNCATED;
+    static const uint8_t magic[3] = {0x00, 0x00, 0x08};
+    size_t compared = size < 3 ? size : 3;
+    if (memcmp(bytes, magic, compared) != 0) return ICARL_ERROR_DECODE;
+    if (size < 4) return ICARL_ERROR_TRUNCATED;
+    int dimensions = bytes[3];
+    if (dimensions < 1 || dimensions > IDX_MAX_DIMENSIONS) return ICARL_ERROR_DECODE;
+    size_t header = 4 + 4 * (size_t)dimensions;
+    if (size < header) return ICARL_ERROR_TRUNCATED;
+
+    /* The product is compared with what the buffer holds after each factor, so it can neither
+     * overflow nor lead to an allocation larger than the input. */
+    size_t available = size - header, total = 1;
+    int truncated = 0;
+    int32_t sizes[IDX_MAX_DIMENSIONS] = {1, 1, 1};
+    for (int d = 0; d < dimensions; d++) {
+        uint32_t value = read_be32(bytes + 4 + 4 * (size_t)d);
+        if (value > INT32_MAX) return ICARL_ERROR_DECODE;
+        sizes[d] = (int32_t)value;
+        if (value != 0 && total > available / value) truncated = 1;
+        else total *= value;
+    }
+    if (truncated || total > available) return ICARL_ERROR_TRUNCATED;
+    if (total != available) return ICARL_ERROR_DECODE; /* trailing bytes: not the file we think */
+
+    uint8_t *data = malloc(total ? total : 1);
+    if (!data) return ICARL_ERROR_OUT_OF_MEMORY;
+    if (total) memcpy(data, bytes + header, total);
+    out->data = data;
+    out->count = sizes[0];
+    out->dimensions = dimensions;
+    memcpy(out->sizes, sizes, sizeof sizes);
+    return ICARL_OK;
+}
+
+/* Reads a whole file in growing chunks (works for pipes too). *bytes_out is malloc'd. */
+static icarl_status read_whole_file(const char *path, uint8_t **bytes_out, size_t *size_out) {
+    *bytes_out = NULL;
+    *size_out = 0;
+    FILE *file = fopen(path, "rb");
+    if (!file) return ICARL_ERROR_IO;
+    size_t size = 0, capacity = 1 << 16;
+    uint8_t *bytes = malloc(capacity);
+    icarl_status status = bytes ? ICARL_OK : ICARL_ERROR_OUT_OF_MEMORY;
+    while (status == ICARL_OK) {
+        if (size == capacity) {
+            if (capacity >= IDX_MAX_DECOMPRESSED) {
+                status = ICARL_ERROR_LIMIT;
+                break;
+            }
+            uint8_t *grown = realloc(bytes, capacity * 2);
+            if (!grown) {
+                status = ICARL_ERROR_OUT_OF_MEMORY;
+                break;
+            }
+            bytes = grown;
+            capacity *= 2;
+        }
+        size_t got = fread(bytes + size, 1, capacity - size, file);
+        size += got;
+        if (got == 0) {
+            if (ferror(file)) status = ICARL_ERROR_IO;
+            break;
+        }
+    }
+    fclose(file);
+    if (status != ICARL_OK) {
+        free(bytes);
+        return status;
+    }
+    *bytes_out = bytes;
+    *size_out = size;
+    return ICARL_OK;
+}
+
+#ifdef ICARL_HAVE_ZLIB
+/* Inflates a gzip member into a malloc'd buffer of at most IDX_MAX_DECOMPRESSED bytes. */
+static icarl_status gunzip(const uint8_t *in, size_t in_size, uint8_t **out, size_t *out_size) {
+    *out = NULL;
+    *out_size = 0;
+    /* The trailer's ISIZE (size mod 2^32) is only a hint for the first allocation: it is
+     * untrusted, so it is capped and the buffer still grows if it was wrong. */
+    size_t capacity = 1 << 16;
+    if (in_size >= 18) {
+        const uint8_t *t = in + in_size - 4;
+        size_t hint = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
+        if (hint > capacity && hint <= IDX_MAX_DECOMPRESSED) capacity = hint;
+    }
+    uint8_t *buffer = malloc(capacity);
+    if (!buffer) return ICARL_ERROR_OUT_OF_MEMORY;
+
+    z_stream stream;
+    memset(&stream, 0, sizeof stream);
+    if (inflateInit2(&stream, 15 + 16) != Z_OK) { /* +16: gzip wrapper only */
+        free(buffer);
+        return ICARL_ERROR_OUT_OF_MEMORY;
+    }
+    icarl_status status = ICARL_OK;
+    size_t consumed = 0, produced = 0;
+    for (;;) {
+        if (produced == capacity) {
+            if (capacity >= IDX_MAX_DECOMPRESSED) {
+                status = ICARL_ERROR_LIMIT;
+                break;
+            }
+            size_t grown_capacity = capacity * 2;
+            if (grown_capacity > IDX_MAX_DECOMPRESSED) grown_capacity = IDX_MAX_DECOMPRESSED;
+            uint8_t *grown = realloc(buffer, grown_capacity);
+            if (!grown) {
+                status = ICARL_ERROR_OUT_OF_MEMORY;
+                break;
+            }
+            buffer = grown;
+            capacity = grown_capacity;
+        }
+        /* zlib counts in uInt; feed at most 1 GiB at a time so 64-bit sizes cannot wrap. */
+        size_t in_chunk = in_size - consumed, out_chunk = capacity - produced;
+        if (in_chunk > IDX_MAX_DECOMPRESSED) in_chunk = IDX_MAX_DECOMPRESSED;
+        if (out_chunk > IDX_MAX_DECOMPRESSED) out_chunk = IDX_MAX_DECOMPRESSED;
+        stream.next_in = (Bytef *)(in + consumed);
+        stream.avail_in = (uInt)in_chunk;
+        stream.next_out = buffer + produced;
+        stream.avail_out = (uInt)out_chunk;
+        int result = inflate(&stream, Z_NO_FLUSH);
+        consumed += in_chunk - stream.avail_in;
+        produced += out_chunk - stream.avail_out;
+        if (result == Z_STREAM_END) break;
+        if (result == Z_MEM_ERROR) {
+            status = ICARL_ERROR_OUT_OF_MEMORY;
+            break;
+        }
+        if (result == Z_DATA_ERROR || result == Z_NEED_DICT || result == Z_STREAM_ERROR) {
+            status = ICARL_ERROR_DECODE;
+            break;
+        }
+        if (consumed == in_size && stream.avail_out != 0) {
+            status = ICARL_ERROR_TRUNCATED; /* input ended inside the stream */
+            break;
+        }
+    }
+    inflateEnd(&stream);
+    if (status != ICARL_OK) {
+        free(buffer);
+        return status;
+    }
+    *out = buffer;
+    *out_size = produced;
+    return ICARL_OK;
+}
+#endif
+
+/* Without zlib (the wasm build) plain files are still read, but gzip files give ICARL_ERROR_IO:
+ * there the caller decompresses (e.g. with the host's zlib) and calls idx_parse. */
+icarl_status idx_read_file(const char *path, idx_array *out) {
+    if (!path || !out) return ICARL_ERROR_INVALID_ARGUMENT;
+    memset(out, 0, sizeof *out);
+    uint8_t *bytes = NULL;
+    size_t size = 0;
+    icarl_status status = read_whole_file(path, &bytes, &size);
+    if (status != ICARL_OK) return status;
+    if (size >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) {
+#ifdef ICARL_HAVE_ZLIB
+        uint8_t *plain = NULL;
+        size_t plain_size = 0;
+        status = gunzip(bytes, size, &plain, &plain_size);
+        free(bytes);
+        if (status != ICARL_OK) return status;
+        bytes = plain;
+        size = plain_size;
+#else
+        free(bytes);
+        return ICARL_ERROR_IO;
+#endif
+    }
+    status = idx_parse(bytes, size, out);
+    free(bytes);
+    return status;
+}
+
+/* Tries `directory/name`, then `directory/name.gz`; only a missing file falls through. */
+static icarl_status read_either(const char *directory, const char *name, idx_array *out) {
+    size_t length = strlen(directory) + strlen(name) + 8;
+    char *path = malloc(length);
+    if (!path) return ICARL_ERROR_OUT_OF_MEMORY;
+    snprintf(path, length, "%s/%s", directory, name);
+    icarl_status status = idx_read_file(path, out);
+    if (status == ICARL_ERROR_IO) {
+        snprintf(path, length, "%s/%s.gz", directory, name);
+        status = idx_read_file(path, out);
+    }
+    free(path);
+    return status;
+}
+
+void dataset_free(dataset *set) {
+    if (!set) return;
+    free(set->images);
+    free(set->labels);
+    memset(set, 0, sizeof *set);
+}
+
+icarl_status dataset_load_fashion_mnist(const char *directory, int train, dataset *out) {
+    if (!directory || !out) return ICARL_ERROR_INVALID_ARGUMENT;
+    memset(out, 0, sizeof *out);
+    const char *prefix = train ? "train" : "t10k";
+    char name[64];
+    idx_array images, labels;
+    memset(&labels, 0, sizeof labels);
+
+    snprintf(name, sizeof name, "%s-images-idx3-ubyte", prefix);
+    icarl_status status = read_either(directory, name, &images);
+    if (status != ICARL_OK) return status;
+    snprintf(name, sizeof name, "%s-labels-idx1-ubyte", prefix);
+    status = read_either(directory, name, &labels);
+
+    /* Images must be square (28 x 28 in the real set), one label per image, ten classes. */
+    if (status == ICARL_OK &&
+        (images.dimensions != 3 || images.sizes[1] != images.sizes[2] || images.sizes[1] < 1 ||
+         images.sizes[1] > 256 || labels.dimensions != 1 || labels.count != images.count))
+        status = ICARL_ERROR_CORRUPT;
+    for (int32_t i = 0; status == ICARL_OK && i < labels.count; i++)
+        if (labels.data[i] >= 10) status = ICARL_ERROR_CORRUPT;
+    if (status != ICARL_OK) {
+        idx_array_free(&images);
+        idx_array_free(&labels);
+        return status;
+    }
+    /* IDX rows are already HWC for one channel: the buffers are handed over without copying. */
+    out->images = images.data;
+    out->labels = labels.data;
+    out->count = images.count;
+    out->size = images.sizes[1];
+    out->channels = 1;
+    return ICARL_OK;
+}
