@@ -1,27 +1,259 @@
-/* gemm.c - the variant table and the dispatching sgemm. TEMPORARY: only a naive loop until the
- * blocked scalar reference and the SIMD kernels land. */
+/* gemm.c - the variant table, the dispatching sgemm, the blocked driver every variant shares
+ * (packing, cache blocking, edge tiles) and the portable scalar reference microkernel. The SIMD
+ * microkernels live beside it: gemm_x86.c (AVX2+FMA, AVX-512), gemm_wasmsimd.c (simd128). */
 #include "kernels/gemm.h"
 
-static void gemm_naive__scalar(compute_context *context, gemm_transpose transpose_a,
-                               gemm_transpose transpose_b, int m, int n, int k, float alpha,
-                               const float *a, int lda, const float *b, int ldb, float beta,
-                               float *c, int ldc) {
-    (void)context;
-    for (int i = 0; i < m; i++) {
-        for (int j = 0; j < n; j++) {
-            float sum = 0.0f;
-            for (int p = 0; p < k; p++) {
-                float av = transpose_a ? a[p * lda + i] : a[i * lda + p];
-                float bv = transpose_b ? b[j * ldb + p] : b[p * ldb + j];
-                sum += av * bv;
+#include <stdint.h>
+#include <string.h>
+
+/* ---- the shared driver ---------------------------------------------------------------------- */
+
+static int min_int(int x, int y) { return x < y ? x : y; }
+
+/* The scratch is malloc'd; aligning panels to 64 bytes keeps every vector load within one cache
+ * line (the packed slivers are multiples of 16 floats wide for the wide kernels). */
+static float *align64(float *pointer) {
+    return (float *)(((uintptr_t)pointer + 63u) & ~(uintptr_t)63u);
+}
+
+/* Packs op(A)[i0 .. i0+mc, p0 .. p0+kc) into MR-tall slivers: sliver s holds, for each step p,
+ * the MR values of rows s*MR .. s*MR+MR, padded with zeros past mc so the microkernel never
+ * needs an edge case on the inside. */
+static void pack_a(gemm_transpose transpose_a, const float *a, int lda, int i0, int p0, int mc,
+                   int kc, int mr_tile, float *packed) {
+    for (int i = 0; i < mc; i += mr_tile) {
+        int rows = min_int(mr_tile, mc - i);
+        float *dst = packed + (size_t)i * kc;
+        if (transpose_a == GEMM_NORMAL) {
+            for (int r = 0; r < rows; r++) {
+                const float *src = a + (size_t)(i0 + i + r) * lda + p0;
+                for (int p = 0; p < kc; p++) dst[(size_t)p * mr_tile + r] = src[p];
             }
-            c[i * ldc + j] = alpha * sum + (beta == 0.0f ? 0.0f : beta * c[i * ldc + j]);
+            for (int r = rows; r < mr_tile; r++)
+                for (int p = 0; p < kc; p++) dst[(size_t)p * mr_tile + r] = 0.0f;
+        } else {
+            for (int p = 0; p < kc; p++) {
+                const float *src = a + (size_t)(p0 + p) * lda + i0 + i;
+                float *row = dst + (size_t)p * mr_tile;
+                for (int r = 0; r < rows; r++) row[r] = src[r];
+                for (int r = rows; r < mr_tile; r++) row[r] = 0.0f;
+            }
         }
     }
 }
 
+/* Packs op(B)[p0 .. p0+kc, j0 .. j0+nc) into NR-wide slivers, zero-padded past nc. */
+static void pack_b(gemm_transpose transpose_b, const float *b, int ldb, int p0, int j0, int kc,
+                   int nc, int nr_tile, float *packed) {
+    for (int j = 0; j < nc; j += nr_tile) {
+        int cols = min_int(nr_tile, nc - j);
+        float *dst = packed + (size_t)j * kc;
+        if (transpose_b == GEMM_NORMAL) {
+            for (int p = 0; p < kc; p++) {
+                const float *src = b + (size_t)(p0 + p) * ldb + j0 + j;
+                float *row = dst + (size_t)p * nr_tile;
+                if (cols == nr_tile) {
+                    memcpy(row, src, sizeof(float) * (size_t)nr_tile);
+                } else {
+                    for (int q = 0; q < cols; q++) row[q] = src[q];
+                    for (int q = cols; q < nr_tile; q++) row[q] = 0.0f;
+                }
+            }
+        } else {
+            /* op(B)[p][j] = b[j*ldb + p]: each source row is one column of the sliver. Four
+             * columns at a time keeps four read streams and fewer passes over dst. */
+            int q = 0;
+            for (; q + 4 <= cols; q += 4) {
+                const float *s0 = b + (size_t)(j0 + j + q) * ldb + p0;
+                const float *s1 = s0 + ldb, *s2 = s1 + ldb, *s3 = s2 + ldb;
+                for (int p = 0; p < kc; p++) {
+                    float *row = dst + (size_t)p * nr_tile + q;
+                    row[0] = s0[p];
+                    row[1] = s1[p];
+                    row[2] = s2[p];
+                    row[3] = s3[p];
+                }
+            }
+            for (; q < cols; q++) {
+                const float *src = b + (size_t)(j0 + j + q) * ldb + p0;
+                for (int p = 0; p < kc; p++) dst[(size_t)p * nr_tile + q] = src[p];
+            }
+            for (q = cols; q < nr_tile; q++)
+                for (int p = 0; p < kc; p++) dst[(size_t)p * nr_tile + q] = 0.0f;
+        }
+    }
+}
+
+/* C = beta * C, with beta == 0 writing zeros so NaN in C never survives. */
+static void scale_c(int m, int n, float beta, float *c, int ldc) {
+    for (int i = 0; i < m; i++) {
+        float *row = c + (size_t)i * ldc;
+        if (beta == 0.0f) {
+            memset(row, 0, sizeof(float) * (size_t)n);
+        } else if (beta != 1.0f) {
+            for (int j = 0; j < n; j++) row[j] *= beta;
+        }
+    }
+}
+
+/* Goto/BLIS loop order: an (kc x nc) panel of B is packed once and stays in L2; an (mc x kc)
+ * block of A is packed per panel; the NR-wide B sliver stays in L1 while the microkernel walks
+ * the A slivers. beta applies on the first k block only, later blocks accumulate. */
+void gemm_blocked(const gemm_blocking *blocking, compute_context *context,
+                  gemm_transpose transpose_a, gemm_transpose transpose_b, int m, int n, int k,
+                  float alpha, const float *a, int lda, const float *b, int ldb, float beta,
+                  float *c, int ldc) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0 || alpha == 0.0f) { /* BLAS convention: A and B are not read */
+        scale_c(m, n, beta, c, ldc);
+        return;
+    }
+    const int mr_tile = blocking->mr, nr_tile = blocking->nr;
+    float *packed_a = align64(context->packed_a);
+    float *packed_b = align64(context->packed_b);
+
+    /* Equal k blocks (576 -> 3 x 192 rather than 256 + 256 + 64) so no block is short. */
+    int k_blocks = (k + blocking->kc - 1) / blocking->kc;
+    int kc_step = (k + k_blocks - 1) / k_blocks;
+
+    for (int jc = 0; jc < n; jc += blocking->nc) {
+        int nc = min_int(blocking->nc, n - jc);
+        for (int pc = 0; pc < k; pc += kc_step) {
+            int kc = min_int(kc_step, k - pc);
+            float beta_block = pc == 0 ? beta : 1.0f;
+            pack_b(transpose_b, b, ldb, pc, jc, kc, nc, nr_tile, packed_b);
+            for (int ic = 0; ic < m; ic += blocking->mc) {
+                int mc = min_int(blocking->mc, m - ic);
+                pack_a(transpose_a, a, lda, ic, pc, mc, kc, mr_tile, packed_a);
+                for (int jr = 0; jr < nc; jr += nr_tile) {
+                    int nr = min_int(nr_tile, nc - jr);
+                    const float *b_sliver = packed_b + (size_t)jr * kc;
+                    for (int ir = 0; ir < mc; ir += mr_tile) {
+                        blocking->kernel(kc, packed_a + (size_t)ir * kc, b_sliver, nr_tile,
+                                         c + (size_t)(ic + ir) * ldc + jc + jr, ldc, alpha,
+                                         beta_block, min_int(mr_tile, mc - ir), nr);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* ---- the portable reference microkernel ------------------------------------------------------ */
+
+/* 4x8: 32 accumulators, the tile the wasm kernel uses too, so the two paths sum in the same
+ * order per output (only fused vs separate multiply-add rounding differs). */
+static void gemm_ukernel_4x8__scalar(int kc, const float *a, const float *b, int ldb, float *c,
+                                     int ldc, float alpha, float beta, int mr, int nr) {
+    float acc[4][8] = {{0.0f}};
+    for (int p = 0; p < kc; p++) {
+        const float *bp = b + (size_t)p * ldb;
+        for (int i = 0; i < 4; i++) {
+            float ai = a[p * 4 + i];
+            for (int j = 0; j < 8; j++) acc[i][j] += ai * bp[j];
+        }
+    }
+    for (int i = 0; i < mr; i++) {
+        float *row = c + (size_t)i * ldc;
+        if (beta == 0.0f) {
+            for (int j = 0; j < nr; j++) row[j] = alpha * acc[i][j];
+        } else {
+            for (int j = 0; j < nr; j++) row[j] = alpha * acc[i][j] + beta * row[j];
+        }
+    }
+}
+
+/* ---- the variants ---------------------------------------------------------------------------- */
+
+#define GEMM_SCALAR_MC 64
+#define GEMM_SCALAR_KC 256
+#define GEMM_SCALAR_NC 512
+
+static void gemm_4x8__scalar(compute_context *context, gemm_transpose transpose_a,
+                             gemm_transpose transpose_b, int m, int n, int k, float alpha,
+                             const float *a, int lda, const float *b, int ldb, float beta,
+                             float *c, int ldc) {
+    static const gemm_blocking blocking = {4, 8, GEMM_SCALAR_MC, GEMM_SCALAR_KC, GEMM_SCALAR_NC,
+                                           gemm_ukernel_4x8__scalar};
+    gemm_blocked(&blocking, context, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb,
+                 beta, c, ldc);
+}
+
+#if defined(__x86_64__)
+/* gemm_x86.c */
+int gemm_x86_has_avx2_fma(void);
+int gemm_x86_has_avx512(void);
+void gemm_ukernel_6x16__avx2(int kc, const float *a, const float *b, int ldb, float *c, int ldc,
+                             float alpha, float beta, int mr, int nr);
+void gemm_ukernel_8x32__avx512(int kc, const float *a, const float *b, int ldb, float *c,
+                               int ldc, float alpha, float beta, int mr, int nr);
+
+#define GEMM_AVX2_MC 120
+#define GEMM_AVX2_KC 256
+#define GEMM_AVX2_NC 1024
+
+static void gemm_6x16__avx2(compute_context *context, gemm_transpose transpose_a,
+                            gemm_transpose transpose_b, int m, int n, int k, float alpha,
+                            const float *a, int lda, const float *b, int ldb, float beta,
+                            float *c, int ldc) {
+    static const gemm_blocking blocking = {6, 16, GEMM_AVX2_MC, GEMM_AVX2_KC, GEMM_AVX2_NC,
+                                           gemm_ukernel_6x16__avx2};
+    gemm_blocked(&blocking, context, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb,
+                 beta, c, ldc);
+}
+
+#define GEMM_AVX512_MC 128
+#define GEMM_AVX512_KC 384
+#define GEMM_AVX512_NC 1024
+
+static void gemm_8x32__avx512(compute_context *context, gemm_transpose transpose_a,
+                              gemm_transpose transpose_b, int m, int n, int k, float alpha,
+                              const float *a, int lda, const float *b, int ldb, float beta,
+                              float *c, int ldc) {
+    static const gemm_blocking blocking = {8, 32, GEMM_AVX512_MC, GEMM_AVX512_KC, GEMM_AVX512_NC,
+                                           gemm_ukernel_8x32__avx512};
+    gemm_blocked(&blocking, context, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb,
+                 beta, c, ldc);
+}
+#endif
+
+#if defined(__wasm_simd128__)
+/* gemm_wasmsimd.c */
+void gemm_ukernel_4x8__wasmsimd(int kc, const float *a, const float *b, int ldb, float *c,
+                                int ldc, float alpha, float beta, int mr, int nr);
+
+#define GEMM_WASMSIMD_MC 64
+#define GEMM_WASMSIMD_KC 256
+#define GEMM_WASMSIMD_NC 1024
+
+static void gemm_4x8__wasmsimd(compute_context *context, gemm_transpose transpose_a,
+                               gemm_transpose transpose_b, int m, int n, int k, float alpha,
+                               const float *a, int lda, const float *b, int ldb, float beta,
+                               float *c, int ldc) {
+    static const gemm_blocking blocking = {4, 8, GEMM_WASMSIMD_MC, GEMM_WASMSIMD_KC,
+                                           GEMM_WASMSIMD_NC, gemm_ukernel_4x8__wasmsimd};
+    gemm_blocked(&blocking, context, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb,
+                 beta, c, ldc);
+}
+#endif
+
 const gemm_variant gemm_variants[] = {
-    {"gemm_naive__scalar", NULL, gemm_naive__scalar, 0, 0},
+    {"gemm_4x8__scalar", NULL, gemm_4x8__scalar,
+     GEMM_PACKED_A_FLOATS(GEMM_SCALAR_MC, GEMM_SCALAR_KC),
+     GEMM_PACKED_B_FLOATS(GEMM_SCALAR_KC, GEMM_SCALAR_NC)},
+#if defined(__x86_64__)
+    {"gemm_6x16__avx2", gemm_x86_has_avx2_fma, gemm_6x16__avx2,
+     GEMM_PACKED_A_FLOATS(GEMM_AVX2_MC, GEMM_AVX2_KC),
+     GEMM_PACKED_B_FLOATS(GEMM_AVX2_KC, GEMM_AVX2_NC)},
+    {"gemm_8x32__avx512", gemm_x86_has_avx512, gemm_8x32__avx512,
+     GEMM_PACKED_A_FLOATS(GEMM_AVX512_MC, GEMM_AVX512_KC),
+     GEMM_PACKED_B_FLOATS(GEMM_AVX512_KC, GEMM_AVX512_NC)},
+#endif
+#if defined(__wasm_simd128__)
+    {"gemm_4x8__wasmsimd", NULL, gemm_4x8__wasmsimd,
+     GEMM_PACKED_A_FLOATS(GEMM_WASMSIMD_MC, GEMM_WASMSIMD_KC),
+     GEMM_PACKED_B_FLOATS(GEMM_WASMSIMD_KC, GEMM_WASMSIMD_NC)},
+#endif
 };
 const int gemm_variant_count = (int)(sizeof gemm_variants / sizeof gemm_variants[0]);
 

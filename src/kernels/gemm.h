@@ -35,4 +35,30 @@ void sgemm(compute_context *context, gemm_transpose transpose_a, gemm_transpose 
            int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
            float beta, float *c, int ldc);
 
+/* Internal to src/kernels: the blocked driver every variant shares (packing into MR-tall A
+ * slivers and NR-wide B slivers, zero-padded to the tile, Goto/BLIS loop order), so a variant
+ * only supplies its register-blocked microkernel and its tile. Not for callers outside. */
+
+/* c (the top-left mr x nr of the MR x NR tile, row stride ldc) =
+ *     alpha * sum_p a[p*MR + i] * b[p*ldb + j]  +  beta * c,
+ * a a packed sliver of kc steps, b either a packed sliver (ldb == NR) or, for a full-width tile,
+ * rows of the caller's B read in place. beta == 0 means c is write-only. */
+typedef void (*gemm_microkernel)(int kc, const float *a, const float *b, int ldb, float *c,
+                                 int ldc, float alpha, float beta, int mr, int nr);
+
+typedef struct gemm_blocking {
+    int mr, nr;      /* register tile */
+    int mc, kc, nc;  /* cache blocks: mc and nc multiples of mr and nr */
+    gemm_microkernel kernel;
+} gemm_blocking;
+
+/* Scratch a blocking needs; the extra 16 floats let the driver align panels to 64 bytes. */
+#define GEMM_PACKED_A_FLOATS(mc, kc) ((size_t)(mc) * (size_t)(kc) + 16)
+#define GEMM_PACKED_B_FLOATS(kc, nc) ((size_t)(kc) * (size_t)(nc) + 16)
+
+void gemm_blocked(const gemm_blocking *blocking, compute_context *context,
+                  gemm_transpose transpose_a, gemm_transpose transpose_b, int m, int n, int k,
+                  float alpha, const float *a, int lda, const float *b, int ldb, float beta,
+                  float *c, int ldc);
+
 #endif

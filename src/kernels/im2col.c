@@ -1,0 +1,108 @@
+/* im2col.c - lowering a convolution over (C, N, H, W) activations to one GEMM (im2col) and its
+ * adjoint (col2im), for any kernel size, stride and padding. Each col row is one (c, ky, kx)
+ * tap; for every output row the valid span is computed once, so the inner loop has no branch
+ * and stride 1 is a plain memcpy of a shifted input row. */
+#include "kernels/im2col.h"
+
+#include <stddef.h>
+#include <string.h>
+
+void conv_geometry_init(conv_geometry *geometry, int batch, int in_channels, int in_height,
+                        int in_width, int out_channels, int kernel_size, int stride, int padding) {
+    geometry->batch = batch;
+    geometry->in_channels = in_channels;
+    geometry->in_height = in_height;
+    geometry->in_width = in_width;
+    geometry->out_channels = out_channels;
+    geometry->kernel_size = kernel_size;
+    geometry->stride = stride;
+    geometry->padding = padding;
+    geometry->out_height = (in_height + 2 * padding - kernel_size) / stride + 1;
+    geometry->out_width = (in_width + 2 * padding - kernel_size) / stride + 1;
+}
+
+/* Output columns [*lo, *hi) of one output row whose input column ox*stride - padding + kx falls
+ * inside [0, width); the rest read padding. */
+static void valid_span(int width, int out_width, int stride, int padding, int kx, int *lo,
+                       int *hi) {
+    int shift = padding - kx; /* ix = ox*stride - shift */
+    int first = shift > 0 ? (shift + stride - 1) / stride : 0;
+    int last_plus = width + shift - 1 >= 0 ? (width + shift - 1) / stride + 1 : 0;
+    if (last_plus > out_width) last_plus = out_width;
+    if (first > last_plus) first = last_plus;
+    *lo = first;
+    *hi = last_plus;
+}
+
+void im2col(const conv_geometry *geometry, const float *input, int first_image, int image_count,
+            float *col) {
+    const int k = geometry->kernel_size, s = geometry->stride, pad = geometry->padding;
+    const int h = geometry->in_height, w = geometry->in_width;
+    const int oh = geometry->out_height, ow = geometry->out_width;
+    const size_t plane = (size_t)h * w, out_plane = (size_t)oh * ow;
+    const size_t columns = (size_t)image_count * out_plane;
+    for (int c = 0; c < geometry->in_channels; c++) {
+        const float *channel = input + ((size_t)c * geometry->batch + first_image) * plane;
+        for (int ky = 0; ky < k; ky++) {
+            for (int kx = 0; kx < k; kx++) {
+                float *dst = col + ((size_t)(c * k + ky) * k + kx) * columns;
+                int lo, hi;
+                valid_span(w, ow, s, pad, kx, &lo, &hi);
+                for (int image = 0; image < image_count; image++) {
+                    const float *src = channel + (size_t)image * plane;
+                    float *out = dst + (size_t)image * out_plane;
+                    for (int oy = 0; oy < oh; oy++, out += ow) {
+                        int iy = oy * s - pad + ky;
+                        if (iy < 0 || iy >= h || lo >= hi) {
+                            memset(out, 0, sizeof(float) * (size_t)ow);
+                            continue;
+                        }
+                        /* input column of output column lo; never before the row start */
+                        const float *in_row = src + (size_t)iy * w + (lo * s - pad + kx);
+                        for (int ox = 0; ox < lo; ox++) out[ox] = 0.0f;
+                        if (s == 1) {
+                            memcpy(out + lo, in_row, sizeof(float) * (size_t)(hi - lo));
+                        } else {
+                            for (int ox = lo; ox < hi; ox++) out[ox] = in_row[(ox - lo) * s];
+                        }
+                        for (int ox = hi; ox < ow; ox++) out[ox] = 0.0f;
+                    }
+                }
+            }
+        }
+    }
+}
+
+void col2im(const conv_geometry *geometry, const float *col, int first_image, int image_count,
+            float *grad_input) {
+    const int k = geometry->kernel_size, s = geometry->stride, pad = geometry->padding;
+    const int h = geometry->in_height, w = geometry->in_width;
+    const int oh = geometry->out_height, ow = geometry->out_width;
+    const size_t plane = (size_t)h * w, out_plane = (size_t)oh * ow;
+    const size_t columns = (size_t)image_count * out_plane;
+    for (int c = 0; c < geometry->in_channels; c++) {
+        float *channel = grad_input + ((size_t)c * geometry->batch + first_image) * plane;
+        for (int ky = 0; ky < k; ky++) {
+            for (int kx = 0; kx < k; kx++) {
+                const float *src = col + ((size_t)(c * k + ky) * k + kx) * columns;
+                int lo, hi;
+                valid_span(w, ow, s, pad, kx, &lo, &hi);
+                if (lo >= hi) continue;
+                for (int image = 0; image < image_count; image++) {
+                    float *dst = channel + (size_t)image * plane;
+                    const float *in = src + (size_t)image * out_plane;
+                    for (int oy = 0; oy < oh; oy++, in += ow) {
+                        int iy = oy * s - pad + ky;
+                        if (iy < 0 || iy >= h) continue;
+                        float *out_row = dst + (size_t)iy * w + (lo * s - pad + kx);
+                        if (s == 1) {
+                            for (int ox = lo; ox < hi; ox++) out_row[ox - lo] += in[ox];
+                        } else {
+                            for (int ox = lo; ox < hi; ox++) out_row[(ox - lo) * s] += in[ox];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

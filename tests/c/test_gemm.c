@@ -1,0 +1,189 @@
+/* test_gemm.c - every GEMM variant this machine supports against a double-precision reference:
+ * all four transpose cases, sizes below, at, around and above the tiles and cache blocks,
+ * alpha/beta combinations (beta == 0 over a NaN-filled C), strides wider than the rows, k == 0. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "kernels/compute.h"
+#include "kernels/gemm.h"
+
+/* Deterministic values in [-1, 1). */
+static float next_value(uint32_t *state) {
+    *state = *state * 1664525u + 1013904223u;
+    return (float)((*state >> 8) & 0xFFFF) / 32768.0f - 1.0f;
+}
+
+/* Stores an op-(rows x cols) matrix as the stored layout with stride ld; the gap past each stored
+ * row holds NaN, so a kernel reading outside the matrix is caught. */
+static float *make_matrix(int stored_rows, int stored_cols, int ld, uint32_t *state) {
+    size_t count = (size_t)(stored_rows > 0 ? stored_rows : 1) * (size_t)(ld > 0 ? ld : 1);
+    float *m = malloc(count * sizeof(float));
+    for (size_t i = 0; i < count; i++) m[i] = NAN;
+    for (int r = 0; r < stored_rows; r++)
+        for (int c = 0; c < stored_cols; c++) m[(size_t)r * ld + c] = next_value(state);
+    return m;
+}
+
+typedef struct gemm_case {
+    gemm_transpose ta, tb;
+    int m, n, k;
+    float alpha, beta;
+    int pad; /* extra stride beyond the stored width */
+} gemm_case;
+
+/* Returns the number of mismatching elements. */
+static int check_case(compute_context *context, const gemm_case *t, uint32_t seed) {
+    uint32_t state = seed;
+    int a_rows = t->ta ? t->k : t->m, a_cols = t->ta ? t->m : t->k;
+    int b_rows = t->tb ? t->n : t->k, b_cols = t->tb ? t->k : t->n;
+    int lda = a_cols + t->pad, ldb = b_cols + t->pad, ldc = t->n + t->pad;
+    float *a = make_matrix(a_rows, a_cols, lda, &state);
+    float *b = make_matrix(b_rows, b_cols, ldb, &state);
+    float *c = make_matrix(t->m, t->n, ldc, &state);
+    const float sentinel = 12345.0f;
+    for (int i = 0; i < t->m; i++)
+        for (int j = 0; j < ldc; j++) {
+            float *x = &c[(size_t)i * ldc + j];
+            if (j >= t->n) *x = sentinel;
+            else if (t->beta == 0.0f) *x = NAN; /* must be ignored */
+        }
+    float *c0 = malloc(sizeof(float) * (size_t)(t->m > 0 ? t->m : 1) * (size_t)(ldc > 0 ? ldc : 1));
+    memcpy(c0, c, sizeof(float) * (size_t)t->m * (size_t)ldc);
+
+    sgemm(context, t->ta, t->tb, t->m, t->n, t->k, t->alpha, a, lda, b, ldb, t->beta, c, ldc);
+
+    int bad = 0;
+    for (int i = 0; i < t->m; i++) {
+        for (int j = 0; j < ldc; j++) {
+            float got = c[(size_t)i * ldc + j];
+            if (j >= t->n) {
+                if (got != sentinel) bad++;
+                continue;
+            }
+            double sum = 0.0, magnitude = 0.0;
+            for (int p = 0; p < t->k; p++) {
+                double av = t->ta ? a[(size_t)p * lda + i] : a[(size_t)i * lda + p];
+                double bv = t->tb ? b[(size_t)j * ldb + p] : b[(size_t)p * ldb + j];
+                sum += av * bv;
+                magnitude += fabs(av * bv);
+            }
+            double old = t->beta == 0.0f ? 0.0 : c0[(size_t)i * ldc + j];
+            double expected = t->alpha * sum + t->beta * old;
+            double scale = fabs(t->alpha) * magnitude + fabs(t->beta * old);
+            /* float accumulation: error grows at worst with k, unit roundoff 6e-8 */
+            double tolerance = 1.2e-7 * (t->k + 4) * scale + 1e-30;
+            if (!(fabs(got - expected) <= tolerance)) {
+                if (bad < 3)
+                    fprintf(stderr, "  %s ta=%d tb=%d m=%d n=%d k=%d alpha=%g beta=%g pad=%d: "
+                            "C[%d][%d] = %.9g, expected %.9g\n",
+                            context->gemm->name, t->ta, t->tb, t->m, t->n, t->k, t->alpha,
+                            t->beta, t->pad, i, j, got, expected);
+                bad++;
+            }
+        }
+    }
+    free(a);
+    free(b);
+    free(c);
+    free(c0);
+    return bad;
+}
+
+static const float alphas[] = {1.0f, 1.0f, -0.5f, 2.0f};
+static const float betas[] = {0.0f, 1.0f, 0.25f, 0.0f};
+
+static void run_variant(const gemm_variant *variant) {
+    compute_context *context = NULL;
+    CHECK(compute_context_create(variant->name, &context) == ICARL_OK);
+    if (context == NULL) return;
+
+    static const int sizes[] = {1, 3, 7, 8, 9, 17, 63, 64, 65, 129};
+    static const int ks[] = {1, 7, 9, 17, 64, 129};
+    const int size_count = (int)(sizeof sizes / sizeof sizes[0]);
+    const int k_count = (int)(sizeof ks / sizeof ks[0]);
+    int cases = 0, failed = 0;
+    uint32_t seed = 1;
+    for (int t = 0; t < 4; t++) {
+        for (int mi = 0; mi < size_count; mi++) {
+            for (int ni = 0; ni < size_count; ni++) {
+                for (int ki = 0; ki < k_count; ki++) {
+                    int combo = (mi + ni + ki + t) % 4;
+                    gemm_case c = {(gemm_transpose)(t & 1), (gemm_transpose)(t >> 1), sizes[mi],
+                                   sizes[ni], ks[ki], alphas[combo], betas[combo],
+                                   (mi + ni * 3 + ki) % 3 == 0 ? 0 : 5};
+                    cases++;
+                    if (check_case(context, &c, seed++)) failed++;
+                }
+            }
+        }
+    }
+    /* Shapes past the cache blocks (k over several k blocks, n over several panels, m over
+     * several A blocks) and the network's conv shapes in miniature. */
+    static const int big[][3] = {{16, 1100, 800}, {200, 40, 300}, {16, 144, 3000}, {144, 700, 16},
+                                 {64, 520, 576}, {300, 9, 1000}, {9, 2050, 16}, {129, 1025, 385}};
+    for (int t = 0; t < 4; t++) {
+        for (int i = 0; i < (int)(sizeof big / sizeof big[0]); i++) {
+            int combo = (i + t) % 4;
+            gemm_case c = {(gemm_transpose)(t & 1), (gemm_transpose)(t >> 1), big[i][0],
+                           big[i][1], big[i][2], alphas[combo], betas[combo], i % 2 ? 3 : 0};
+            cases++;
+            if (check_case(context, &c, seed++)) failed++;
+        }
+    }
+    /* k == 0: C = beta * C, and beta == 0 clears NaN. */
+    for (int t = 0; t < 4; t++) {
+        gemm_case c0 = {(gemm_transpose)(t & 1), (gemm_transpose)(t >> 1), 5, 9, 0, 1.0f, 0.0f, 2};
+        gemm_case c1 = {(gemm_transpose)(t & 1), (gemm_transpose)(t >> 1), 17, 3, 0, 1.0f, 0.5f, 0};
+        cases += 2;
+        if (check_case(context, &c0, seed++)) failed++;
+        if (check_case(context, &c1, seed++)) failed++;
+    }
+    CHECK_MESSAGE(failed == 0, "%s: %d of %d cases wrong", variant->name, failed, cases);
+    printf("  %-24s %d cases, %d wrong\n", variant->name, cases, failed);
+    compute_context_destroy(context);
+}
+
+static void test_every_supported_variant(void) {
+    int tested = 0;
+    for (int i = 0; i < gemm_variant_count; i++) {
+        const gemm_variant *variant = &gemm_variants[i];
+        if (variant->is_supported != NULL && !variant->is_supported()) {
+            printf("  %-24s not supported here, skipped\n", variant->name);
+            continue;
+        }
+        run_variant(variant);
+        tested++;
+    }
+    CHECK(tested >= 1);
+}
+
+static void test_reference_is_first_and_always_supported(void) {
+    CHECK(gemm_variant_count >= 1);
+    CHECK(gemm_variants[0].is_supported == NULL);
+    CHECK(strstr(gemm_variants[0].name, "scalar") != NULL);
+}
+
+static void test_default_context_and_unknown_name(void) {
+    compute_context *context = NULL;
+    CHECK(compute_context_create(NULL, &context) == ICARL_OK);
+    CHECK(context != NULL && context->gemm != NULL);
+    if (context != NULL) {
+        printf("  default variant: %s\n", context->gemm->name);
+        gemm_case c = {GEMM_NORMAL, GEMM_TRANSPOSED, 33, 70, 45, 1.0f, 0.0f, 1};
+        CHECK(check_case(context, &c, 99) == 0);
+    }
+    compute_context_destroy(context);
+    compute_context *none = NULL;
+    CHECK(compute_context_create("gemm_no_such_kernel", &none) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(none == NULL);
+}
+
+int main(void) {
+    RUN(test_reference_is_first_and_always_supported);
+    RUN(test_default_context_and_unknown_name);
+    RUN(test_every_supported_variant);
+    return HARNESS_RESULT();
+}
