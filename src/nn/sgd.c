@@ -1,0 +1,27 @@
+/* sgd.c - SGD with momentum and L2 weight decay in PyTorch's form (decay added to the gradient
+ * before the momentum buffer), and the step learning-rate schedule of the protocol. */
+#include "nn/sgd.h"
+
+#include <math.h>
+
+/* weights, gradients, velocity (count). */
+void sgd_update(size_t count, float *weights, const float *gradients, float *velocity,
+                float learning_rate, float momentum, float weight_decay) {
+    for (size_t i = 0; i < count; i++) {
+        float v = momentum * velocity[i] + (gradients[i] + weight_decay * weights[i]);
+        velocity[i] = v;
+        weights[i] -= learning_rate * v;
+    }
+}
+
+float step_learning_rate(float base, int epoch, int epochs, const float decay_at[2],
+                         float factor) {
+    float rate = base;
+    for (int i = 0; i < 2; i++) {
+        if (!(decay_at[i] > 0.0f)) continue; /* a fraction <= 0 disables that milestone */
+        /* milestones in whole epochs: 0.7 of 10 epochs is epoch 7 (0-based), as MultiStepLR */
+        long milestone = lroundf(decay_at[i] * (float)epochs);
+        if (epoch >= milestone) rate /= factor;
+    }
+    return rate;
+}
