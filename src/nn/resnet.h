@@ -51,4 +51,9 @@ void resnet_forward(resnet *network, compute_context *context, const float *inpu
  * grad_features (N, 4w). */
 void resnet_backward(resnet *network, compute_context *context, const float *grad_features);
 
+/* As resnet_backward, and also overwrites grad_input (C, N, S, S) with the gradient w.r.t. the
+ * input when it is not NULL (gradient checks, saliency). */
+void resnet_backward_input(resnet *network, compute_context *context, const float *grad_features,
+                           float *grad_input);
+
 #endif
