@@ -1,0 +1,39 @@
+/* stb_image_impl.c - the one translation unit that compiles stb_image (Debian's libstb-dev),
+ * restricted to PNG, JPEG and BMP decoded from memory: the callers read files themselves, so
+ * stb's stdio, HDR and float paths are left out. */
+#include <stdlib.h>
+
+#include "data/image.h"
+
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_ONLY_PNG
+#define STBI_ONLY_JPEG
+#define STBI_ONLY_BMP
+#define STBI_NO_STDIO
+#define STBI_NO_LINEAR
+#define STBI_NO_HDR
+/* No failure strings: stb would otherwise store the reason in a global, and the engine keeps
+ * no global mutable state (image_decode reports a status instead). */
+#define STBI_NO_FAILURE_STRINGS
+/* Plain malloc/free, so image_decode's callers free the pixels with free(). */
+#define STBI_MALLOC(size) malloc(size)
+#define STBI_REALLOC(pointer, size) realloc(pointer, size)
+#define STBI_FREE(pointer) free(pointer)
+
+/* stb is third-party code: its warnings are not ours to fix, and -Wall -Wextra stays clean. */
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wunused-but-set-variable"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
+#pragma GCC diagnostic ignored "-Wtype-limits"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#endif
+
+#include <stb_image.h>
+
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
