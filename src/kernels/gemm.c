@@ -96,6 +96,34 @@ static void scale_c(int m, int n, float beta, float *c, int ldc) {
     }
 }
 
+/* A * B^T with k much longer than m and n: tiles of dot products over k blocks that keep the
+ * four A rows in L1 while B's rows stream from L2. beta on the first block only. */
+#define GEMM_DOT_TILE 4
+#define GEMM_DOT_KC 1024
+
+static int use_dot_path(const gemm_blocking *blocking, gemm_transpose transpose_a,
+                        gemm_transpose transpose_b, int m, int n, int k) {
+    int larger = m > n ? m : n;
+    return blocking->dot != NULL && transpose_a == GEMM_NORMAL &&
+           transpose_b == GEMM_TRANSPOSED && k >= 512 && k >= 4 * larger;
+}
+
+static void gemm_dot(const gemm_blocking *blocking, int m, int n, int k, float alpha,
+                     const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                     int ldc) {
+    for (int pc = 0; pc < k; pc += GEMM_DOT_KC) {
+        int kc = min_int(GEMM_DOT_KC, k - pc);
+        float beta_block = pc == 0 ? beta : 1.0f;
+        for (int j = 0; j < n; j += GEMM_DOT_TILE) {
+            for (int i = 0; i < m; i += GEMM_DOT_TILE) {
+                blocking->dot(kc, a + (size_t)i * lda + pc, lda, b + (size_t)j * ldb + pc, ldb,
+                              c + (size_t)i * ldc + j, ldc, alpha, beta_block,
+                              min_int(GEMM_DOT_TILE, m - i), min_int(GEMM_DOT_TILE, n - j));
+            }
+        }
+    }
+}
+
 /* Goto/BLIS loop order: an (kc x nc) panel of B is packed once and stays in L2; an (mc x kc)
  * block of A is packed per panel; the NR-wide B sliver stays in L1 while the microkernel walks
  * the A slivers. beta applies on the first k block only, later blocks accumulate. */
@@ -106,6 +134,10 @@ void gemm_blocked(const gemm_blocking *blocking, compute_context *context,
     if (m <= 0 || n <= 0) return;
     if (k <= 0 || alpha == 0.0f) { /* BLAS convention: A and B are not read */
         scale_c(m, n, beta, c, ldc);
+        return;
+    }
+    if (use_dot_path(blocking, transpose_a, transpose_b, m, n, k)) {
+        gemm_dot(blocking, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }
     const int mr_tile = blocking->mr, nr_tile = blocking->nr;
@@ -121,15 +153,31 @@ void gemm_blocked(const gemm_blocking *blocking, compute_context *context,
         for (int pc = 0; pc < k; pc += kc_step) {
             int kc = min_int(kc_step, k - pc);
             float beta_block = pc == 0 ? beta : 1.0f;
-            pack_b(transpose_b, b, ldb, pc, jc, kc, nc, nr_tile, packed_b);
+            /* With few output rows (as in the convolutions: m = 16 or 32 out channels) each B
+             * sliver serves at most four A slivers, so packing B would cost about as much as
+             * the multiply: read full-width slivers of a row-major B in place and pack only the
+             * ragged last one. (Beyond four, the strided sliver falls out of L1 between uses.) */
+            int b_in_place = transpose_b == GEMM_NORMAL && m <= 4 * mr_tile;
+            int full_width = b_in_place ? nc - nc % nr_tile : 0;
+            if (!b_in_place) {
+                pack_b(transpose_b, b, ldb, pc, jc, kc, nc, nr_tile, packed_b);
+            } else if (full_width < nc) {
+                pack_b(transpose_b, b, ldb, pc, jc + full_width, kc, nc - full_width, nr_tile,
+                       packed_b + (size_t)full_width * kc);
+            }
             for (int ic = 0; ic < m; ic += blocking->mc) {
                 int mc = min_int(blocking->mc, m - ic);
                 pack_a(transpose_a, a, lda, ic, pc, mc, kc, mr_tile, packed_a);
                 for (int jr = 0; jr < nc; jr += nr_tile) {
                     int nr = min_int(nr_tile, nc - jr);
                     const float *b_sliver = packed_b + (size_t)jr * kc;
+                    int b_stride = nr_tile;
+                    if (jr < full_width) {
+                        b_sliver = b + (size_t)pc * ldb + jc + jr;
+                        b_stride = ldb;
+                    }
                     for (int ir = 0; ir < mc; ir += mr_tile) {
-                        blocking->kernel(kc, packed_a + (size_t)ir * kc, b_sliver, nr_tile,
+                        blocking->kernel(kc, packed_a + (size_t)ir * kc, b_sliver, b_stride,
                                          c + (size_t)(ic + ir) * ldc + jc + jr, ldc, alpha,
                                          beta_block, min_int(mr_tile, mc - ir), nr);
                     }
@@ -174,7 +222,7 @@ static void gemm_4x8__scalar(compute_context *context, gemm_transpose transpose_
                              const float *a, int lda, const float *b, int ldb, float beta,
                              float *c, int ldc) {
     static const gemm_blocking blocking = {4, 8, GEMM_SCALAR_MC, GEMM_SCALAR_KC, GEMM_SCALAR_NC,
-                                           gemm_ukernel_4x8__scalar};
+                                           gemm_ukernel_4x8__scalar, NULL};
     gemm_blocked(&blocking, context, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb,
                  beta, c, ldc);
 }
@@ -187,6 +235,8 @@ void gemm_ukernel_6x16__avx2(int kc, const float *a, const float *b, int ldb, fl
                              float alpha, float beta, int mr, int nr);
 void gemm_ukernel_8x32__avx512(int kc, const float *a, const float *b, int ldb, float *c,
                                int ldc, float alpha, float beta, int mr, int nr);
+void gemm_dot_4x4__avx512(int kc, const float *a, int lda, const float *b, int ldb, float *c,
+                          int ldc, float alpha, float beta, int mr, int nr);
 
 #define GEMM_AVX2_MC 120
 #define GEMM_AVX2_KC 256
@@ -197,7 +247,7 @@ static void gemm_6x16__avx2(compute_context *context, gemm_transpose transpose_a
                             const float *a, int lda, const float *b, int ldb, float beta,
                             float *c, int ldc) {
     static const gemm_blocking blocking = {6, 16, GEMM_AVX2_MC, GEMM_AVX2_KC, GEMM_AVX2_NC,
-                                           gemm_ukernel_6x16__avx2};
+                                           gemm_ukernel_6x16__avx2, NULL};
     gemm_blocked(&blocking, context, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb,
                  beta, c, ldc);
 }
@@ -211,7 +261,7 @@ static void gemm_8x32__avx512(compute_context *context, gemm_transpose transpose
                               const float *a, int lda, const float *b, int ldb, float beta,
                               float *c, int ldc) {
     static const gemm_blocking blocking = {8, 32, GEMM_AVX512_MC, GEMM_AVX512_KC, GEMM_AVX512_NC,
-                                           gemm_ukernel_8x32__avx512};
+                                           gemm_ukernel_8x32__avx512, gemm_dot_4x4__avx512};
     gemm_blocked(&blocking, context, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb,
                  beta, c, ldc);
 }
@@ -231,7 +281,7 @@ static void gemm_4x8__wasmsimd(compute_context *context, gemm_transpose transpos
                                const float *a, int lda, const float *b, int ldb, float beta,
                                float *c, int ldc) {
     static const gemm_blocking blocking = {4, 8, GEMM_WASMSIMD_MC, GEMM_WASMSIMD_KC,
-                                           GEMM_WASMSIMD_NC, gemm_ukernel_4x8__wasmsimd};
+                                           GEMM_WASMSIMD_NC, gemm_ukernel_4x8__wasmsimd, NULL};
     gemm_blocked(&blocking, context, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb,
                  beta, c, ldc);
 }

@@ -46,10 +46,17 @@ void sgemm(compute_context *context, gemm_transpose transpose_a, gemm_transpose 
 typedef void (*gemm_microkernel)(int kc, const float *a, const float *b, int ldb, float *c,
                                  int ldc, float alpha, float beta, int mr, int nr);
 
+/* c (the top-left mr x nr of a 4x4 tile) = alpha * sum_p a[i*lda + p] * b[j*ldb + p] + beta * c:
+ * A * B^T as dot products over unpacked rows. For the convolution weight gradient (k = every
+ * output pixel of the batch, m and n small) packing B^T would cost more than the multiply. */
+typedef void (*gemm_dot_microkernel)(int kc, const float *a, int lda, const float *b, int ldb,
+                                     float *c, int ldc, float alpha, float beta, int mr, int nr);
+
 typedef struct gemm_blocking {
     int mr, nr;      /* register tile */
     int mc, kc, nc;  /* cache blocks: mc and nc multiples of mr and nr */
     gemm_microkernel kernel;
+    gemm_dot_microkernel dot; /* optional 4x4 kernel for A * B^T with long k; NULL = none */
 } gemm_blocking;
 
 /* Scratch a blocking needs; the extra 16 floats let the driver align panels to 64 bytes. */

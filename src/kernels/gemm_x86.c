@@ -12,6 +12,8 @@ void gemm_ukernel_6x16__avx2(int kc, const float *a, const float *b, int ldb, fl
                              float alpha, float beta, int mr, int nr);
 void gemm_ukernel_8x32__avx512(int kc, const float *a, const float *b, int ldb, float *c,
                                int ldc, float alpha, float beta, int mr, int nr);
+void gemm_dot_4x4__avx512(int kc, const float *a, int lda, const float *b, int ldb, float *c,
+                          int ldc, float alpha, float beta, int mr, int nr);
 
 int gemm_x86_has_avx2_fma(void) {
     __builtin_cpu_init();
@@ -121,6 +123,69 @@ __attribute__((target("avx512f"))) void gemm_ukernel_8x32__avx512(
         }
         _mm512_mask_storeu_ps(row, mask0, r0);
         _mm512_mask_storeu_ps(row + 16, mask1, r1);
+    }
+}
+
+/* 4x4 dot products: per 16 steps of k, 4 A + 4 B loads feed 16 FMAs into 16 accumulators. Rows
+ * past mr/nr repeat the last valid row (their sums are computed and dropped), so the loop has
+ * no edge case; the k tail uses masked loads. */
+#define DOT_FMA_ROW(i, x)                                                                    \
+    acc##i##0 = _mm512_fmadd_ps(x, y0, acc##i##0);                                           \
+    acc##i##1 = _mm512_fmadd_ps(x, y1, acc##i##1);                                           \
+    acc##i##2 = _mm512_fmadd_ps(x, y2, acc##i##2);                                           \
+    acc##i##3 = _mm512_fmadd_ps(x, y3, acc##i##3)
+
+__attribute__((target("avx512f"))) void gemm_dot_4x4__avx512(
+    int kc, const float *a, int lda, const float *b, int ldb, float *c, int ldc, float alpha,
+    float beta, int mr, int nr) {
+    const float *a0 = a, *a1 = a + (size_t)(mr > 1 ? 1 : 0) * lda;
+    const float *a2 = a + (size_t)(mr > 2 ? 2 : mr - 1) * lda;
+    const float *a3 = a + (size_t)(mr > 3 ? 3 : mr - 1) * lda;
+    const float *b0 = b, *b1 = b + (size_t)(nr > 1 ? 1 : 0) * ldb;
+    const float *b2 = b + (size_t)(nr > 2 ? 2 : nr - 1) * ldb;
+    const float *b3 = b + (size_t)(nr > 3 ? 3 : nr - 1) * ldb;
+    __m512 acc00 = _mm512_setzero_ps(), acc01 = acc00, acc02 = acc00, acc03 = acc00;
+    __m512 acc10 = acc00, acc11 = acc00, acc12 = acc00, acc13 = acc00;
+    __m512 acc20 = acc00, acc21 = acc00, acc22 = acc00, acc23 = acc00;
+    __m512 acc30 = acc00, acc31 = acc00, acc32 = acc00, acc33 = acc00;
+    int p = 0;
+    for (; p + 16 <= kc; p += 16) {
+        __m512 y0 = _mm512_loadu_ps(b0 + p), y1 = _mm512_loadu_ps(b1 + p);
+        __m512 y2 = _mm512_loadu_ps(b2 + p), y3 = _mm512_loadu_ps(b3 + p);
+        __m512 x0 = _mm512_loadu_ps(a0 + p), x1 = _mm512_loadu_ps(a1 + p);
+        __m512 x2 = _mm512_loadu_ps(a2 + p), x3 = _mm512_loadu_ps(a3 + p);
+        DOT_FMA_ROW(0, x0);
+        DOT_FMA_ROW(1, x1);
+        DOT_FMA_ROW(2, x2);
+        DOT_FMA_ROW(3, x3);
+    }
+    if (p < kc) {
+        __mmask16 mask = (__mmask16)((1u << (kc - p)) - 1u);
+        __m512 y0 = _mm512_maskz_loadu_ps(mask, b0 + p), y1 = _mm512_maskz_loadu_ps(mask, b1 + p);
+        __m512 y2 = _mm512_maskz_loadu_ps(mask, b2 + p), y3 = _mm512_maskz_loadu_ps(mask, b3 + p);
+        __m512 x0 = _mm512_maskz_loadu_ps(mask, a0 + p), x1 = _mm512_maskz_loadu_ps(mask, a1 + p);
+        __m512 x2 = _mm512_maskz_loadu_ps(mask, a2 + p), x3 = _mm512_maskz_loadu_ps(mask, a3 + p);
+        DOT_FMA_ROW(0, x0);
+        DOT_FMA_ROW(1, x1);
+        DOT_FMA_ROW(2, x2);
+        DOT_FMA_ROW(3, x3);
+    }
+    const float sums[4][4] = {
+        {_mm512_reduce_add_ps(acc00), _mm512_reduce_add_ps(acc01), _mm512_reduce_add_ps(acc02),
+         _mm512_reduce_add_ps(acc03)},
+        {_mm512_reduce_add_ps(acc10), _mm512_reduce_add_ps(acc11), _mm512_reduce_add_ps(acc12),
+         _mm512_reduce_add_ps(acc13)},
+        {_mm512_reduce_add_ps(acc20), _mm512_reduce_add_ps(acc21), _mm512_reduce_add_ps(acc22),
+         _mm512_reduce_add_ps(acc23)},
+        {_mm512_reduce_add_ps(acc30), _mm512_reduce_add_ps(acc31), _mm512_reduce_add_ps(acc32),
+         _mm512_reduce_add_ps(acc33)}};
+    for (int i = 0; i < mr; i++) {
+        float *row = c + (size_t)i * ldc;
+        if (beta == 0.0f) {
+            for (int j = 0; j < nr; j++) row[j] = alpha * sums[i][j];
+        } else {
+            for (int j = 0; j < nr; j++) row[j] = alpha * sums[i][j] + beta * row[j];
+        }
     }
 }
 

@@ -121,9 +121,11 @@ static void run_variant(const gemm_variant *variant) {
         }
     }
     /* Shapes past the cache blocks (k over several k blocks, n over several panels, m over
-     * several A blocks) and the network's conv shapes in miniature. */
+     * several A blocks), the network's conv shapes in miniature, and long-k A * B^T shapes with
+     * ragged tiles and k tails (the dot-product path). */
     static const int big[][3] = {{16, 1100, 800}, {200, 40, 300}, {16, 144, 3000}, {144, 700, 16},
-                                 {64, 520, 576}, {300, 9, 1000}, {9, 2050, 16}, {129, 1025, 385}};
+                                 {64, 520, 576}, {300, 9, 1000}, {9, 2050, 16}, {129, 1025, 385},
+                                 {7, 13, 2051}, {5, 3, 517}, {33, 9, 4100}, {31, 70, 1500}};
     for (int t = 0; t < 4; t++) {
         for (int i = 0; i < (int)(sizeof big / sizeof big[0]); i++) {
             int combo = (i + t) % 4;
