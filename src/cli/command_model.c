@@ -48,8 +48,8 @@ int command_learn(int argc, char **argv) {
     int32_t epochs = 0, memory = 0;
     uint64_t seed = 0;
     if (!options_require(command, model) || !options_require(command, data) ||
-        !options_int(command, &specs[2], 1, 100000, &epochs) ||
-        !options_int(command, &specs[3], 1, 100000000, &memory) ||
+        !options_int(command, &specs[2], 1, 10000, &epochs) ||
+        !options_int(command, &specs[3], 0, 1000000, &memory) ||
         !options_uint64(command, &specs[4], &seed))
         return EXIT_USAGE;
 

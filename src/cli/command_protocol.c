@@ -309,8 +309,8 @@ int command_protocol(int argc, char **argv) {
         !options_choice(command, OPTION("loss"), LOSS_CHOICES, &loss_index) ||
         !options_int(command, OPTION("classes-per-step"), 1, FASHION_CLASS_COUNT,
                      &classes_per_step) ||
-        !options_int(command, OPTION("memory"), 1, 100000000, &config->memory) ||
-        !options_int(command, OPTION("epochs"), 1, 100000, &config->epochs) ||
+        !options_int(command, OPTION("memory"), 0, 1000000, &config->memory) ||
+        !options_int(command, OPTION("epochs"), 1, 10000, &config->epochs) ||
         !options_uint64(command, OPTION("seed"), &config->seed))
         return EXIT_USAGE;
     settings.size_full = size_index == 1;

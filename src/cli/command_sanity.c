@@ -50,8 +50,8 @@ int command_sanity(int argc, char **argv) {
     config.epochs = 2;
     config.memory = 2000;
     int net_index = 0;
-    if (!options_int(command, &specs[0], 1, 100000, &config.epochs) ||
-        !options_int(command, &specs[1], 1, 100000000, &config.memory) ||
+    if (!options_int(command, &specs[0], 1, 10000, &config.epochs) ||
+        !options_int(command, &specs[1], 0, 1000000, &config.memory) ||
         !options_choice(command, &specs[2], NET_CHOICES, &net_index) ||
         !options_uint64(command, &specs[3], &config.seed))
         return EXIT_USAGE;

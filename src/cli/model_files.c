@@ -242,8 +242,11 @@ int load_model(const char *command, const char *path, icarl_learner **learner_ou
     char message[256] = "";
     icarl_status result = icarl_load_file(path, learner_out, message, sizeof message);
     if (result != ICARL_OK) {
-        fprintf(stderr, "icarl %s: cannot load model %s: %s%s%s\n", command, path,
-                icarl_strerror(result), message[0] ? ": " : "", message);
+        /* The loader's message is the more specific one; the status sentence is the fallback. */
+        for (char *c = message; *c; c++)
+            if (*c == '\n' || *c == '\r') *c = ' ';
+        fprintf(stderr, "icarl %s: cannot load model %s: %s\n", command, path,
+                message[0] ? message : icarl_strerror(result));
         icarl_destroy(*learner_out);
         *learner_out = NULL;
         return 0;
@@ -260,8 +263,8 @@ void report_learner_error(const char *command, const char *what, const icarl_lea
     snprintf(line, sizeof line, "%s", detail);
     for (char *c = line; *c; c++)
         if (*c == '\n' || *c == '\r') *c = ' ';
-    fprintf(stderr, "icarl %s: %s: %s%s%s\n", command, what, icarl_strerror(status),
-            line[0] ? ": " : "", line);
+    /* The learner's detail is the more specific; the status sentence is the fallback. */
+    fprintf(stderr, "icarl %s: %s: %s\n", command, what, line[0] ? line : icarl_strerror(status));
 }
 
 int32_t find_class(const icarl_learner *learner, const char *name) {

@@ -46,7 +46,7 @@ int path_exists(const char *path);
 /* Loads a model file; errors name the file and the reason (missing, corrupt, truncated...). */
 int load_model(const char *command, const char *path, icarl_learner **learner_out);
 
-/* Prints "icarl COMMAND: WHAT: <status sentence>[: <learner detail>]". */
+/* Prints "icarl COMMAND: WHAT: <the learner's detail, or the status sentence without one>". */
 void report_learner_error(const char *command, const char *what, const icarl_learner *learner,
                           icarl_status status);
 

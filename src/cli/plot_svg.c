@@ -6,12 +6,13 @@
 #include <stdio.h>
 
 enum { PLOT_WIDTH = 720, PLOT_HEIGHT = 480 };
-static const double LEFT = 70, RIGHT = 30, TOP = 70, BOTTOM = 60;
+static const double LEFT = 70, RIGHT = 30, TOP = 92, BOTTOM = 60;
+static const double INSET = 24; /* keeps the first and last markers off the axes */
 
 static double plot_x(double value, double minimum, double maximum) {
     double span = maximum > minimum ? maximum - minimum : 1.0;
     double fraction = maximum > minimum ? (value - minimum) / span : 0.5;
-    return LEFT + fraction * (PLOT_WIDTH - LEFT - RIGHT);
+    return LEFT + INSET + fraction * (PLOT_WIDTH - LEFT - RIGHT - 2 * INSET);
 }
 
 static double plot_y(double accuracy) {
@@ -100,19 +101,24 @@ void plot_svg_accuracy(text_buffer *out, const char *title, const char *subtitle
         }
     }
 
-    /* Legend in the lower left, where accuracy curves that fall over the steps rarely go. */
-    double legend_x = LEFT + 16, legend_y = plot_bottom - 20.0 * series_count - 8;
-    text_buffer_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"290\" height=\"%d\" "
-                       "fill=\"white\" stroke=\"#ccc\"/>\n", legend_x - 8, legend_y - 14,
-                       20 * series_count + 8);
+    /* Legend in one row between the subtitle and the plot, where it can never hide a curve. */
+    double legend_x = LEFT, legend_y = 72;
     for (int s = 0; s < series_count; s++) {
-        double y = legend_y + 20.0 * s;
         text_buffer_printf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                           "stroke=\"%s\" stroke-width=\"2.5\"/>\n", legend_x, y - 4,
-                           legend_x + 28, y - 4, series[s].colour);
-        text_buffer_printf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"13\">", legend_x + 36, y);
+                           "stroke=\"%s\" stroke-width=\"2.5\"/>\n", legend_x, legend_y - 4,
+                           legend_x + 28, legend_y - 4, series[s].colour);
+        if (s % 2 == 0)
+            text_buffer_printf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\" fill=\"%s\"/>\n",
+                               legend_x + 14, legend_y - 4, series[s].colour);
+        else
+            text_buffer_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"9\" height=\"9\" "
+                               "fill=\"%s\"/>\n", legend_x + 9.5, legend_y - 8.5,
+                               series[s].colour);
+        text_buffer_printf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"13\">", legend_x + 36,
+                           legend_y);
         text_buffer_append_xml(out, series[s].name);
         text_buffer_printf(out, "</text>\n");
+        legend_x += 300;
     }
     text_buffer_printf(out, "</svg>\n");
 }

@@ -77,6 +77,7 @@ void step_monitor_start(step_monitor *monitor, const char *label) {
     progress_bar_start(&monitor->bar);
     monitor->started = clock_seconds();
     monitor->last_callback = monitor->started;
+    monitor->previous_phase = -1;
 }
 
 static const char *phase_name(int phase) {
@@ -94,17 +95,23 @@ int step_monitor_callback(const icarl_progress *progress, void *user) {
     step_monitor *monitor = user;
     double now = clock_seconds();
     int phase = progress->phase;
-    if (phase >= 0 && phase <= ICARL_PHASE_DONE)
-        monitor->phase_seconds[phase] += now - monitor->last_callback;
+    /* The units since the last callback ran in the phase that callback reported (the engine
+     * reports the phase after its unit); the very first interval goes to the first phase seen. */
+    int charged = monitor->previous_phase >= 0 ? monitor->previous_phase : phase;
+    if (charged >= 0 && charged <= ICARL_PHASE_DONE)
+        monitor->phase_seconds[charged] += now - monitor->last_callback;
     monitor->last_callback = now;
-    if (phase == ICARL_PHASE_TRAINING) monitor->last_loss = progress->loss;
+    monitor->previous_phase = phase;
+    /* The engine restarts the epoch mean at 0 when an epoch begins and keeps the last epoch's
+     * mean after training: remember the latest non-zero one. */
+    if (phase >= ICARL_PHASE_TRAINING && progress->loss != 0.0f) monitor->last_loss = progress->loss;
 
     char label[96];
     char detail[96] = "";
     if (phase == ICARL_PHASE_TRAINING) {
         snprintf(label, sizeof label, "%s epoch %d/%d", monitor->label ? monitor->label : "step",
                  (int)progress->epoch, (int)progress->epochs);
-        snprintf(detail, sizeof detail, "loss %.4f  lr %.3g", (double)progress->loss,
+        snprintf(detail, sizeof detail, "loss %.4f  lr %.3g", (double)monitor->last_loss,
                  (double)progress->learning_rate);
     } else {
         snprintf(label, sizeof label, "%s %s", monitor->label ? monitor->label : "step",

@@ -26,15 +26,17 @@ void progress_bar_draw(progress_bar *bar, const char *label, int64_t done, int64
 void progress_bar_finish(progress_bar *bar);
 
 /* Watches one icarl_step through its progress callback: draws the bar and adds up the wall time
- * spent in each phase (the time between two callbacks is charged to the later one's phase). */
+ * spent in each phase (the time between two callbacks is charged to the phase the earlier one
+ * reported, which is the phase the units in between ran in). */
 typedef struct step_monitor {
     progress_bar bar;
     const char *label;                            /* e.g. "step 2/5" */
     double phase_seconds[ICARL_PHASE_DONE + 1];
     double last_callback;
+    int previous_phase;                           /* -1 before the first callback */
     double started;
     double seconds;                               /* whole step, set by step_monitor_finish */
-    float last_loss;                              /* the last epoch's mean loss */
+    float last_loss;                              /* latest epoch mean loss reported */
 } step_monitor;
 
 void step_monitor_start(step_monitor *monitor, const char *label);
