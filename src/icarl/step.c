@@ -145,6 +145,7 @@ icarl_status icarl_step_begin(icarl_learner *learner) {
             return learner_fail(learner, ICARL_ERROR_NOTHING_TO_TRAIN,
                                 "class \"%s\" has no examples yet", learner->classes[i].name);
 
+    int32_t train_count = 0;
     step_state *step = calloc(1, sizeof *step);
     if (step == NULL) return learner_fail(learner, ICARL_ERROR_OUT_OF_MEMORY, "no memory");
     step->old_outputs = learner->outputs;
@@ -158,7 +159,6 @@ icarl_status icarl_step_begin(icarl_learner *learner) {
     random_seed(&step->random, c->seed, 100 + (uint64_t)learner->steps_done);
 
     ALLOCATE(step->class_updated, new_outputs);
-    int32_t train_count = 0;
     for (int i = 0; i < new_outputs; i++) {
         const learner_class *entry = &learner->classes[i];
         step->class_updated[i] = entry->pending.count > 0;
