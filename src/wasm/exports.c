@@ -1,0 +1,313 @@
+/* exports.c - the thin C functions web/icarl.js calls in the WebAssembly module. Each takes and
+ * returns plain ints, floats and pointers into the wasm heap only (no structs by value, no
+ * 64-bit integers), so the JS side needs no knowledge of C struct layouts or of BigInt.
+ * It adds no behaviour of its own: every function wraps icarl.h (or, for the GEMM test and
+ * benchmark, the kernel table) and returns an icarl_status where icarl.h does.
+ * The exported names are listed in exports.txt (-sEXPORTED_FUNCTIONS=@...). */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/random.h"
+#include "data/image.h"
+#include "icarl.h"
+#include "kernels/compute.h"
+#include "kernels/gemm.h"
+#include "kernels/gemm_bench.h"
+
+/* ---- status --------------------------------------------------------------------------------- */
+
+/* JS keeps a table of status names in enum order; it checks this count at start-up so that a new
+ * status in icarl.h cannot silently shift the names. */
+int icarl_wasm_status_count(void) { return ICARL_STATUS_COUNT; }
+
+const char *icarl_wasm_strerror(int status) { return icarl_strerror((icarl_status)status); }
+
+const char *icarl_wasm_last_error(const icarl_learner *learner) {
+    return learner ? icarl_last_error(learner) : "";
+}
+
+void icarl_wasm_free(void *pointer) { icarl_free(pointer); }
+
+/* ---- configuration -------------------------------------------------------------------------- */
+
+/* The configuration lives in the wasm heap and JS edits it field by field by name: JS never
+ * hard-codes offsets into icarl_config, and an unknown name is an error, not a silent no-op. */
+icarl_config *icarl_wasm_config_new(int preset) {
+    icarl_config *config = malloc(sizeof *config);
+    if (config == NULL) return NULL;
+    if (icarl_config_preset((icarl_preset)preset, config) != ICARL_OK) {
+        free(config);
+        return NULL;
+    }
+    return config;
+}
+
+void icarl_wasm_config_free(icarl_config *config) { free(config); }
+
+typedef enum field_kind { FIELD_INT, FIELD_FLOAT } field_kind;
+
+typedef struct config_field {
+    const char *name;
+    field_kind kind;
+    size_t offset;
+} config_field;
+
+#define INT_FIELD(member) {#member, FIELD_INT, offsetof(icarl_config, member)}
+#define FLOAT_FIELD(member) {#member, FIELD_FLOAT, offsetof(icarl_config, member)}
+
+static const config_field CONFIG_FIELDS[] = {
+    INT_FIELD(input_size),   INT_FIELD(channels),       INT_FIELD(blocks_per_stage),
+    INT_FIELD(base_width),   INT_FIELD(memory),         INT_FIELD(method),
+    INT_FIELD(loss),         FLOAT_FIELD(temperature),  INT_FIELD(epochs),
+    INT_FIELD(batch_size),   FLOAT_FIELD(learning_rate), FLOAT_FIELD(momentum),
+    FLOAT_FIELD(weight_decay), {"decay_at_0", FIELD_FLOAT, offsetof(icarl_config, decay_at)},
+    {"decay_at_1", FIELD_FLOAT, offsetof(icarl_config, decay_at) + sizeof(float)},
+    FLOAT_FIELD(decay_factor), INT_FIELD(crop_padding), INT_FIELD(flip),
+    FLOAT_FIELD(brightness), INT_FIELD(mean_with_flip),
+};
+
+static const config_field *find_field(const char *name) {
+    if (name == NULL) return NULL;
+    for (size_t i = 0; i < sizeof CONFIG_FIELDS / sizeof CONFIG_FIELDS[0]; i++)
+        if (strcmp(CONFIG_FIELDS[i].name, name) == 0) return &CONFIG_FIELDS[i];
+    return NULL;
+}
+
+/* Sets one field. An int field takes only whole numbers in int32 range: 2.5 epochs is refused
+ * here rather than truncated. Ranges are checked later by icarl_create/icarl_reconfigure. */
+int icarl_wasm_config_set(icarl_config *config, const char *name, double value) {
+    const config_field *field = find_field(name);
+    if (config == NULL || field == NULL || isnan(value)) return ICARL_ERROR_INVALID_ARGUMENT;
+    char *base = (char *)config + field->offset;
+    if (field->kind == FIELD_INT) {
+        if (value != floor(value) || value < (double)INT32_MIN || value > (double)INT32_MAX)
+            return ICARL_ERROR_INVALID_ARGUMENT;
+        int32_t whole = (int32_t)value;
+        memcpy(base, &whole, sizeof whole);
+    } else {
+        float single = (float)value;
+        memcpy(base, &single, sizeof single);
+    }
+    return ICARL_OK;
+}
+
+int icarl_wasm_config_get(const icarl_config *config, const char *name, double *value_out) {
+    const config_field *field = find_field(name);
+    if (config == NULL || field == NULL || value_out == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
+    const char *base = (const char *)config + field->offset;
+    if (field->kind == FIELD_INT) {
+        int32_t whole;
+        memcpy(&whole, base, sizeof whole);
+        *value_out = whole;
+    } else {
+        float single;
+        memcpy(&single, base, sizeof single);
+        *value_out = single;
+    }
+    return ICARL_OK;
+}
+
+/* The 64-bit seed crosses as two 32-bit halves: without -sWASM_BIGINT an i64 parameter cannot
+ * be passed from JS, and a double would lose seeds above 2^53. */
+void icarl_wasm_config_set_seed(icarl_config *config, uint32_t low, uint32_t high) {
+    if (config != NULL) config->seed = ((uint64_t)high << 32) | low;
+}
+
+uint32_t icarl_wasm_config_seed_part(const icarl_config *config, int high) {
+    if (config == NULL) return 0;
+    return high ? (uint32_t)(config->seed >> 32) : (uint32_t)config->seed;
+}
+
+/* ---- learner lifetime ----------------------------------------------------------------------- */
+
+int icarl_wasm_create(const icarl_config *config, icarl_learner **learner_out, char *message,
+                      int message_size) {
+    return icarl_create(config, learner_out, message, message_size > 0 ? (size_t)message_size : 0);
+}
+
+int icarl_wasm_load(const uint8_t *bytes, int size, icarl_learner **learner_out, char *message,
+                    int message_size) {
+    if (size < 0) return ICARL_ERROR_INVALID_ARGUMENT;
+    return icarl_load(bytes, (size_t)size, learner_out, message,
+                      message_size > 0 ? (size_t)message_size : 0);
+}
+
+void icarl_wasm_destroy(icarl_learner *learner) { icarl_destroy(learner); }
+
+int icarl_wasm_get_config(const icarl_learner *learner, icarl_config *config_out) {
+    return icarl_get_config(learner, config_out);
+}
+
+int icarl_wasm_reconfigure(icarl_learner *learner, const icarl_config *config) {
+    return icarl_reconfigure(learner, config);
+}
+
+/* *bytes_out is freed with icarl_wasm_free. */
+int icarl_wasm_save(icarl_learner *learner, uint8_t **bytes_out, uint32_t *size_out) {
+    if (bytes_out == NULL || size_out == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
+    size_t size = 0;
+    icarl_status status = icarl_save(learner, bytes_out, &size);
+    *size_out = status == ICARL_OK ? (uint32_t)size : 0;
+    return status;
+}
+
+/* ---- examples and classes ------------------------------------------------------------------- */
+
+/* Adds `count` images of one class in one icarl_add_examples call (so a bad image adds none).
+ * pixels[i] points at image i; shapes holds width, height, channels for each image. */
+int icarl_wasm_add_examples(icarl_learner *learner, const char *class_name,
+                            const uint8_t *const *pixels, const int32_t *shapes, int count) {
+    if (count < 0 || (count > 0 && (pixels == NULL || shapes == NULL)))
+        return ICARL_ERROR_INVALID_ARGUMENT;
+    icarl_image *images = malloc((size_t)(count > 0 ? count : 1) * sizeof *images);
+    if (images == NULL) return ICARL_ERROR_OUT_OF_MEMORY;
+    for (int i = 0; i < count; i++) {
+        images[i].pixels = pixels[i];
+        images[i].width = shapes[3 * i];
+        images[i].height = shapes[3 * i + 1];
+        images[i].channels = shapes[3 * i + 2];
+    }
+    icarl_status status = icarl_add_examples(learner, class_name, images, count);
+    free(images);
+    return status;
+}
+
+int icarl_wasm_class_count(const icarl_learner *learner) { return icarl_class_count(learner); }
+
+/* The name stays valid until the learner adds a class, loads or is destroyed: JS copies it. */
+const char *icarl_wasm_class_name(const icarl_learner *learner, int index) {
+    icarl_class_info info;
+    if (icarl_class_info_get(learner, index, &info) != ICARL_OK) return NULL;
+    return info.name;
+}
+
+/* out[0] exemplars, out[1] pending, out[2] trained. */
+int icarl_wasm_class_info(const icarl_learner *learner, int index, int32_t *out) {
+    icarl_class_info info;
+    if (out == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
+    icarl_status status = icarl_class_info_get(learner, index, &info);
+    if (status != ICARL_OK) return status;
+    out[0] = info.exemplars;
+    out[1] = info.pending;
+    out[2] = info.trained;
+    return ICARL_OK;
+}
+
+/* out[0] capacity K, out[1] used, out[2] per class. */
+int icarl_wasm_memory_info(const icarl_learner *learner, int32_t *out) {
+    icarl_memory_info info;
+    if (out == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
+    icarl_status status = icarl_memory_info_get(learner, &info);
+    if (status != ICARL_OK) return status;
+    out[0] = info.capacity;
+    out[1] = info.used;
+    out[2] = info.per_class;
+    return ICARL_OK;
+}
+
+/* ---- the incremental step, in slices -------------------------------------------------------- */
+
+int icarl_wasm_step_begin(icarl_learner *learner) { return icarl_step_begin(learner); }
+
+/* out (7 doubles, so the 64-bit work counters stay exact): phase, epoch, epochs, done, total,
+ * loss, learning rate. */
+int icarl_wasm_step_continue(icarl_learner *learner, int max_units, double *out) {
+    icarl_progress progress;
+    memset(&progress, 0, sizeof progress);
+    icarl_status status = icarl_step_continue(learner, max_units, &progress);
+    if (status == ICARL_OK && out != NULL) {
+        out[0] = progress.phase;
+        out[1] = progress.epoch;
+        out[2] = progress.epochs;
+        out[3] = (double)progress.done;
+        out[4] = (double)progress.total;
+        out[5] = progress.loss;
+        out[6] = progress.learning_rate;
+    }
+    return status;
+}
+
+int icarl_wasm_step_cancel(icarl_learner *learner) { return icarl_step_cancel(learner); }
+
+/* ---- classification ------------------------------------------------------------------------- */
+
+/* Either score array may be NULL; each holds icarl_wasm_class_count() floats. */
+int icarl_wasm_classify(icarl_learner *learner, const uint8_t *pixels, int width, int height,
+                        int channels, int32_t *label_out, float *nme_scores, float *cnn_scores) {
+    icarl_image image = {pixels, width, height, channels};
+    return icarl_classify(learner, &image, label_out, nme_scores, cnn_scores);
+}
+
+int icarl_wasm_classify_prepared(icarl_learner *learner, const uint8_t *pixels, int count,
+                                 int32_t *nme_labels, int32_t *cnn_labels) {
+    return icarl_classify_prepared(learner, pixels, count, nme_labels, cnn_labels);
+}
+
+/* ---- images --------------------------------------------------------------------------------- */
+
+/* Decodes PNG/JPEG/BMP bytes with the engine's stb_image to `channels` (1 or 3) bytes per pixel,
+ * so Node tools decode exactly as the native `icarl` does. dims_out[0] width, [1] height;
+ * *pixels_out is freed with icarl_wasm_free. */
+int icarl_wasm_image_decode(const uint8_t *bytes, int size, int channels, uint8_t **pixels_out,
+                            int32_t *dims_out) {
+    if (size < 0 || dims_out == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
+    int width = 0, height = 0;
+    icarl_status status = image_decode(bytes, (size_t)size, channels, pixels_out, &width, &height);
+    dims_out[0] = width;
+    dims_out[1] = height;
+    return status;
+}
+
+/* ---- helpers for tools that must match the native tool -------------------------------------- */
+
+/* The engine's Fisher-Yates shuffle with a PCG32 stream, so `node web/cli.mjs protocol
+ * --order shuffled` picks the same class order as the native tool for the same seed. */
+void icarl_wasm_shuffle(uint32_t seed_low, uint32_t seed_high, uint32_t stream_low,
+                        uint32_t stream_high, int32_t *values, int count) {
+    if (values == NULL || count <= 0) return;
+    random_state random;
+    random_seed(&random, ((uint64_t)seed_high << 32) | seed_low,
+                ((uint64_t)stream_high << 32) | stream_low);
+    random_shuffle(&random, values, count);
+}
+
+/* ---- GEMM kernels, for the Node test and benchmark ------------------------------------------ */
+
+int icarl_wasm_gemm_variant_count(void) { return gemm_variant_count; }
+
+const char *icarl_wasm_gemm_variant_name(int index) {
+    return index >= 0 && index < gemm_variant_count ? gemm_variants[index].name : NULL;
+}
+
+/* Runs C = alpha * op(A) * op(B) + beta * C with the named variant `repeats` times (>= 1; the
+ * same call each time, so timing it from JS measures the kernel). Returns ICARL_ERROR_INVALID_
+ * ARGUMENT for an unknown or unsupported variant or bad sizes. */
+int icarl_wasm_sgemm(const char *variant, int transpose_a, int transpose_b, int m, int n, int k,
+                     float alpha, const float *a, int lda, const float *b, int ldb, float beta,
+                     float *c, int ldc, int repeats) {
+    if (variant == NULL || m < 0 || n < 0 || k < 0 || repeats < 1 || a == NULL || b == NULL ||
+        c == NULL)
+        return ICARL_ERROR_INVALID_ARGUMENT;
+    compute_context *context = NULL;
+    icarl_status status = compute_context_create(variant, &context);
+    if (status != ICARL_OK) return status;
+    for (int r = 0; r < repeats; r++)
+        sgemm(context, transpose_a ? GEMM_TRANSPOSED : GEMM_NORMAL,
+              transpose_b ? GEMM_TRANSPOSED : GEMM_NORMAL, m, n, k, alpha, a, lda, b, ldb, beta,
+              c, ldc);
+    compute_context_destroy(context);
+    return ICARL_OK;
+}
+
+/* GFLOP/s of the named variant on C(m,n) = A(m,k) B(k,n), timed inside wasm for at least
+ * min_seconds; negative on failure. */
+double icarl_wasm_gemm_bench(const char *variant, int m, int n, int k, double min_seconds) {
+    compute_context *context = NULL;
+    if (compute_context_create(variant, &context) != ICARL_OK) return -1.0;
+    double rate = gemm_benchmark_gflops(context, m, n, k, min_seconds);
+    compute_context_destroy(context);
+    return rate;
+}
