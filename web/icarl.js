@@ -1,0 +1,844 @@
+// icarl.js - the JavaScript API of icarl-wasm (DESIGN.md 4.2), one ES module for the browser,
+// workers and Node >= 20. It loads the WebAssembly engine (the SIMD build, or the scalar build
+// where SIMD is missing), wraps each exported C function once with explicit types, and exposes
+// Learner objects that own one C learner each and must be dispose()d.
+// It is deliberately not a worker wrapper: the page's worker imports this module itself.
+
+const STATUS_NAMES = [
+  'OK', 'INVALID_ARGUMENT', 'OUT_OF_MEMORY', 'IO', 'NOT_A_CHECKPOINT', 'UNSUPPORTED_VERSION',
+  'TRUNCATED', 'CORRUPT', 'DECODE', 'NO_CLASSES', 'NOTHING_TO_TRAIN', 'UNKNOWN_CLASS',
+  'WRONG_STATE', 'CANCELLED', 'DIVERGED', 'LIMIT',
+];
+
+const PHASE_NAMES = ['idle', 'targets', 'training', 'herding', 'means', 'done'];
+const METHODS = ['icarl', 'lwf', 'finetune', 'fixed'];
+const LOSSES = ['sigmoid', 'softmax-kd'];
+const PRESETS = { 'fashion-mnist': 0, webcam: 1 };
+
+// camelCase option -> [C field name, kind]. Kinds: int, float, bool, method, loss.
+const CONFIG_FIELDS = {
+  inputSize: ['input_size', 'int'],
+  channels: ['channels', 'int'],
+  blocksPerStage: ['blocks_per_stage', 'int'],
+  baseWidth: ['base_width', 'int'],
+  memory: ['memory', 'int'],
+  method: ['method', 'method'],
+  loss: ['loss', 'loss'],
+  temperature: ['temperature', 'float'],
+  epochs: ['epochs', 'int'],
+  batchSize: ['batch_size', 'int'],
+  learningRate: ['learning_rate', 'float'],
+  momentum: ['momentum', 'float'],
+  weightDecay: ['weight_decay', 'float'],
+  decayFactor: ['decay_factor', 'float'],
+  cropPadding: ['crop_padding', 'int'],
+  flip: ['flip', 'bool'],
+  brightness: ['brightness', 'float'],
+  meanWithFlip: ['mean_with_flip', 'bool'],
+};
+// Handled apart from CONFIG_FIELDS: decayAt (two floats), seed (64 bits), preset, engine.
+
+/** An Error with a machine-readable `code` (an icarl_status name such as 'NO_CLASSES', or one of
+ * the JS-side codes 'DISPOSED', 'ABORTED', 'ENGINE_UNAVAILABLE'). */
+export class IcarlError extends Error {
+  constructor(code, message, options) {
+    super(message, options);
+    this.name = 'IcarlError';
+    this.code = code;
+  }
+}
+
+const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
+
+// ---- engine loading ----------------------------------------------------------------------------
+
+// (module (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt)): validates only where the
+// final SIMD proposal is implemented. One module cannot detect SIMD from inside: a module that
+// contains v128 instructions fails to compile where they are missing.
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253,
+  15, 253, 98, 11,
+]);
+
+/** True when this JavaScript engine runs WebAssembly SIMD (simd128). */
+export function simdSupported() {
+  try {
+    return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+const enginePromises = new Map();
+
+/**
+ * Loads (once per flavour) and returns the engine: the raw module and its wrapped functions.
+ * options.flavour: 'auto' (default: SIMD when supported), 'simd' or 'scalar'.
+ * options.wasmBinary: the .wasm bytes, to skip fetching/reading them.
+ */
+export function loadEngine(options = {}) {
+  let flavour = options.flavour ?? 'auto';
+  if (flavour === 'auto') flavour = simdSupported() ? 'simd' : 'scalar';
+  if (flavour !== 'simd' && flavour !== 'scalar') {
+    throw new IcarlError('INVALID_ARGUMENT', `engine flavour must be 'auto', 'simd' or 'scalar', not '${flavour}'`);
+  }
+  if (flavour === 'simd' && !simdSupported()) {
+    return Promise.reject(new IcarlError('ENGINE_UNAVAILABLE', 'this JavaScript engine has no WebAssembly SIMD; use the scalar flavour'));
+  }
+  const key = options.wasmBinary ? null : flavour; // custom bytes are not cached
+  if (key && enginePromises.has(key)) return enginePromises.get(key);
+  const promise = instantiate(flavour, options.wasmBinary);
+  if (key) {
+    enginePromises.set(key, promise);
+    promise.catch(() => enginePromises.delete(key)); // a failed load may be retried
+  }
+  return promise;
+}
+
+async function instantiate(flavour, wasmBinary) {
+  const glueUrl = new URL(`./icarl-engine-${flavour}.js`, import.meta.url);
+  const wasmUrl = new URL(`./icarl-engine-${flavour}.wasm`, import.meta.url);
+  let factory;
+  try {
+    ({ default: factory } = await import(glueUrl.href));
+  } catch (error) {
+    throw new IcarlError('ENGINE_UNAVAILABLE', `cannot load ${glueUrl.pathname}: ${error.message} (run build-scripts/build.sh)`, { cause: error });
+  }
+  const moduleOptions = {};
+  if (wasmBinary) {
+    moduleOptions.wasmBinary = wasmBinary;
+  } else if (isNode) {
+    // Emscripten 3.1.6's glue would fetch() a file path under Node 20 and fail: read it here.
+    const { readFile } = await import('node:fs/promises');
+    try {
+      moduleOptions.wasmBinary = await readFile(wasmUrl);
+    } catch (error) {
+      throw new IcarlError('ENGINE_UNAVAILABLE', `cannot read ${wasmUrl.pathname}: ${error.message} (run build-scripts/build.sh)`, { cause: error });
+    }
+  }
+  // In browsers and workers the glue fetches wasmUrl itself, with instantiateStreaming (which
+  // needs the server to send application/wasm).
+  let module;
+  try {
+    module = await factory(moduleOptions);
+  } catch (error) {
+    throw new IcarlError('ENGINE_UNAVAILABLE', `cannot instantiate the ${flavour} engine: ${error?.message ?? error}`, { cause: error });
+  }
+  return new Engine(module, flavour);
+}
+
+// ---- the wrapped C API ---------------------------------------------------------------------------
+
+// Every exported function with its types, wrapped once at start-up. 'ptr' and 'i32' are passed
+// as they are, 'f32'/'f64' as numbers, 'u32' as unsigned; 'string' arguments are copied to the
+// heap as UTF-8 for the call, and 'string' results are decoded (NULL gives null).
+const SIGNATURES = {
+  icarl_wasm_status_count: ['i32', []],
+  icarl_wasm_strerror: ['string', ['i32']],
+  icarl_wasm_last_error: ['string', ['ptr']],
+  icarl_wasm_free: ['void', ['ptr']],
+  icarl_wasm_config_new: ['ptr', ['i32']],
+  icarl_wasm_config_free: ['void', ['ptr']],
+  icarl_wasm_config_set: ['i32', ['ptr', 'string', 'f64']],
+  icarl_wasm_config_get: ['i32', ['ptr', 'string', 'ptr']],
+  icarl_wasm_config_set_seed: ['void', ['ptr', 'u32', 'u32']],
+  icarl_wasm_config_seed_part: ['u32', ['ptr', 'i32']],
+  icarl_wasm_create: ['i32', ['ptr', 'ptr', 'ptr', 'i32']],
+  icarl_wasm_load: ['i32', ['ptr', 'i32', 'ptr', 'ptr', 'i32']],
+  icarl_wasm_destroy: ['void', ['ptr']],
+  icarl_wasm_get_config: ['i32', ['ptr', 'ptr']],
+  icarl_wasm_reconfigure: ['i32', ['ptr', 'ptr']],
+  icarl_wasm_save: ['i32', ['ptr', 'ptr', 'ptr']],
+  icarl_wasm_add_examples: ['i32', ['ptr', 'string', 'ptr', 'ptr', 'i32']],
+  icarl_wasm_class_count: ['i32', ['ptr']],
+  icarl_wasm_class_name: ['string', ['ptr', 'i32']],
+  icarl_wasm_class_info: ['i32', ['ptr', 'i32', 'ptr']],
+  icarl_wasm_memory_info: ['i32', ['ptr', 'ptr']],
+  icarl_wasm_step_begin: ['i32', ['ptr']],
+  icarl_wasm_step_continue: ['i32', ['ptr', 'i32', 'ptr']],
+  icarl_wasm_step_cancel: ['i32', ['ptr']],
+  icarl_wasm_classify: ['i32', ['ptr', 'ptr', 'i32', 'i32', 'i32', 'ptr', 'ptr', 'ptr']],
+  icarl_wasm_classify_prepared: ['i32', ['ptr', 'ptr', 'i32', 'ptr', 'ptr']],
+  icarl_wasm_image_decode: ['i32', ['ptr', 'i32', 'i32', 'ptr', 'ptr']],
+  icarl_wasm_shuffle: ['void', ['u32', 'u32', 'u32', 'u32', 'ptr', 'i32']],
+  icarl_wasm_gemm_variant_count: ['i32', []],
+  icarl_wasm_gemm_variant_name: ['string', ['i32']],
+  icarl_wasm_sgemm: ['i32', ['string', 'i32', 'i32', 'i32', 'i32', 'i32', 'f32', 'ptr', 'i32', 'ptr', 'i32', 'f32', 'ptr', 'i32', 'i32']],
+  icarl_wasm_gemm_bench: ['f64', ['string', 'i32', 'i32', 'i32', 'f64']],
+  malloc: ['ptr', ['i32']],
+  free: ['void', ['ptr']],
+};
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8');
+
+/** One instantiated engine module. Heap views are read afresh from the module on every access,
+ * because any call that allocates may grow the memory and detach earlier views. */
+export class Engine {
+  constructor(module, flavour) {
+    this.module = module;
+    this.flavour = flavour;
+    /** The wrapped C functions, by name without the icarl_wasm_ prefix (plus malloc, free). */
+    this.c = {};
+    for (const [name, [result, args]] of Object.entries(SIGNATURES)) {
+      const raw = module[`_${name}`];
+      if (typeof raw !== 'function') {
+        throw new IcarlError('ENGINE_UNAVAILABLE', `the ${flavour} engine does not export ${name}: rebuild it`);
+      }
+      this.c[name.replace(/^icarl_wasm_/, '')] = this.#wrap(raw, result, args);
+    }
+    const count = this.c.status_count();
+    if (count !== STATUS_NAMES.length) {
+      throw new IcarlError('ENGINE_UNAVAILABLE', `the engine has ${count} status codes, icarl.js knows ${STATUS_NAMES.length}: rebuild or update icarl.js`);
+    }
+  }
+
+  get HEAPU8() { return this.module.HEAPU8; }
+  get HEAP32() { return this.module.HEAP32; }
+  get HEAPU32() { return this.module.HEAPU32; }
+  get HEAPF32() { return this.module.HEAPF32; }
+  get HEAPF64() { return this.module.HEAPF64; }
+
+  #wrap(raw, result, args) {
+    const hasString = args.includes('string');
+    const convert = (value, type) => {
+      if (type === 'u32') return value >>> 0;
+      if (type === 'i32' || type === 'ptr') return value | 0;
+      return +value;
+    };
+    const finish = (value) => {
+      if (result === 'string') return value ? this.readString(value) : null;
+      if (result === 'u32') return value >>> 0;
+      return value;
+    };
+    if (!hasString) {
+      return (...values) => {
+        if (values.length !== args.length) throw new TypeError(`expected ${args.length} arguments, got ${values.length}`);
+        return finish(raw(...values.map((value, i) => convert(value, args[i]))));
+      };
+    }
+    return (...values) => {
+      if (values.length !== args.length) throw new TypeError(`expected ${args.length} arguments, got ${values.length}`);
+      const temporary = [];
+      try {
+        const converted = values.map((value, i) => {
+          if (args[i] !== 'string') return convert(value, args[i]);
+          if (value === null || value === undefined) return 0;
+          const pointer = this.writeString(String(value));
+          temporary.push(pointer);
+          return pointer;
+        });
+        return finish(raw(...converted));
+      } finally {
+        for (const pointer of temporary) this.c.free(pointer);
+      }
+    };
+  }
+
+  /** malloc that throws OUT_OF_MEMORY instead of returning 0. */
+  alloc(size) {
+    const pointer = this.c.malloc(Math.max(1, size));
+    if (!pointer) throw new IcarlError('OUT_OF_MEMORY', `out of WebAssembly memory allocating ${size} bytes`);
+    return pointer;
+  }
+
+  writeString(text) {
+    const bytes = encoder.encode(text);
+    const pointer = this.alloc(bytes.length + 1);
+    const heap = this.HEAPU8;
+    heap.set(bytes, pointer);
+    heap[pointer + bytes.length] = 0;
+    return pointer;
+  }
+
+  readString(pointer) {
+    const heap = this.HEAPU8;
+    let end = pointer;
+    while (heap[end] !== 0) end++;
+    return decoder.decode(heap.subarray(pointer, end));
+  }
+
+  /** Copies bytes into a fresh heap block; the caller frees it. */
+  copyIn(bytes) {
+    const pointer = this.alloc(bytes.length);
+    this.HEAPU8.set(bytes, pointer);
+    return pointer;
+  }
+
+  /** Runs fn(pointer) with `size` bytes of scratch, freed afterwards whatever happens. */
+  withScratch(size, fn) {
+    const pointer = this.alloc(size);
+    try {
+      return fn(pointer);
+    } finally {
+      this.c.free(pointer);
+    }
+  }
+
+  /** Throws an IcarlError when `status` is not ICARL_OK; `detail` adds the learner's reason. */
+  check(status, detail = '') {
+    if (status === 0) return;
+    const code = STATUS_NAMES[status] ?? `STATUS_${status}`;
+    const sentence = this.c.strerror(status) ?? code;
+    throw new IcarlError(code, detail ? `${sentence}: ${detail}` : sentence);
+  }
+
+  /** The names of the GEMM kernel variants compiled into this engine, scalar reference first. */
+  gemmVariants() {
+    const names = [];
+    for (let i = 0; i < this.c.gemm_variant_count(); i++) names.push(this.c.gemm_variant_name(i));
+    return names;
+  }
+
+  /**
+   * C = alpha * op(A) * op(B) + beta * C (row-major) with the named kernel variant; returns C as a
+   * new Float32Array. a, b, c are Float32Arrays holding the stored matrices with strides lda,
+   * ldb, ldc (defaults: tight).
+   */
+  sgemm(variant, { transposeA = false, transposeB = false, m, n, k, alpha = 1, a, lda, b, ldb, beta = 0, c, ldc, repeats = 1 }) {
+    lda ??= transposeA ? m : k;
+    ldb ??= transposeB ? k : n;
+    ldc ??= n;
+    c ??= new Float32Array(m * ldc);
+    const pa = this.copyIn(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    const pb = this.copyIn(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+    const pc = this.copyIn(new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
+    try {
+      this.check(this.c.sgemm(variant, transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, repeats), `sgemm with variant '${variant}'`);
+      return this.HEAPF32.slice(pc >> 2, (pc >> 2) + c.length);
+    } finally {
+      this.c.free(pa);
+      this.c.free(pb);
+      this.c.free(pc);
+    }
+  }
+
+  /** GFLOP/s of a variant on C(m,n) = A(m,k) B(k,n), timed inside the engine. */
+  gemmBenchmark(variant, m, n, k, minSeconds = 0.5) {
+    const rate = this.c.gemm_bench(variant, m, n, k, minSeconds);
+    if (!(rate > 0)) throw new IcarlError('INVALID_ARGUMENT', `cannot benchmark variant '${variant}' at ${m}x${n}x${k}`);
+    return rate;
+  }
+
+  /**
+   * Decodes PNG/JPEG/BMP bytes with the engine's stb_image into {width, height, channels, data}
+   * (channels 1 or 3), exactly as the native tool decodes.
+   */
+  decodeImage(bytes, channels = 3) {
+    const source = toBytes(bytes, 'image bytes');
+    const input = this.copyIn(source);
+    try {
+      return this.withScratch(16, (scratch) => {
+        const status = this.c.image_decode(input, source.length, channels, scratch, scratch + 8);
+        if (status !== 0) this.check(status, 'cannot decode the image');
+        const pixels = this.HEAPU32[scratch >> 2];
+        const width = this.HEAP32[(scratch + 8) >> 2];
+        const height = this.HEAP32[(scratch + 12) >> 2];
+        try {
+          return { width, height, channels, data: this.HEAPU8.slice(pixels, pixels + width * height * channels) };
+        } finally {
+          this.c.free(pixels);
+        }
+      });
+    } finally {
+      this.c.free(input);
+    }
+  }
+
+  /** The engine's seeded Fisher-Yates shuffle (PCG32 stream), for matching the native tool. */
+  shuffle(values, seed, stream) {
+    const [seedLow, seedHigh] = split64(seed);
+    const [streamLow, streamHigh] = split64(stream);
+    return this.withScratch(values.length * 4, (pointer) => {
+      this.HEAP32.set(values, pointer >> 2);
+      this.c.shuffle(seedLow, seedHigh, streamLow, streamHigh, pointer, values.length);
+      return Array.from(this.HEAP32.subarray(pointer >> 2, (pointer >> 2) + values.length));
+    });
+  }
+}
+
+function split64(value) {
+  const big = BigInt(value);
+  if (big < 0n || big >= 1n << 64n) throw new IcarlError('INVALID_ARGUMENT', `a seed must be 0..2^64-1, not ${value}`);
+  return [Number(big & 0xffffffffn), Number(big >> 32n)];
+}
+
+function toBytes(value, what) {
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (Array.isArray(value)) return Uint8Array.from(value);
+  throw new IcarlError('INVALID_ARGUMENT', `${what} must be a Uint8Array, an ArrayBuffer or a typed array`);
+}
+
+// ---- configuration -------------------------------------------------------------------------------
+
+function writeConfig(engine, config, options, mutableOnly) {
+  const immutable = new Set(['inputSize', 'channels', 'blocksPerStage', 'baseWidth']);
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined || key === 'preset' || key === 'engine' || key === 'wasmBinary') continue;
+    if (mutableOnly && (immutable.has(key) || key === 'seed')) {
+      throw new IcarlError('INVALID_ARGUMENT', `option '${key}' is fixed when the learner is created`);
+    }
+    if (key === 'seed') {
+      const [low, high] = split64(value);
+      engine.c.config_set_seed(config, low, high);
+      continue;
+    }
+    if (key === 'decayAt') {
+      if (!Array.isArray(value) || value.length !== 2) throw new IcarlError('INVALID_ARGUMENT', 'decayAt must be an array of two fractions');
+      engine.check(engine.c.config_set(config, 'decay_at_0', value[0]), 'decayAt[0]');
+      engine.check(engine.c.config_set(config, 'decay_at_1', value[1]), 'decayAt[1]');
+      continue;
+    }
+    const field = CONFIG_FIELDS[key];
+    if (!field) throw new IcarlError('INVALID_ARGUMENT', `unknown option '${key}'`);
+    const [name, kind] = field;
+    let number;
+    if (kind === 'method' || kind === 'loss') {
+      const names = kind === 'method' ? METHODS : LOSSES;
+      number = typeof value === 'number' ? value : names.indexOf(value);
+      if (!(number >= 0 && number < names.length && Number.isInteger(number))) {
+        throw new IcarlError('INVALID_ARGUMENT', `${key} must be one of ${names.join(', ')}, not '${value}'`);
+      }
+    } else if (kind === 'bool') {
+      number = value ? 1 : 0;
+    } else {
+      number = Number(value);
+      if (typeof value !== 'number' || !Number.isFinite(number) || (kind === 'int' && !Number.isInteger(number))) {
+        throw new IcarlError('INVALID_ARGUMENT', `${key} must be a ${kind === 'int' ? 'whole' : 'finite'} number, not ${value}`);
+      }
+    }
+    engine.check(engine.c.config_set(config, name, number), `option ${key}`);
+  }
+}
+
+function readConfig(engine, config) {
+  return engine.withScratch(8, (scratch) => {
+    const get = (name) => {
+      engine.check(engine.c.config_get(config, name, scratch), name);
+      return engine.HEAPF64[scratch >> 3];
+    };
+    const result = {};
+    for (const [key, [name, kind]] of Object.entries(CONFIG_FIELDS)) {
+      const value = get(name);
+      if (kind === 'method') result[key] = METHODS[value] ?? value;
+      else if (kind === 'loss') result[key] = LOSSES[value] ?? value;
+      else if (kind === 'bool') result[key] = value !== 0;
+      else if (kind === 'float') result[key] = shortestFloat32(value);
+      else result[key] = value;
+    }
+    result.decayAt = [shortestFloat32(get('decay_at_0')), shortestFloat32(get('decay_at_1'))];
+    const low = BigInt(engine.c.config_seed_part(config, 0));
+    const high = BigInt(engine.c.config_seed_part(config, 1));
+    const seed = (high << 32n) | low;
+    result.seed = seed <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(seed) : seed;
+    return result;
+  });
+}
+
+// The shortest decimal that is the same float32, so 0.05 reads back as 0.05 and not as
+// 0.05000000074505806 (the double nearest the stored float).
+function shortestFloat32(value) {
+  const single = Math.fround(value);
+  for (let digits = 1; digits <= 9; digits++) {
+    const candidate = Number(single.toPrecision(digits));
+    if (Math.fround(candidate) === single) return candidate;
+  }
+  return single;
+}
+
+function newConfig(engine, preset) {
+  const presetIndex = PRESETS[preset ?? 'webcam'];
+  if (presetIndex === undefined) throw new IcarlError('INVALID_ARGUMENT', `preset must be one of ${Object.keys(PRESETS).join(', ')}, not '${preset}'`);
+  const config = engine.c.config_new(presetIndex);
+  if (!config) throw new IcarlError('OUT_OF_MEMORY', 'out of WebAssembly memory for a configuration');
+  return config;
+}
+
+// ---- images --------------------------------------------------------------------------------------
+
+/** Checks an ImageData-like {width, height, data[, channels]} and returns its byte view and
+ * channel count (from `channels`, else from the data length: 4 RGBA, 3 RGB, 1 grey). */
+function normaliseImage(image, where) {
+  if (image === null || typeof image !== 'object') throw new IcarlError('INVALID_ARGUMENT', `${where} is not an image object {width, height, data}`);
+  const { width, height } = image;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    throw new IcarlError('INVALID_ARGUMENT', `${where} has invalid size ${width}x${height}: width and height must be positive whole numbers`);
+  }
+  let data;
+  try {
+    data = toBytes(image.data, `${where}.data`);
+  } catch (error) {
+    throw new IcarlError('INVALID_ARGUMENT', `${where}: data must be a Uint8Array, Uint8ClampedArray or ArrayBuffer of pixels`, { cause: error });
+  }
+  const pixels = width * height;
+  let channels = image.channels;
+  if (channels === undefined) {
+    channels = [4, 3, 1].find((c) => data.length === pixels * c);
+    if (channels === undefined) {
+      throw new IcarlError('INVALID_ARGUMENT', `${where}: ${data.length} bytes of data do not fit ${width}x${height} pixels of 4 (RGBA), 3 (RGB) or 1 (grey) channels`);
+    }
+  } else if (![1, 3, 4].includes(channels)) {
+    throw new IcarlError('INVALID_ARGUMENT', `${where}: channels must be 1, 3 or 4, not ${channels}`);
+  } else if (data.length < pixels * channels) {
+    throw new IcarlError('INVALID_ARGUMENT', `${where}: ${data.length} bytes of data are too few for ${width}x${height}x${channels}`);
+  }
+  return { width, height, channels, data: data.subarray(0, pixels * channels) };
+}
+
+// ---- yielding to the event loop ------------------------------------------------------------------
+
+// setTimeout(0) is clamped to 4 ms after a few nested calls in browsers, which would idle the
+// training a good part of the time; a MessageChannel message is a macrotask without the clamp.
+// Node has setImmediate (a MessageChannel there would keep the process alive).
+let yieldChannel = null;
+const yieldQueue = [];
+function yieldToEventLoop() {
+  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
+  if (typeof MessageChannel === 'function') {
+    if (!yieldChannel) {
+      yieldChannel = new MessageChannel();
+      yieldChannel.port1.onmessage = () => yieldQueue.shift()?.();
+    }
+    return new Promise((resolve) => {
+      yieldQueue.push(resolve);
+      yieldChannel.port2.postMessage(0);
+    });
+  }
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+const now = () => (typeof performance === 'object' ? performance.now() : Date.now());
+
+// ---- the learner ---------------------------------------------------------------------------------
+
+/** One iCaRL learner in the engine. Call dispose() when done: the C memory is not collected. */
+export class Learner {
+  #engine;
+  #handle;
+  #training = false;
+
+  constructor(engine, handle) {
+    this.#engine = engine;
+    this.#handle = handle;
+  }
+
+  #live() {
+    if (!this.#handle) throw new IcarlError('DISPOSED', 'this learner has been disposed');
+    return this.#handle;
+  }
+
+  #check(status) {
+    if (status === 0) return;
+    const detail = this.#handle ? this.#engine.c.last_error(this.#handle) : '';
+    this.#engine.check(status, detail);
+  }
+
+  /** 'simd' or 'scalar': which engine build runs this learner. */
+  get engineFlavour() {
+    return this.#engine.flavour;
+  }
+
+  /** The configuration, camelCase (see createLearner). */
+  get config() {
+    const handle = this.#live();
+    const engine = this.#engine;
+    const config = newConfig(engine, 'webcam');
+    try {
+      this.#check(engine.c.get_config(handle, config));
+      return readConfig(engine, config);
+    } finally {
+      engine.c.config_free(config);
+    }
+  }
+
+  /** Changes the settings that may change between steps (memory, schedule, augmentation). */
+  reconfigure(options) {
+    const handle = this.#live();
+    const engine = this.#engine;
+    const config = newConfig(engine, 'webcam');
+    try {
+      this.#check(engine.c.get_config(handle, config));
+      writeConfig(engine, config, options, true);
+      this.#check(engine.c.reconfigure(handle, config));
+    } finally {
+      engine.c.config_free(config);
+    }
+  }
+
+  /** Class names in the order they were first added (trained, or only pending). */
+  get classes() {
+    return this.classDetails.map((entry) => entry.name);
+  }
+
+  /** Per class: {name, exemplars, pending, trained}. */
+  get classDetails() {
+    const handle = this.#live();
+    const engine = this.#engine;
+    const count = engine.c.class_count(handle);
+    return engine.withScratch(12, (scratch) => {
+      const details = [];
+      for (let i = 0; i < count; i++) {
+        const name = engine.c.class_name(handle, i);
+        this.#check(engine.c.class_info(handle, i, scratch));
+        const heap = engine.HEAP32;
+        details.push({ name, exemplars: heap[scratch >> 2], pending: heap[(scratch >> 2) + 1], trained: heap[(scratch >> 2) + 2] !== 0 });
+      }
+      return details;
+    });
+  }
+
+  /** {capacity: K (total over all classes), used, perClass: {name: exemplars}, perClassLimit}. */
+  get memory() {
+    const handle = this.#live();
+    const engine = this.#engine;
+    const [capacity, used, perClassLimit] = engine.withScratch(12, (scratch) => {
+      this.#check(engine.c.memory_info(handle, scratch));
+      return Array.from(engine.HEAP32.subarray(scratch >> 2, (scratch >> 2) + 3));
+    });
+    const perClass = {};
+    for (const entry of this.classDetails) perClass[entry.name] = entry.exemplars;
+    return { capacity, used, perClass, perClassLimit };
+  }
+
+  /**
+   * Queues images for class `label` (new or known) for the next train(). `images` is one image
+   * or an array of ImageData-like {width, height, data} (RGBA; RGB or grey by `channels` or data
+   * length). All are checked and added together: on an error none is added.
+   */
+  addExamples(label, images) {
+    const handle = this.#live();
+    if (typeof label !== 'string' || label.length === 0) throw new IcarlError('INVALID_ARGUMENT', 'a class label must be a non-empty string');
+    const list = Array.isArray(images) ? images : images && typeof images === 'object' && 'width' in images ? [images] : images ? Array.from(images) : [];
+    if (list.length === 0) throw new IcarlError('INVALID_ARGUMENT', `no images given for class '${label}'`);
+    const prepared = list.map((image, i) => normaliseImage(image, `image ${i + 1} of ${list.length}`));
+    const engine = this.#engine;
+    const blocks = [];
+    try {
+      for (const image of prepared) blocks.push(engine.copyIn(image.data));
+      const pointers = engine.alloc(4 * prepared.length);
+      blocks.push(pointers);
+      const shapes = engine.alloc(12 * prepared.length);
+      blocks.push(shapes);
+      const heap = engine.HEAP32; // fresh: the allocations above may have grown memory
+      prepared.forEach((image, i) => {
+        heap[(pointers >> 2) + i] = blocks[i];
+        heap[(shapes >> 2) + 3 * i] = image.width;
+        heap[(shapes >> 2) + 3 * i + 1] = image.height;
+        heap[(shapes >> 2) + 3 * i + 2] = image.channels;
+      });
+      this.#check(engine.c.add_examples(handle, label, pointers, shapes, prepared.length));
+    } finally {
+      for (const block of blocks) engine.c.free(block);
+    }
+  }
+
+  /**
+   * Runs one incremental step (paper Alg. 2) on the examples added since the last one, in slices
+   * of about `sliceMilliseconds` (default 30) that yield to the event loop, so the page stays
+   * responsive and `signal` can abort. On abort (code 'ABORTED') or any error the learner is
+   * exactly as before. `epochs` sets the learner's epochs setting first. onProgress gets
+   * {phase, epoch, epochs, done, total, fraction, loss, learningRate} after every slice.
+   * Resolves to {loss, seconds}.
+   */
+  async train({ epochs, onProgress, signal, sliceMilliseconds = 30, unitsPerSlice } = {}) {
+    const handle = this.#live();
+    if (this.#training) throw new IcarlError('WRONG_STATE', 'a training step already runs on this learner');
+    const aborted = () => new IcarlError('ABORTED', 'training was aborted; the learner is unchanged', { cause: signal?.reason });
+    if (signal?.aborted) throw aborted();
+    if (epochs !== undefined) this.reconfigure({ epochs });
+    const engine = this.#engine;
+    this.#check(engine.c.step_begin(handle));
+    this.#training = true;
+    let stepRunning = true; // false once the engine has committed or dropped the step
+    const started = now();
+    let units = unitsPerSlice ?? 1;
+    let lastLoss = NaN;
+    const progressBlock = engine.alloc(7 * 8);
+    try {
+      for (;;) {
+        const sliceStart = now();
+        const status = engine.c.step_continue(handle, units, progressBlock);
+        if (status !== 0) stepRunning = false; // the engine drops a step that fails (diverged)
+        this.#check(status);
+        const sliceTime = now() - sliceStart;
+        const f = engine.HEAPF64.subarray(progressBlock >> 3, (progressBlock >> 3) + 7);
+        const progress = {
+          phase: PHASE_NAMES[f[0]] ?? String(f[0]),
+          epoch: f[1],
+          epochs: f[2],
+          done: f[3],
+          total: f[4],
+          fraction: f[4] > 0 ? f[3] / f[4] : 0,
+          loss: f[5],
+          learningRate: f[6],
+        };
+        if (progress.phase === 'done') stepRunning = false; // committed
+        if (progress.phase === 'training') lastLoss = progress.loss;
+        if (onProgress) onProgress(progress); // a throw cancels the step below
+        if (progress.phase === 'done') break;
+        // Adapt the slice so each takes about sliceMilliseconds, whatever a unit costs.
+        if (unitsPerSlice === undefined && sliceTime > 0) {
+          const perUnit = sliceTime / units;
+          units = Math.max(1, Math.min(units * 2, Math.round(sliceMilliseconds / perUnit)));
+        }
+        await yieldToEventLoop();
+        if (!this.#handle) throw new IcarlError('DISPOSED', 'the learner was disposed during training');
+        if (signal?.aborted) throw aborted();
+      }
+      return { loss: lastLoss, seconds: (now() - started) / 1000 };
+    } catch (error) {
+      // An abort, a throwing onProgress or dispose() leave a step running: drop it, so the
+      // learner is as before train().
+      if (stepRunning && this.#handle) engine.c.step_cancel(this.#handle);
+      throw error;
+    } finally {
+      this.#training = false;
+      engine.c.free(progressBlock);
+    }
+  }
+
+  /**
+   * Classifies one image of any size by the nearest mean of exemplars. Returns {label, index,
+   * score, scores: [{label, score}] best first (cosine similarities), cnnScores: [{label,
+   * score}] best first (the network's own outputs)}. Only trained classes are scored.
+   */
+  classify(image) {
+    const handle = this.#live();
+    const { width, height, channels, data } = normaliseImage(image, 'the image');
+    const engine = this.#engine;
+    const details = this.classDetails; // first: it allocates, which could detach heap views
+    const count = details.length;
+    const pixels = engine.copyIn(data);
+    try {
+      return engine.withScratch(8 + 8 * count, (scratch) => {
+        const nme = scratch + 8;
+        const cnn = nme + 4 * count;
+        this.#check(engine.c.classify(handle, pixels, width, height, channels, scratch, nme, cnn));
+        const index = engine.HEAP32[scratch >> 2];
+        const f32 = engine.HEAPF32;
+        const scores = [];
+        const cnnScores = [];
+        for (let i = 0; i < count; i++) {
+          if (!details[i].trained) continue;
+          scores.push({ label: details[i].name, score: f32[(nme >> 2) + i] });
+          cnnScores.push({ label: details[i].name, score: f32[(cnn >> 2) + i] });
+        }
+        scores.sort((x, y) => y.score - x.score);
+        cnnScores.sort((x, y) => y.score - x.score);
+        const label = details[index]?.name ?? null;
+        return { label, index, score: f32[(nme >> 2) + index], scores, cnnScores };
+      });
+    } finally {
+      engine.c.free(pixels);
+    }
+  }
+
+  /**
+   * Classifies `count` images already at model size (inputSize^2 * channels bytes each, HWC,
+   * concatenated), batched. Returns {nme, cnn}: Int32Arrays of class indices into `classes`.
+   */
+  classifyPrepared(pixels, count) {
+    const handle = this.#live();
+    const bytes = toBytes(pixels, 'pixels');
+    const engine = this.#engine;
+    if (!Number.isInteger(count) || count < 0) throw new IcarlError('INVALID_ARGUMENT', 'count must be a whole number >= 0');
+    const input = engine.copyIn(bytes);
+    try {
+      return engine.withScratch(8 * count, (labels) => {
+        this.#check(engine.c.classify_prepared(handle, input, count, labels, labels + 4 * count));
+        const heap = engine.HEAP32;
+        return { nme: heap.slice(labels >> 2, (labels >> 2) + count), cnn: heap.slice((labels >> 2) + count, (labels >> 2) + 2 * count) };
+      });
+    } finally {
+      engine.c.free(input);
+    }
+  }
+
+  /** The whole learner as checkpoint bytes (DESIGN.md 4.4), the same format as native files. */
+  save() {
+    const handle = this.#live();
+    const engine = this.#engine;
+    return engine.withScratch(8, (scratch) => {
+      this.#check(engine.c.save(handle, scratch, scratch + 4));
+      const pointer = engine.HEAPU32[scratch >> 2];
+      const size = engine.HEAPU32[(scratch + 4) >> 2];
+      try {
+        return engine.HEAPU8.slice(pointer, pointer + size);
+      } finally {
+        engine.c.free(pointer);
+      }
+    });
+  }
+
+  /** Frees the C learner (cancelling a running step). Later calls throw code 'DISPOSED';
+   * disposing twice is harmless. */
+  dispose() {
+    if (!this.#handle) return;
+    this.#engine.c.destroy(this.#handle);
+    this.#handle = 0;
+  }
+
+  get disposed() {
+    return !this.#handle;
+  }
+}
+
+if (typeof Symbol.dispose === 'symbol') {
+  Learner.prototype[Symbol.dispose] = Learner.prototype.dispose;
+}
+
+const MESSAGE_SIZE = 512;
+
+/**
+ * Creates an empty learner. Options (all optional): preset ('webcam', the default: 32x32x3, or
+ * 'fashion-mnist': 28x28x1, ResNet-20), inputSize, channels, blocksPerStage, baseWidth, memory
+ * (K, exemplars in total over all classes), method, loss, temperature, epochs, batchSize,
+ * learningRate, momentum, weightDecay, decayAt, decayFactor, cropPadding, flip, brightness,
+ * meanWithFlip, seed (number or BigInt), engine ('auto' | 'simd' | 'scalar'), wasmBinary.
+ */
+export async function createLearner(options = {}) {
+  const engine = await loadEngine({ flavour: options.engine, wasmBinary: options.wasmBinary });
+  const config = newConfig(engine, options.preset);
+  try {
+    writeConfig(engine, config, options, false);
+    return engine.withScratch(4 + MESSAGE_SIZE, (scratch) => {
+      const message = scratch + 4;
+      engine.HEAPU8[message] = 0;
+      const status = engine.c.create(config, scratch, message, MESSAGE_SIZE);
+      engine.check(status, status ? engine.readString(message) : '');
+      return new Learner(engine, engine.HEAPU32[scratch >> 2]);
+    });
+  } finally {
+    engine.c.config_free(config);
+  }
+}
+
+/** Loads a learner from checkpoint bytes (Uint8Array or ArrayBuffer) made by save() or by the
+ * native tool. A truncated, corrupt or foreign file throws ('TRUNCATED', 'CORRUPT',
+ * 'NOT_A_CHECKPOINT', 'UNSUPPORTED_VERSION'). Options: engine, wasmBinary. */
+export async function loadLearner(bytes, options = {}) {
+  const source = toBytes(bytes, 'checkpoint bytes');
+  const engine = await loadEngine({ flavour: options.engine, wasmBinary: options.wasmBinary });
+  const input = engine.copyIn(source);
+  try {
+    return engine.withScratch(4 + MESSAGE_SIZE, (scratch) => {
+      const message = scratch + 4;
+      engine.HEAPU8[message] = 0;
+      engine.HEAPU32[scratch >> 2] = 0;
+      const status = engine.c.load(input, source.length, scratch, message, MESSAGE_SIZE);
+      if (status !== 0) {
+        const detail = engine.readString(message);
+        const partial = engine.HEAPU32[scratch >> 2];
+        if (partial) engine.c.destroy(partial);
+        engine.check(status, detail);
+      }
+      return new Learner(engine, engine.HEAPU32[scratch >> 2]);
+    });
+  } finally {
+    engine.c.free(input);
+  }
+}
+
+export const statusNames = Object.freeze([...STATUS_NAMES]);
