@@ -1,0 +1,265 @@
+// icarl.d.ts - TypeScript declarations for web/icarl.js, the JavaScript API of icarl-wasm
+// (DESIGN.md 4.2). Types only; the behaviour is documented in icarl.js.
+
+/** Status names of the C engine (enum icarl_status), in order. */
+export type EngineStatusCode =
+  | 'OK'
+  | 'INVALID_ARGUMENT'
+  | 'OUT_OF_MEMORY'
+  | 'IO'
+  | 'NOT_A_CHECKPOINT'
+  | 'UNSUPPORTED_VERSION'
+  | 'TRUNCATED'
+  | 'CORRUPT'
+  | 'DECODE'
+  | 'NO_CLASSES'
+  | 'NOTHING_TO_TRAIN'
+  | 'UNKNOWN_CLASS'
+  | 'WRONG_STATE'
+  | 'CANCELLED'
+  | 'DIVERGED'
+  | 'LIMIT';
+
+/** Every `code` an IcarlError may carry: the engine's statuses and the JS-side ones. */
+export type IcarlErrorCode =
+  | Exclude<EngineStatusCode, 'OK'>
+  /** the learner was disposed before this call */
+  | 'DISPOSED'
+  /** train() was stopped by its AbortSignal; the learner is unchanged */
+  | 'ABORTED'
+  /** the engine files are missing or cannot be instantiated here */
+  | 'ENGINE_UNAVAILABLE';
+
+export class IcarlError extends Error {
+  constructor(code: IcarlErrorCode | string, message: string, options?: { cause?: unknown });
+  readonly name: 'IcarlError';
+  readonly code: IcarlErrorCode;
+}
+
+export const statusNames: readonly EngineStatusCode[];
+
+/** An ImageData-like image of any size. `data` holds width*height*channels bytes, rows top to
+ * bottom; channels is 4 (RGBA, alpha ignored), 3 (RGB) or 1 (grey), taken from `channels` or
+ * else from the data length. A browser ImageData fits as it is. */
+export interface ImageLike {
+  width: number;
+  height: number;
+  data: Uint8Array | Uint8ClampedArray | ArrayBuffer | ArrayBufferView | ArrayLike<number>;
+  channels?: 1 | 3 | 4;
+}
+
+export type Method = 'icarl' | 'lwf' | 'finetune' | 'fixed';
+export type Loss = 'sigmoid' | 'softmax-kd';
+export type EngineFlavour = 'simd' | 'scalar';
+
+/** Everything that defines a learner (icarl_config), camelCase. */
+export interface LearnerConfig {
+  /** side of the square model input in pixels (4..256); fixed at creation */
+  inputSize: number;
+  /** 1 (grey) or 3 (RGB); fixed at creation */
+  channels: 1 | 3;
+  /** n of the 6n+2 ResNet (3 = ResNet-20, 5 = ResNet-32); fixed at creation */
+  blocksPerStage: number;
+  /** channels of the first stage (stages use w, 2w, 4w); fixed at creation */
+  baseWidth: number;
+  /** K: exemplars kept in total over all classes (not per class) */
+  memory: number;
+  method: Method;
+  loss: Loss;
+  /** T of the 'softmax-kd' loss */
+  temperature: number;
+  /** epochs per incremental step */
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  momentum: number;
+  weightDecay: number;
+  /** fractions of the epochs where the learning rate is divided by decayFactor */
+  decayAt: [number, number];
+  decayFactor: number;
+  /** augmentation: random crop after zero padding by this many pixels */
+  cropPadding: number;
+  /** augmentation: random horizontal flips */
+  flip: boolean;
+  /** augmentation: brightness jitter, +- fraction of full scale */
+  brightness: number;
+  /** class means also average horizontally flipped exemplars */
+  meanWithFlip: boolean;
+  /** fixes everything random; a BigInt when above Number.MAX_SAFE_INTEGER */
+  seed: number | bigint;
+}
+
+export interface EngineOptions {
+  /** 'auto' (default): SIMD where WebAssembly.validate accepts a SIMD probe, else scalar */
+  engine?: EngineFlavour | 'auto';
+  /** the .wasm bytes of that flavour, to skip fetching or reading them */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+}
+
+export interface CreateLearnerOptions extends Partial<LearnerConfig>, EngineOptions {
+  /** base settings before the other options apply: 'webcam' (default; 32x32x3, the page's
+   * network) or 'fashion-mnist' (28x28x1, ResNet-20, the benchmark's schedule) */
+  preset?: 'webcam' | 'fashion-mnist';
+}
+
+/** The settings reconfigure() may change between steps. */
+export type MutableConfig = Omit<LearnerConfig, 'inputSize' | 'channels' | 'blocksPerStage' | 'baseWidth' | 'seed'>;
+
+export type Phase = 'idle' | 'targets' | 'training' | 'herding' | 'means' | 'done';
+
+export interface TrainProgress {
+  phase: Phase;
+  /** 1-based while training */
+  epoch: number;
+  epochs: number;
+  /** work units finished in the whole step (about one minibatch each) */
+  done: number;
+  total: number;
+  /** done / total, 0..1 */
+  fraction: number;
+  /** mean training loss of the current epoch so far */
+  loss: number;
+  learningRate: number;
+}
+
+export interface TrainOptions {
+  /** sets the learner's epochs setting before the step */
+  epochs?: number;
+  /** called after every slice; throwing from it cancels the step */
+  onProgress?: (progress: TrainProgress) => void;
+  /** aborting rejects with code 'ABORTED' and leaves the learner as it was */
+  signal?: AbortSignal;
+  /** target duration of one slice between yields to the event loop (default 30) */
+  sliceMilliseconds?: number;
+  /** a fixed number of work units per slice instead of the adaptive choice */
+  unitsPerSlice?: number;
+}
+
+export interface TrainResult {
+  /** mean loss of the last epoch */
+  loss: number;
+  seconds: number;
+}
+
+export interface Score {
+  label: string;
+  score: number;
+}
+
+export interface Classification {
+  /** the nearest-mean-of-exemplars class */
+  label: string;
+  /** its index in learner.classes */
+  index: number;
+  /** its cosine similarity with the image's feature */
+  score: number;
+  /** per trained class, cosine similarity with the class mean, best first */
+  scores: Score[];
+  /** per trained class, the network's own output (sigmoid, or softmax for 'softmax-kd'), best first */
+  cnnScores: Score[];
+}
+
+export interface ClassDetail {
+  name: string;
+  /** images kept in memory for this class */
+  exemplars: number;
+  /** images added since the last step */
+  pending: number;
+  /** a step has learned this class */
+  trained: boolean;
+}
+
+export interface MemoryInfo {
+  /** K, the total over all classes */
+  capacity: number;
+  /** exemplars kept over all classes */
+  used: number;
+  /** exemplars kept per class name */
+  perClass: Record<string, number>;
+  /** m = floor(K / trained classes) after the last step, 0 before */
+  perClassLimit: number;
+}
+
+export class Learner {
+  private constructor();
+  /** which engine build runs this learner */
+  readonly engineFlavour: EngineFlavour;
+  readonly config: LearnerConfig;
+  /** class names in the order first added (trained or only pending) */
+  readonly classes: string[];
+  readonly classDetails: ClassDetail[];
+  readonly memory: MemoryInfo;
+  readonly disposed: boolean;
+  reconfigure(options: Partial<MutableConfig>): void;
+  /** queues images for `label` for the next train(); all or none are added */
+  addExamples(label: string, images: ImageLike | Iterable<ImageLike>): void;
+  /** one incremental step over the examples added since the last one */
+  train(options?: TrainOptions): Promise<TrainResult>;
+  /** throws code 'NO_CLASSES' before the first step */
+  classify(image: ImageLike): Classification;
+  /** batched classification of `count` images already at model size (HWC, concatenated) */
+  classifyPrepared(pixels: Uint8Array | ArrayBuffer, count: number): { nme: Int32Array; cnn: Int32Array };
+  /** the checkpoint bytes (the same format as native files) */
+  save(): Uint8Array;
+  /** frees the engine memory; later calls throw code 'DISPOSED' */
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
+
+export function createLearner(options?: CreateLearnerOptions): Promise<Learner>;
+export function loadLearner(bytes: Uint8Array | ArrayBuffer | ArrayBufferView, options?: EngineOptions): Promise<Learner>;
+
+/** true where WebAssembly SIMD (simd128) is available */
+export function simdSupported(): boolean;
+
+export interface DecodedImage {
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  data: Uint8Array;
+}
+
+export interface SgemmArguments {
+  transposeA?: boolean;
+  transposeB?: boolean;
+  m: number;
+  n: number;
+  k: number;
+  alpha?: number;
+  a: Float32Array;
+  lda?: number;
+  b: Float32Array;
+  ldb?: number;
+  beta?: number;
+  c?: Float32Array;
+  ldc?: number;
+  repeats?: number;
+}
+
+/** Low-level access to one instantiated engine, for tools, tests and benchmarks. */
+export class Engine {
+  private constructor();
+  readonly flavour: EngineFlavour;
+  /** the Emscripten module */
+  readonly module: unknown;
+  /** the wrapped C functions by name (without the icarl_wasm_ prefix) */
+  readonly c: Record<string, (...args: number[] | (number | string | null)[]) => number | string | null | void>;
+  readonly HEAPU8: Uint8Array;
+  readonly HEAP32: Int32Array;
+  readonly HEAPU32: Uint32Array;
+  readonly HEAPF32: Float32Array;
+  readonly HEAPF64: Float64Array;
+  /** GEMM kernel variants in this build, the scalar reference first */
+  gemmVariants(): string[];
+  /** runs sgemm with a named variant; returns C */
+  sgemm(variant: string, args: SgemmArguments): Float32Array;
+  /** GFLOP/s of a variant on C(m,n) = A(m,k) B(k,n) */
+  gemmBenchmark(variant: string, m: number, n: number, k: number, minSeconds?: number): number;
+  /** PNG/JPEG/BMP bytes to pixels with the engine's stb_image */
+  decodeImage(bytes: Uint8Array | ArrayBuffer, channels?: 1 | 3): DecodedImage;
+  /** the engine's seeded shuffle (the native tool's class order) */
+  shuffle(values: number[], seed: number | bigint, stream: number | bigint): number[];
+  check(status: number, detail?: string): void;
+}
+
+export function loadEngine(options?: { flavour?: EngineFlavour | 'auto'; wasmBinary?: ArrayBuffer | Uint8Array }): Promise<Engine>;
