@@ -330,7 +330,7 @@ export class Engine {
     try {
       return this.withScratch(16, (scratch) => {
         const status = this.c.image_decode(input, source.length, channels, scratch, scratch + 8);
-        if (status !== 0) this.check(status, 'cannot decode the image');
+        this.check(status); // the bare sentence: callers name the file
         const pixels = this.HEAPU32[scratch >> 2];
         const width = this.HEAP32[(scratch + 8) >> 2];
         const height = this.HEAP32[(scratch + 12) >> 2];
