@@ -9,5 +9,10 @@ void relu_forward(size_t count, const float *x, float *y) {
 
 /* y, grad_y, grad_x (count); grad_x may alias grad_y. */
 void relu_backward(size_t count, const float *y, const float *grad_y, float *grad_x) {
-    for (size_t i = 0; i < count; i++) grad_x[i] = y[i] > 0.0f ? grad_y[i] : 0.0f;
+    for (size_t i = 0; i < count; i++) {
+        /* read grad_y unconditionally: a conditional load is a branch the compiler cannot turn
+         * into a vector select, and the pattern of signs is random */
+        float g = grad_y[i];
+        grad_x[i] = y[i] > 0.0f ? g : 0.0f;
+    }
 }

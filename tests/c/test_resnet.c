@@ -31,7 +31,8 @@ static void model_create(model *m, int size, int channels, int n, int width, int
     memset(m, 0, sizeof *m);
     m->config = (resnet_config){size, channels, n, width, batch};
     CHECK(resnet_create(&m->config, &m->net) == ICARL_OK);
-    CHECK(compute_context_create(NULL, &m->compute) == ICARL_OK);
+    /* ICARL_TEST_GEMM names a GEMM variant to run under (default: the fastest) */
+    CHECK(compute_context_create(getenv("ICARL_TEST_GEMM"), &m->compute) == ICARL_OK);
     m->classes = classes;
     m->features = resnet_feature_size(m->net);
     m->backbone = resnet_parameter_count(m->net);
