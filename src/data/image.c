@@ -26,6 +26,45 @@ static int bmp_too_short(const uint8_t *bytes, size_t size, int width, int heigh
     return offset + row * (uint64_t)(height - 1) + last > size;
 }
 
+/* stb_image 2.27 (Debian's) builds a Huffman table from a DHT segment without checking that
+ * its 16 code counts sum to at most 256, and then writes past the table (CVE-2021-37789, fixed
+ * upstream in 2.28). Walking the JPEG's segments first and refusing such a table keeps hostile
+ * files away from that path. Reads past the end count as 0, as stb's reader does. */
+static int jpeg_has_bad_huffman_table(const uint8_t *bytes, size_t size) {
+    if (size < 4 || bytes[0] != 0xFF || bytes[1] != 0xD8) return 0;
+    size_t at = 2;
+    while (at + 1 < size) {
+        if (bytes[at] != 0xFF) { /* entropy-coded data (after SOS): skip to the next marker */
+            at++;
+            continue;
+        }
+        uint8_t marker = bytes[at + 1];
+        if (marker == 0xFF) { /* fill byte */
+            at++;
+            continue;
+        }
+        at += 2;
+        /* Stuffed zero, restart markers, SOI, EOI and TEM carry no length. */
+        if (marker == 0x00 || (marker >= 0xD0 && marker <= 0xD8) || marker == 0x01) continue;
+        if (marker == 0xD9) break;
+        if (at + 2 > size) break;
+        size_t length = (size_t)bytes[at] << 8 | bytes[at + 1];
+        if (length < 2) return 1; /* stb would loop on a negative length */
+        if (marker == 0xC4) {
+            size_t p = at + 2, end = at + length;
+            while (p < end) {
+                size_t total = 0;
+                p++; /* table class and id */
+                for (int i = 0; i < 16; i++, p++) total += p < size ? bytes[p] : 0;
+                if (total > 256) return 1;
+                p += total;
+            }
+        }
+        at += length;
+    }
+    return 0;
+}
+
 icarl_status image_decode(const uint8_t *bytes, size_t size, int channels_wanted,
                           uint8_t **pixels_out, int *width_out, int *height_out) {
     if (pixels_out) *pixels_out = NULL;
@@ -38,6 +77,8 @@ icarl_status image_decode(const uint8_t *bytes, size_t size, int channels_wanted
 
     /* The header alone gives the dimensions: refusing huge images here means a few bytes
      * cannot make the decoder allocate gigabytes. */
+    /* Before stbi_info: reading a JPEG header already builds the Huffman tables. */
+    if (jpeg_has_bad_huffman_table(bytes, size)) return ICARL_ERROR_DECODE;
     int width = 0, height = 0, file_channels = 0;
     if (!stbi_info_from_memory(bytes, (int)size, &width, &height, &file_channels))
         return ICARL_ERROR_DECODE;

@@ -248,6 +248,20 @@ static void test_jpeg_near(void) {
     }
     CHECK_MESSAGE(pixels && worst <= 6, "worst difference %d", worst);
     free(pixels);
+    /* A Huffman table whose code counts sum past 256 (stb 2.27 would write out of bounds). */
+    uint8_t hostile[sizeof jpeg_16x16];
+    memcpy(hostile, jpeg_16x16, sizeof hostile);
+    int patched = 0;
+    for (size_t i = 2; i + 21 < sizeof hostile && !patched; i++)
+        if (hostile[i] == 0xFF && hostile[i + 1] == 0xC4) {
+            memset(hostile + i + 5, 0xFF, 16); /* 16 counts of 255 */
+            patched = 1;
+        }
+    CHECK(patched);
+    pixels = NULL;
+    CHECK(image_decode(hostile, sizeof hostile, 3, &pixels, &width, &height) ==
+          ICARL_ERROR_DECODE);
+    CHECK(pixels == NULL);
     /* Truncated JPEGs: refused or, where stb pads the entropy data, at least no crash. */
     for (size_t n = 0; n < sizeof jpeg_16x16; n += 7) {
         uint8_t *copy = malloc(n ? n : 1);
