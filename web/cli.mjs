@@ -350,7 +350,8 @@ async function loadModel(command, file) {
   try {
     return await loadLearner(bytes, { engine: FLAVOUR });
   } catch (error) {
-    if (error instanceof IcarlError) throw new Failure(`icarl ${command}: cannot load model ${file}: ${error.message}`);
+    // The loader's message is the more specific one; the status sentence is the fallback.
+    if (error instanceof IcarlError) throw new Failure(`icarl ${command}: cannot load model ${file}: ${(error.detail || sentence(error.code)).replace(/[\r\n]/g, ' ')}`);
     throw error;
   }
 }

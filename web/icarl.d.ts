@@ -34,6 +34,8 @@ export class IcarlError extends Error {
   constructor(code: IcarlErrorCode | string, message: string, options?: { cause?: unknown });
   readonly name: 'IcarlError';
   readonly code: IcarlErrorCode;
+  /** for engine errors: the engine's detail message alone ('' when it gave none) */
+  readonly detail?: string;
 }
 
 export const statusNames: readonly EngineStatusCode[];

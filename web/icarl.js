@@ -280,7 +280,9 @@ export class Engine {
     if (status === 0) return;
     const code = STATUS_NAMES[status] ?? `STATUS_${status}`;
     const sentence = this.c.strerror(status) ?? code;
-    throw new IcarlError(code, detail ? `${sentence}: ${detail}` : sentence);
+    const error = new IcarlError(code, detail ? `${sentence}: ${detail}` : sentence);
+    error.detail = detail; // the engine's own explanation alone, for tools that print it bare
+    throw error;
   }
 
   /** The names of the GEMM kernel variants compiled into this engine, scalar reference first. */
