@@ -61,6 +61,11 @@ int classify_in_batches(const char *command, icarl_learner *learner, const uint8
     progress_bar bar;
     progress_bar_start(&bar);
     for (int32_t start = 0; start < count; start += BATCH) {
+        if (interrupt_requested()) {
+            progress_bar_finish(&bar);
+            fprintf(stderr, "icarl %s: interrupted\n", command);
+            return 0;
+        }
         int32_t batch = count - start < BATCH ? count - start : BATCH;
         icarl_status status = icarl_classify_prepared(
             learner, pixels + (size_t)start * image_bytes, batch,

@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/model_files.h"
+#include "cli/progress.h"
 
 #define ICARL_CLI_VERSION "0.1.0"
 
@@ -58,6 +59,7 @@ int main(int argc, char **argv) {
         printf("icarl %s\n", ICARL_CLI_VERSION);
         return 0;
     }
+    interrupt_install();
     for (size_t i = 0; i < sizeof SUBCOMMANDS / sizeof SUBCOMMANDS[0]; i++) {
         if (strcmp(name, SUBCOMMANDS[i].name) == 0) return SUBCOMMANDS[i].run(argc - 2, argv + 2);
     }

@@ -3,10 +3,30 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli/progress.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+/* The one piece of process-wide state: a signal handler can reach nothing else. */
+static volatile sig_atomic_t interrupted = 0;
+
+static void on_interrupt(int signal_number) {
+    (void)signal_number;
+    interrupted = 1;
+}
+
+void interrupt_install(void) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_interrupt;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND; /* the second Ctrl-C gets the default: terminate */
+    sigaction(SIGINT, &action, NULL);
+}
+
+int interrupt_requested(void) { return interrupted != 0; }
 
 double clock_seconds(void) {
     struct timespec now;
@@ -119,7 +139,7 @@ int step_monitor_callback(const icarl_progress *progress, void *user) {
     }
     progress_bar_draw(&monitor->bar, label, progress->done, progress->total,
                       detail[0] ? detail : NULL);
-    return 0;
+    return interrupt_requested();
 }
 
 void step_monitor_finish(step_monitor *monitor) {

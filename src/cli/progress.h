@@ -8,6 +8,12 @@
 
 #include "icarl.h"
 
+/* Ctrl-C: the first SIGINT only sets a flag that step callbacks and evaluation loops check, so
+ * a step is cancelled cleanly (the learner and any model file stay as they were); a second
+ * Ctrl-C kills the process as usual. */
+void interrupt_install(void);
+int interrupt_requested(void);
+
 /* Seconds on a monotonic clock. */
 double clock_seconds(void);
 
@@ -40,7 +46,7 @@ typedef struct step_monitor {
 } step_monitor;
 
 void step_monitor_start(step_monitor *monitor, const char *label);
-/* The icarl_progress_callback; `user` is the step_monitor. Never cancels. */
+/* The icarl_progress_callback; `user` is the step_monitor. Cancels after Ctrl-C. */
 int step_monitor_callback(const icarl_progress *progress, void *user);
 void step_monitor_finish(step_monitor *monitor);
 
