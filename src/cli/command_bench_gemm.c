@@ -57,6 +57,8 @@ int command_bench_gemm(int argc, char **argv) {
             return EXIT_USAGE;
         }
     }
+    if (specs[2].present && !check_output_writable(command, specs[2].value))
+        return EXIT_FAILURE_RUNNING;
     const char *only = specs[0].present ? specs[0].value : NULL;
     if (only) {
         int known = 0;

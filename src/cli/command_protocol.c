@@ -326,6 +326,9 @@ int command_protocol(int argc, char **argv) {
     const char *json_path = OPTION("json")->present ? OPTION("json")->value : NULL;
     const char *svg_path = OPTION("svg")->present ? OPTION("svg")->value : NULL;
 #undef OPTION
+    if ((json_path && !check_output_writable(command, json_path)) ||
+        (svg_path && !check_output_writable(command, svg_path)))
+        return EXIT_FAILURE_RUNNING;
 
     double started = clock_seconds();
     dataset train, test;

@@ -58,6 +58,7 @@ int command_sanity(int argc, char **argv) {
     config.blocks_per_stage = net_index == 1 ? 5 : 3;
     const char *directory = specs[4].present ? specs[4].value : FASHION_DEFAULT_DIRECTORY;
     const char *json_path = specs[5].present ? specs[5].value : NULL;
+    if (json_path && !check_output_writable(command, json_path)) return EXIT_FAILURE_RUNNING;
 
     double started = clock_seconds();
     dataset train, test;

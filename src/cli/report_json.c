@@ -97,6 +97,26 @@ int write_file_atomically(const char *command, const char *path, const void *dat
     return ok;
 }
 
+int check_output_writable(const char *command, const char *path) {
+    size_t path_length = strlen(path);
+    char *temporary = malloc(path_length + 5);
+    if (!temporary) {
+        fprintf(stderr, "icarl %s: out of memory\n", command);
+        return 0;
+    }
+    memcpy(temporary, path, path_length);
+    memcpy(temporary + path_length, ".tmp", 5);
+    FILE *file = fopen(temporary, "wb");
+    int ok = file != NULL;
+    if (!ok) fprintf(stderr, "icarl %s: cannot write %s: %s\n", command, path, strerror(errno));
+    else {
+        fclose(file);
+        remove(temporary);
+    }
+    free(temporary);
+    return ok;
+}
+
 void json_init(json_writer *json) {
     text_buffer_init(&json->text);
     json->depth = 0;

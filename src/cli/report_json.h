@@ -25,6 +25,10 @@ void text_buffer_append_xml(text_buffer *buffer, const char *text);
  * prints "icarl COMMAND: cannot write PATH: reason" and removes the temporary file. */
 int write_file_atomically(const char *command, const char *path, const void *data, size_t size);
 
+/* Checks before a long run that path.tmp can be created (then removes it), so a typo in an
+ * output path fails in a second rather than after an hour. Prints the error; returns 1 if ok. */
+int check_output_writable(const char *command, const char *path);
+
 /* A JSON document built in a text_buffer, pretty-printed with two-space indentation. */
 enum { JSON_MAX_DEPTH = 16 };
 typedef struct json_writer {

@@ -243,6 +243,8 @@ fi
 check "protocol SVG is an SVG" grep -q "<svg" "$work/protocol.svg"
 expect_error "protocol: bad --size" "$icarl" protocol --size huge
 expect_error "protocol: bad --dataset" "$icarl" protocol --dataset cifar
+expect_error "protocol: unwritable --json path" "$icarl" protocol --data-dir "$work/fashion" \
+  --json "$work/no/such/folder/report.json"
 expect_error "protocol: missing data" "$icarl" protocol --data-dir "$work/nothing"
 run_ok "sanity on a tiny dataset" "$icarl" sanity --data-dir "$work/fashion" --epochs 1 \
   --json "$work/sanity.json"
