@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <stb_image.h>
 
@@ -24,6 +25,19 @@ static int bmp_too_short(const uint8_t *bytes, size_t size, int width, int heigh
     uint64_t row = (((uint64_t)width * bits + 31) / 32) * 4;
     uint64_t last = ((uint64_t)width * bits + 7) / 8;
     return offset + row * (uint64_t)(height - 1) + last > size;
+}
+
+/* Deflate cannot expand data more than 1032-fold, so a PNG whose header promises more raw
+ * bytes than that is cut short or lying; refusing it spares stb's up-front allocation of the
+ * whole raw image (up to a gigabyte at IMAGE_MAX_SIDE, harsh in a wasm heap). */
+static int png_too_short(const uint8_t *bytes, size_t size, int width, int height) {
+    static const uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    if (size < 33 || memcmp(bytes, signature, 8) != 0) return 0;
+    static const uint8_t samples[7] = {1, 0, 3, 1, 2, 0, 4}; /* by colour type */
+    unsigned depth = bytes[24], type = bytes[25];
+    if (type > 6 || samples[type] == 0 || depth == 0 || depth > 16) return 0; /* stb refuses */
+    uint64_t row = 1 + ((uint64_t)width * samples[type] * depth + 7) / 8;
+    return row * (uint64_t)height > 1032 * (uint64_t)size + 1024;
 }
 
 /* stb_image 2.27 (Debian's) builds a Huffman table from a DHT segment without checking that
@@ -84,7 +98,8 @@ icarl_status image_decode(const uint8_t *bytes, size_t size, int channels_wanted
         return ICARL_ERROR_DECODE;
     if (width <= 0 || height <= 0) return ICARL_ERROR_DECODE;
     if (width > IMAGE_MAX_SIDE || height > IMAGE_MAX_SIDE) return ICARL_ERROR_LIMIT;
-    if (bmp_too_short(bytes, size, width, height)) return ICARL_ERROR_TRUNCATED;
+    if (bmp_too_short(bytes, size, width, height) || png_too_short(bytes, size, width, height))
+        return ICARL_ERROR_TRUNCATED;
 
     int decoded_width = 0, decoded_height = 0;
     uint8_t *pixels = stbi_load_from_memory(bytes, (int)size, &decoded_width, &decoded_height,

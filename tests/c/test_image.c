@@ -220,7 +220,14 @@ static void test_png_exact(void) {
         free(copy);
     }
 
-    png.size = 0;
+    /* A header promising 16000 x 16000 over a few hundred bytes is refused up front. */
+    uint8_t liar[512];
+    memcpy(liar, png.data, png.size);
+    put_be32(liar + 16, 16000);
+    put_be32(liar + 20, 16000);
+    CHECK(image_decode(liar, png.size, 3, &pixels, &width, &height) == ICARL_ERROR_TRUNCATED);
+    CHECK(pixels == NULL);
+
     write_png(&png, grey, 6, 5, 1);
     CHECK(image_decode(png.data, png.size, 1, &pixels, &width, &height) == ICARL_OK);
     CHECK(width == 6 && height == 5 && pixels && memcmp(pixels, grey, sizeof grey) == 0);
