@@ -3,7 +3,8 @@
 # one step, 2 epochs: accuracy and training images/s), `icarl protocol --size full` (the
 # class-incremental benchmark with ResNet-32) and `icarl bench-gemm` (GFLOP/s per kernel).
 # Usage: build-scripts/bench.sh [sanity|full|quick|gemm|all]   (default: all; builds first)
-# Reports go to build/bench/*.json and build/bench/protocol-*.svg.
+# Reports go to build/bench/*.json and build/bench/protocol-*.svg. ICARL=path uses that binary
+# and skips the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,15 +12,19 @@ what=${1:-all}
 case "$what" in
   sanity|full|quick|gemm|all) ;;
   -h|--help)
-    sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
     exit 0 ;;
   *)
     echo "bench.sh: unknown benchmark '$what' (expected sanity, full, quick, gemm or all)" >&2
     exit 2 ;;
 esac
 
-bash build-scripts/build.sh
-icarl=build/native/icarl
+if [ -n "${ICARL:-}" ]; then
+  icarl=$ICARL
+else
+  bash build-scripts/build.sh
+  icarl=build/native/icarl
+fi
 out=build/bench
 mkdir -p "$out"
 
