@@ -252,7 +252,7 @@ static void gemm_6x16__avx2(compute_context *context, gemm_transpose transpose_a
                  beta, c, ldc);
 }
 
-#define GEMM_AVX512_MC 128
+#define GEMM_AVX512_MC 64
 #define GEMM_AVX512_KC 384
 #define GEMM_AVX512_NC 1024
 

@@ -162,6 +162,21 @@ static void test_every_supported_variant(void) {
     CHECK(tested >= 1);
 }
 
+/* alpha == 0 follows BLAS: A and B are not read (NaN there must not reach C), C = beta * C. */
+static void test_alpha_zero_ignores_a_and_b(void) {
+    for (int i = 0; i < gemm_variant_count; i++) {
+        const gemm_variant *variant = &gemm_variants[i];
+        if (variant->is_supported != NULL && !variant->is_supported()) continue;
+        compute_context *context = NULL;
+        if (compute_context_create(variant->name, &context) != ICARL_OK) continue;
+        float a[6] = {NAN, NAN, NAN, NAN, NAN, NAN}, b[6] = {NAN, NAN, NAN, NAN, NAN, NAN};
+        float c[4] = {1.0f, 2.0f, 3.0f, 4.0f};
+        sgemm(context, GEMM_NORMAL, GEMM_NORMAL, 2, 2, 3, 0.0f, a, 3, b, 2, 0.5f, c, 2);
+        CHECK(c[0] == 0.5f && c[1] == 1.0f && c[2] == 1.5f && c[3] == 2.0f);
+        compute_context_destroy(context);
+    }
+}
+
 static void test_reference_is_first_and_always_supported(void) {
     CHECK(gemm_variant_count >= 1);
     CHECK(gemm_variants[0].is_supported == NULL);
@@ -186,6 +201,7 @@ static void test_default_context_and_unknown_name(void) {
 int main(void) {
     RUN(test_reference_is_first_and_always_supported);
     RUN(test_default_context_and_unknown_name);
+    RUN(test_alpha_zero_ignores_a_and_b);
     RUN(test_every_supported_variant);
     return HARNESS_RESULT();
 }
