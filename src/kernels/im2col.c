@@ -102,6 +102,11 @@ void im2col(const conv_geometry *geometry, const float *input, int first_image, 
                         for (int ox = 0; ox < lo; ox++) out[ox] = 0.0f;
                         if (s == 1) {
                             memcpy(out + lo, in_row, sizeof(float) * (size_t)(hi - lo));
+                        } else if (s == 2) {
+                            /* a constant stride lets the compiler vectorise the even-element
+                             * gather (the network's down-sampling convolutions) */
+                            float *span = out + lo;
+                            for (int i = 0; i < hi - lo; i++) span[i] = in_row[2 * i];
                         } else {
                             for (int ox = lo; ox < hi; ox++) out[ox] = in_row[(ox - lo) * s];
                         }
@@ -137,6 +142,9 @@ void col2im(const conv_geometry *geometry, const float *col, int first_image, in
                         float *out_row = dst + (size_t)iy * w + (lo * s - pad + kx);
                         if (s == 1) {
                             for (int ox = lo; ox < hi; ox++) out_row[ox - lo] += in[ox];
+                        } else if (s == 2) {
+                            const float *span = in + lo;
+                            for (int i = 0; i < hi - lo; i++) out_row[2 * i] += span[i];
                         } else {
                             for (int ox = lo; ox < hi; ox++) out_row[(ox - lo) * s] += in[ox];
                         }
