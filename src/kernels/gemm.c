@@ -101,11 +101,13 @@ static void scale_c(int m, int n, float beta, float *c, int ldc) {
 #define GEMM_DOT_TILE 4
 #define GEMM_DOT_KC 1024
 
+/* Packing B^T costs about n*k against m*n*k multiply-adds, so it pays off from m of about 64;
+ * below that (16 and 32 out channels) the unpacked dot products win by 10-40%. */
 static int use_dot_path(const gemm_blocking *blocking, gemm_transpose transpose_a,
                         gemm_transpose transpose_b, int m, int n, int k) {
     int larger = m > n ? m : n;
     return blocking->dot != NULL && transpose_a == GEMM_NORMAL &&
-           transpose_b == GEMM_TRANSPOSED && k >= 512 && k >= 4 * larger;
+           transpose_b == GEMM_TRANSPOSED && m <= 32 && k >= 512 && k >= 4 * larger;
 }
 
 static void gemm_dot(const gemm_blocking *blocking, int m, int n, int k, float alpha,
