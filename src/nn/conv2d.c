@@ -56,6 +56,8 @@ void conv2d_backward(compute_context *context, const conv_geometry *geometry, co
     int pixels = g->out_height * g->out_width;
     int ld_output = g->batch * pixels;
     int step = chunk_images(g);
+    if (g->batch <= 0) /* no chunk will run; still honour "overwrites" */
+        memset(grad_weight, 0, (size_t)g->out_channels * rows * sizeof(float));
     /* col2im accumulates, so the input gradient starts from zero */
     if (grad_input != NULL)
         memset(grad_input, 0,

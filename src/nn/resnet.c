@@ -278,6 +278,15 @@ static void conv_bn_relu_recompute(const resnet *net, const conv_bn *unit, int b
     }
 }
 
+/* y = relu(y + shortcut), both (count): the residual sum and its ReLU in one pass over memory,
+ * the same values as residual_add_forward then relu_forward. */
+static void add_relu(size_t count, const float *shortcut, float *y) {
+    for (size_t i = 0; i < count; i++) {
+        float v = y[i] + shortcut[i];
+        y[i] = v > 0.0f ? v : 0.0f;
+    }
+}
+
 static size_t activation_floats(const conv_bn *unit, int batch) {
     return (size_t)conv_bn_output_floats(unit, batch);
 }
@@ -303,14 +312,12 @@ void resnet_forward(resnet *network, compute_context *context, const float *inpu
         conv_bn_forward(net, context, &block->conv1, a, batch, training, h1);
         relu_forward(out_floats, h1, h1);
         conv_bn_forward(net, context, &block->conv2, h1, batch, training, block->out);
+        const float *shortcut = a;
         if (block->projection) {
-            float *shortcut = net->work[1];
-            conv_bn_forward(net, context, &block->shortcut, a, batch, training, shortcut);
-            residual_add_forward(out_floats, block->out, shortcut, block->out);
-        } else {
-            residual_add_forward(out_floats, block->out, a, block->out);
+            conv_bn_forward(net, context, &block->shortcut, a, batch, training, net->work[1]);
+            shortcut = net->work[1];
         }
-        relu_forward(out_floats, block->out, block->out);
+        add_relu(out_floats, shortcut, block->out);
         a = block->out;
     }
     const conv_bn *last = &net->blocks[net->block_count - 1].conv2;

@@ -48,7 +48,8 @@ void resnet_forward(resnet *network, compute_context *context, const float *inpu
                     int training, float *features);
 
 /* After a training forward of the same batch: overwrites all parameter gradients from
- * grad_features (N, 4w). */
+ * grad_features (N, 4w). It uses the activations the network kept from its last forward, so no
+ * other forward (training or inference) may run on this network in between. */
 void resnet_backward(resnet *network, compute_context *context, const float *grad_features);
 
 /* As resnet_backward, and also overwrites grad_input (C, N, S, S) with the gradient w.r.t. the
