@@ -96,6 +96,9 @@ export interface EngineOptions {
   engine?: EngineFlavour | 'auto';
   /** the .wasm bytes of that flavour, to skip fetching or reading them */
   wasmBinary?: ArrayBuffer | Uint8Array;
+  /** where to fetch that flavour's .wasm (default: beside icarl.js); served as application/wasm
+   * it compiles while downloading, otherwise from the downloaded bytes */
+  wasmUrl?: string | URL;
 }
 
 export interface CreateLearnerOptions extends Partial<LearnerConfig>, EngineOptions {
@@ -264,4 +267,4 @@ export class Engine {
   check(status: number, detail?: string): void;
 }
 
-export function loadEngine(options?: { flavour?: EngineFlavour | 'auto'; wasmBinary?: ArrayBuffer | Uint8Array }): Promise<Engine>;
+export function loadEngine(options?: { flavour?: EngineFlavour | 'auto'; wasmBinary?: ArrayBuffer | Uint8Array; wasmUrl?: string | URL }): Promise<Engine>;

@@ -75,6 +75,8 @@ const enginePromises = new Map();
  * Loads (once per flavour) and returns the engine: the raw module and its wrapped functions.
  * options.flavour: 'auto' (default: SIMD when supported), 'simd' or 'scalar'.
  * options.wasmBinary: the .wasm bytes, to skip fetching/reading them.
+ * options.wasmUrl: where to fetch the .wasm from (default: beside icarl.js; file: URLs are read
+ * from disk in Node).
  */
 export function loadEngine(options = {}) {
   let flavour = options.flavour ?? 'auto';
@@ -85,9 +87,9 @@ export function loadEngine(options = {}) {
   if (flavour === 'simd' && !simdSupported()) {
     return Promise.reject(new IcarlError('ENGINE_UNAVAILABLE', 'this JavaScript engine has no WebAssembly SIMD; use the scalar flavour'));
   }
-  const key = options.wasmBinary ? null : flavour; // custom bytes are not cached
+  const key = options.wasmBinary || options.wasmUrl ? null : flavour; // custom sources are not cached
   if (key && enginePromises.has(key)) return enginePromises.get(key);
-  const promise = instantiate(flavour, options.wasmBinary);
+  const promise = instantiate(flavour, options.wasmBinary, options.wasmUrl);
   if (key) {
     enginePromises.set(key, promise);
     promise.catch(() => enginePromises.delete(key)); // a failed load may be retried
@@ -95,9 +97,24 @@ export function loadEngine(options = {}) {
   return promise;
 }
 
-async function instantiate(flavour, wasmBinary) {
+// Compiles the module from a URL: streaming when the server sends application/wasm, else (a
+// misconfigured static host) from the downloaded bytes, so a wrong MIME type costs speed only.
+async function instantiateFromUrl(url, imports) {
+  if (typeof WebAssembly.instantiateStreaming === 'function') {
+    try {
+      return await WebAssembly.instantiateStreaming(fetch(url, { credentials: 'same-origin' }), imports);
+    } catch {
+      // fall through to the byte path, which reports a failed download clearly
+    }
+  }
+  const response = await fetch(url, { credentials: 'same-origin' });
+  if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
+  return WebAssembly.instantiate(await response.arrayBuffer(), imports);
+}
+
+async function instantiate(flavour, wasmBinary, wasmUrlOption) {
   const glueUrl = new URL(`./icarl-engine-${flavour}.js`, import.meta.url);
-  const wasmUrl = new URL(`./icarl-engine-${flavour}.wasm`, import.meta.url);
+  const wasmUrl = new URL(wasmUrlOption ?? `./icarl-engine-${flavour}.wasm`, import.meta.url);
   let factory;
   try {
     ({ default: factory } = await import(glueUrl.href));
@@ -105,9 +122,10 @@ async function instantiate(flavour, wasmBinary) {
     throw new IcarlError('ENGINE_UNAVAILABLE', `cannot load ${glueUrl.pathname}: ${error.message} (run build-scripts/build.sh)`, { cause: error });
   }
   const moduleOptions = {};
+  let fetchFailure = null;
   if (wasmBinary) {
     moduleOptions.wasmBinary = wasmBinary;
-  } else if (isNode) {
+  } else if (isNode && wasmUrl.protocol === 'file:') {
     // Emscripten 3.1.6's glue would fetch() a file path under Node 20 and fail: read it here.
     const { readFile } = await import('node:fs/promises');
     try {
@@ -115,14 +133,31 @@ async function instantiate(flavour, wasmBinary) {
     } catch (error) {
       throw new IcarlError('ENGINE_UNAVAILABLE', `cannot read ${wasmUrl.pathname}: ${error.message} (run build-scripts/build.sh)`, { cause: error });
     }
+  } else {
+    // Browsers and workers: fetch it ourselves rather than through the glue, whose fallback
+    // path does not know module workers (neither `window` nor `importScripts` exist there).
+    moduleOptions.instantiateWasm = (imports, receiveInstance) => {
+      instantiateFromUrl(wasmUrl.href, imports).then(
+        (result) => receiveInstance(result.instance, result.module),
+        (error) => {
+          fetchFailure = error;
+          rejectLoad?.(error);
+        },
+      );
+      return {}; // the exports arrive asynchronously through receiveInstance
+    };
   }
-  // In browsers and workers the glue fetches wasmUrl itself, with instantiateStreaming (which
-  // needs the server to send application/wasm).
+  let rejectLoad;
+  const failed = new Promise((_, reject) => {
+    rejectLoad = reject;
+  });
+  failed.catch(() => {}); // observed below; never an unhandled rejection
   let module;
   try {
-    module = await factory(moduleOptions);
+    module = await Promise.race([factory(moduleOptions), failed]);
   } catch (error) {
-    throw new IcarlError('ENGINE_UNAVAILABLE', `cannot instantiate the ${flavour} engine: ${error?.message ?? error}`, { cause: error });
+    const cause = fetchFailure ?? error;
+    throw new IcarlError('ENGINE_UNAVAILABLE', `cannot instantiate the ${flavour} engine from ${wasmUrl.href}: ${cause?.message ?? cause}`, { cause });
   }
   return new Engine(module, flavour);
 }
@@ -378,7 +413,7 @@ function toBytes(value, what) {
 function writeConfig(engine, config, options, mutableOnly) {
   const immutable = new Set(['inputSize', 'channels', 'blocksPerStage', 'baseWidth']);
   for (const [key, value] of Object.entries(options)) {
-    if (value === undefined || key === 'preset' || key === 'engine' || key === 'wasmBinary') continue;
+    if (value === undefined || key === 'preset' || key === 'engine' || key === 'wasmBinary' || key === 'wasmUrl') continue;
     if (mutableOnly && (immutable.has(key) || key === 'seed')) {
       throw new IcarlError('INVALID_ARGUMENT', `option '${key}' is fixed when the learner is created`);
     }
@@ -798,10 +833,10 @@ const MESSAGE_SIZE = 512;
  * 'fashion-mnist': 28x28x1, ResNet-20), inputSize, channels, blocksPerStage, baseWidth, memory
  * (K, exemplars in total over all classes), method, loss, temperature, epochs, batchSize,
  * learningRate, momentum, weightDecay, decayAt, decayFactor, cropPadding, flip, brightness,
- * meanWithFlip, seed (number or BigInt), engine ('auto' | 'simd' | 'scalar'), wasmBinary.
+ * meanWithFlip, seed (number or BigInt), engine ('auto' | 'simd' | 'scalar'), wasmBinary, wasmUrl.
  */
 export async function createLearner(options = {}) {
-  const engine = await loadEngine({ flavour: options.engine, wasmBinary: options.wasmBinary });
+  const engine = await loadEngine({ flavour: options.engine, wasmBinary: options.wasmBinary, wasmUrl: options.wasmUrl });
   const config = newConfig(engine, options.preset);
   try {
     writeConfig(engine, config, options, false);
@@ -819,10 +854,10 @@ export async function createLearner(options = {}) {
 
 /** Loads a learner from checkpoint bytes (Uint8Array or ArrayBuffer) made by save() or by the
  * native tool. A truncated, corrupt or foreign file throws ('TRUNCATED', 'CORRUPT',
- * 'NOT_A_CHECKPOINT', 'UNSUPPORTED_VERSION'). Options: engine, wasmBinary. */
+ * 'NOT_A_CHECKPOINT', 'UNSUPPORTED_VERSION'). Options: engine, wasmBinary, wasmUrl. */
 export async function loadLearner(bytes, options = {}) {
   const source = toBytes(bytes, 'checkpoint bytes');
-  const engine = await loadEngine({ flavour: options.engine, wasmBinary: options.wasmBinary });
+  const engine = await loadEngine({ flavour: options.engine, wasmBinary: options.wasmBinary, wasmUrl: options.wasmUrl });
   const input = engine.copyIn(source);
   try {
     return engine.withScratch(4 + MESSAGE_SIZE, (scratch) => {

@@ -4,6 +4,8 @@
 // blocks, with transposes, strides, alpha and beta.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 
@@ -195,4 +197,26 @@ test('image decoding goes through the engine (BMP)', async () => {
   assert.deepEqual([image.width, image.height, image.channels], [2, 2, 3]);
   assert.deepEqual(Array.from(image.data), [0, 0, 255, 255, 255, 255, 255, 0, 0, 0, 255, 0]);
   assert.throws(() => engine.decodeImage(new Uint8Array([1, 2, 3, 4]), 3), (error) => error.code === 'DECODE');
+});
+
+// The browser path (fetch + instantiateStreaming, byte fallback) exercised from Node over HTTP.
+test('the engine loads over HTTP as in a browser, even with a wrong MIME type', async (t) => {
+  const wasm = readFileSync(`${webDirectory}icarl-engine-scalar.wasm`);
+  const server = http.createServer((request, response) => {
+    if (request.url === '/right.wasm') response.writeHead(200, { 'content-type': 'application/wasm' }).end(wasm);
+    else if (request.url === '/wrong.wasm') response.writeHead(200, { 'content-type': 'application/octet-stream' }).end(wasm);
+    else response.writeHead(404).end('not here');
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  const base = `http://127.0.0.1:${server.address().port}`;
+  for (const name of ['right', 'wrong']) {
+    const engine = await loadEngine({ flavour: 'scalar', wasmUrl: `${base}/${name}.wasm` });
+    assert.deepEqual(engine.gemmVariants(), ['gemm_4x8__scalar']);
+  }
+  await assert.rejects(loadEngine({ flavour: 'scalar', wasmUrl: `${base}/missing.wasm` }), (error) => {
+    assert.equal(error.code, 'ENGINE_UNAVAILABLE');
+    assert.match(error.message, /404/);
+    return true;
+  });
 });
