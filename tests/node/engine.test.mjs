@@ -143,6 +143,21 @@ test('every GEMM variant matches the scalar reference and a float64 reference', 
   t.diagnostic(`${checked} (variant, shape, transpose, alpha/beta) cases checked`);
 });
 
+test('the SIMD kernel of the SIMD build matches the scalar kernel of the scalar build (two modules)', async () => {
+  const simd = await loadEngine({ flavour: 'simd' });
+  const scalar = await loadEngine({ flavour: 'scalar' });
+  for (const [m, n, k] of [[5, 9, 3], [67, 70, 300], [16, 200, 576]]) {
+    const next = filler(m + n + k);
+    const a = randomMatrix(m * k, next);
+    const b = randomMatrix(k * n, next);
+    const fromSimd = simd.sgemm('gemm_4x8__wasmsimd', { m, n, k, a, b });
+    const fromScalar = scalar.sgemm('gemm_4x8__scalar', { m, n, k, a, b });
+    for (let i = 0; i < m * n; i++) {
+      assert.ok(Math.abs(fromSimd[i] - fromScalar[i]) <= 1e-5 * (Math.abs(fromScalar[i]) + 1), `${m}x${n}x${k} [${i}]: ${fromSimd[i]} vs ${fromScalar[i]}`);
+    }
+  }
+});
+
 test('beta = 0 overwrites NaN in C (BLAS convention) for every variant', async () => {
   const engine = await loadEngine({ flavour: 'simd' });
   const m = 6, n = 10, k = 4;

@@ -300,3 +300,37 @@ test('classifyPrepared labels model-size images in a batch, matching classify', 
     learner.dispose();
   }
 });
+
+test('large camera frames grow the wasm memory; views are re-read after growth', async () => {
+  const random = generator(51);
+  const learner = await createLearner({ ...TINY, engine: 'scalar', inputSize: 8, channels: 3 });
+  try {
+    // 12 RGBA frames of 1024x768 (3 MiB each) in one call: well past the 16 MiB initial heap,
+    // so memory grows while the images are copied in and again inside the engine.
+    const frame = (kind) => {
+      const width = 1024, height = 768;
+      const data = new Uint8Array(width * height * 4);
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          const on = kind === 0 ? x < width / 2 : y < height / 2;
+          const at = (y * width + x) * 4;
+          data[at] = data[at + 1] = data[at + 2] = on ? 220 : 30;
+          data[at + 3] = 255;
+        }
+      }
+      return { width, height, data };
+    };
+    learner.addExamples('left', Array.from({ length: 6 }, () => frame(0)));
+    learner.addExamples('top', Array.from({ length: 6 }, () => frame(1)));
+    learner.addExamples('left', Array.from({ length: 10 }, () => pattern(0, random, 3)));
+    learner.addExamples('top', Array.from({ length: 10 }, () => pattern(1, random, 3)));
+    await learner.train();
+    assert.equal(learner.classify(frame(0)).label, 'left');
+    assert.equal(learner.classify(frame(1)).label, 'top');
+    const again = await loadLearner(learner.save(), { engine: 'scalar' });
+    assert.equal(again.classify(frame(1)).label, 'top');
+    again.dispose();
+  } finally {
+    learner.dispose();
+  }
+});
