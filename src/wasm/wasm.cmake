@@ -58,6 +58,7 @@ set(ICARL_WASM_LINK_OPTIONS
   # No eval()/new Function in the glue, so the page works under a strict Content-Security-Policy
   # (no 'unsafe-eval') and in extensions.
   -sDYNAMIC_EXECUTION=0
+  # The __dirname shim above (SHELL: keeps CMake from de-duplicating the two words).
   "SHELL:--pre-js ${ICARL_WASM_PRE_JS}"
   # One list for both flavours, kept in a file so that adding an export is a one-line change.
   -sEXPORTED_FUNCTIONS=@${CMAKE_CURRENT_LIST_DIR}/exports.txt
