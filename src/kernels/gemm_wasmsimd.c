@@ -16,9 +16,10 @@ void gemm_ukernel_4x8__wasmsimd(int kc, const float *a, const float *b, int ldb,
                                 int ldc, float alpha, float beta, int mr, int nr) {
     v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c10 = c00, c11 = c00;
     v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-    for (int p = 0; p < kc; p++) {
-        const float *bp = b + (size_t)p * ldb;
-        v128_t b0 = wasm_v128_load(bp), b1 = wasm_v128_load(bp + 4);
+    /* Emscripten builds with loop strength reduction off, so step the pointer by hand rather
+     * than index b[p * ldb]: that multiply per step cost about a fifth of the kernel's speed. */
+    for (int p = 0; p < kc; p++, b += ldb) {
+        v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
         v128_t x;
         x = wasm_v128_load32_splat(a + 0);
         c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x, b0));
