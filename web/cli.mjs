@@ -23,25 +23,54 @@ function nonFinite(x) {
   return x > 0 ? 'inf' : '-inf';
 }
 
+// JS rounds exact ties away from zero (2.5 -> "3"); glibc rounds them to even (2.5 -> "2").
+// toFixed(100) is the exact decimal expansion of the moderate magnitudes printed here, so a tie
+// is a 5 followed by zeros only.
+const exactDecimal = (x) => Math.abs(x).toFixed(100).split('.');
+
 /** %.<digits>f */
 function fixed(x, digits) {
-  return Number.isFinite(x) ? x.toFixed(digits) : nonFinite(x);
+  if (!Number.isFinite(x)) return nonFinite(x);
+  const plain = x.toFixed(digits);
+  if (Math.abs(x) >= 1e21) return plain;
+  const [whole, fraction] = exactDecimal(x);
+  if (fraction[digits] !== '5' || /[1-9]/.test(fraction.slice(digits + 1))) return plain;
+  const lastKept = digits > 0 ? fraction[digits - 1] : whole.at(-1);
+  if (Number(lastKept) % 2 === 1) return plain; // rounding up to even is what toFixed did
+  return (x < 0 || Object.is(x, -0) ? '-' : '') + (digits > 0 ? `${whole}.${fraction.slice(0, digits)}` : whole);
 }
 
-/** %.<precision>g, including its exponent style (1e-05) and trailing-zero removal. */
+/** %.<precision>g, including its exponent style (1e-05), trailing-zero removal and glibc's
+ * ties-to-even. */
 function general(x, precision = 6) {
   if (!Number.isFinite(x)) return nonFinite(x);
-  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+  const sign = x < 0 || Object.is(x, -0) ? '-' : '';
+  if (x === 0) return `${sign}0`;
   const p = precision === 0 ? 1 : precision;
-  const exponential = x.toExponential(p - 1);
-  const exponent = Number(exponential.slice(exponential.indexOf('e') + 1));
+  if (Math.abs(x) >= 1e21 || Math.abs(x) < 1e-90) return x.toPrecision(p); // never printed here
+  // Round the exact significant digits to p, half to even.
+  const [whole, fraction] = exactDecimal(x);
+  let exponent = whole !== '0' ? whole.length - 1 : -(fraction.search(/[1-9]/) + 1);
+  const all = (whole + fraction).replace(/^0+/, '');
+  let kept = all.slice(0, p).padEnd(p, '0');
+  const rest = all.slice(p);
+  const up = rest[0] > '5' || (rest[0] === '5' && (/[1-9]/.test(rest.slice(1)) || Number(kept.at(-1)) % 2 === 1));
+  if (up) {
+    const incremented = (BigInt(kept) + 1n).toString();
+    if (incremented.length > p) {
+      exponent++;
+      kept = incremented.slice(0, p);
+    } else {
+      kept = incremented.padStart(p, '0');
+    }
+  }
   const strip = (text) => (text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text);
   if (exponent < -4 || exponent >= p) {
-    const [mantissa] = exponential.split('e');
-    const sign = exponent < 0 ? '-' : '+';
-    return `${strip(mantissa)}e${sign}${String(Math.abs(exponent)).padStart(2, '0')}`;
+    const mantissa = strip(p > 1 ? `${kept[0]}.${kept.slice(1)}` : kept);
+    return `${sign}${mantissa}e${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(2, '0')}`;
   }
-  return strip(x.toFixed(p - 1 - exponent));
+  const text = exponent >= 0 ? `${kept.slice(0, exponent + 1)}.${kept.slice(exponent + 1)}` : `0.${'0'.repeat(-exponent - 1)}${kept}`;
+  return sign + strip(text);
 }
 
 /** %-<width>s / %<width>s, padding by UTF-8 bytes as C does. */
