@@ -397,6 +397,18 @@ function writeFileAtomically(command, file, data) {
   }
 }
 
+/** Before a long run: can path.tmp be created? A typo in an output path then fails at once
+ * rather than after an hour (check_output_writable in report_json.c). */
+function checkOutputWritable(command, file) {
+  const temporary = `${file}.tmp`;
+  try {
+    writeFileSync(temporary, '');
+    rmSync(temporary, { force: true });
+  } catch (error) {
+    throw new Failure(`icarl ${command}: cannot write ${file}: ${systemMessage(error)}`);
+  }
+}
+
 function findClass(learner, name) {
   return learner.classes.indexOf(name);
 }
@@ -1010,6 +1022,8 @@ async function commandProtocol(argv) {
   const dataDirectory = values['data-dir'] ?? FASHION_DEFAULT_DIRECTORY;
   if (netIndex < 0) netIndex = sizeFull ? 1 : 0;
   const blocksPerStage = netIndex === 1 ? 5 : 3;
+  if (values.json !== undefined) checkOutputWritable(command, values.json);
+  if (values.svg !== undefined) checkOutputWritable(command, values.svg);
 
   const started = clockSeconds();
   const wasm = await getEngine();
@@ -1286,6 +1300,7 @@ async function commandBenchGemm(argv) {
     minSeconds = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(values.seconds) ? Number(values.seconds) : NaN;
     if (!(minSeconds >= 0.05 && minSeconds <= 60)) throw new UsageError(`icarl bench-gemm: --seconds expects a number from 0.05 to 60, not '${values.seconds}'`);
   }
+  if (values.json !== undefined) checkOutputWritable(command, values.json);
   const wasm = await getEngine();
   const variants = wasm.gemmVariants();
   if (values.variant !== undefined && !variants.includes(values.variant)) throw new UsageError(`icarl bench-gemm: unknown --variant '${values.variant}'`);

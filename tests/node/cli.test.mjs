@@ -106,6 +106,10 @@ describe('web/cli.mjs usage and errors', () => {
     assert.match(broken.stderr, /cannot decode image .*broken\.png/);
     assert.equal(existsSync(missing), false);
     assert.equal(same('protocol', '--data-dir', path.join(work, 'nope')).status, 1);
+    // An unwritable report path fails before the long run starts.
+    const early = same('protocol', '--data-dir', path.join(work, 'nope'), '--json', path.join(work, 'no', 'such', 'dir', 'r.json'));
+    assert.equal(early.status, 1);
+    assert.match(early.stderr, /cannot write .*r\.json: No such file or directory/);
   });
 });
 
