@@ -82,7 +82,7 @@ export function loadEngine(options = {}) {
   let flavour = options.flavour ?? 'auto';
   if (flavour === 'auto') flavour = simdSupported() ? 'simd' : 'scalar';
   if (flavour !== 'simd' && flavour !== 'scalar') {
-    throw new IcarlError('INVALID_ARGUMENT', `engine flavour must be 'auto', 'simd' or 'scalar', not '${flavour}'`);
+    return Promise.reject(new IcarlError('INVALID_ARGUMENT', `engine flavour must be 'auto', 'simd' or 'scalar', not '${flavour}'`));
   }
   if (flavour === 'simd' && !simdSupported()) {
     return Promise.reject(new IcarlError('ENGINE_UNAVAILABLE', 'this JavaScript engine has no WebAssembly SIMD; use the scalar flavour'));

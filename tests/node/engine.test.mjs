@@ -17,6 +17,20 @@ test('Node 20 runs WebAssembly SIMD, so the SIMD flavour is the default', () => 
   assert.equal(simdSupported(), true);
 });
 
+test('without SIMD support the scalar build is chosen (WebAssembly.validate probe)', async (t) => {
+  const validate = WebAssembly.validate;
+  WebAssembly.validate = () => false; // a browser without simd128
+  t.after(() => {
+    WebAssembly.validate = validate;
+  });
+  assert.equal(simdSupported(), false);
+  assert.equal((await loadEngine()).flavour, 'scalar');
+  await assert.rejects(loadEngine({ flavour: 'simd' }), (error) => error.code === 'ENGINE_UNAVAILABLE');
+  await assert.rejects(loadEngine({ flavour: 'avx' }), (error) => error.code === 'INVALID_ARGUMENT');
+  WebAssembly.validate = validate;
+  assert.equal((await loadEngine()).flavour, 'simd');
+});
+
 for (const flavour of ['simd', 'scalar']) {
   test(`the ${flavour} engine loads and lists its GEMM variants`, async () => {
     const engine = await loadEngine({ flavour });
