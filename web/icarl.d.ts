@@ -248,7 +248,7 @@ export class Engine {
   /** the Emscripten module */
   readonly module: unknown;
   /** the wrapped C functions by name (without the icarl_wasm_ prefix) */
-  readonly c: Record<string, (...args: number[] | (number | string | null)[]) => number | string | null | void>;
+  readonly c: Record<string, (...args: Array<number | string | null>) => number | string | null | void>;
   readonly HEAPU8: Uint8Array;
   readonly HEAP32: Int32Array;
   readonly HEAPU32: Uint32Array;
