@@ -206,9 +206,10 @@ export class Learner {
   classifyPrepared(pixels: Uint8Array | ArrayBuffer, count: number): { nme: Int32Array; cnn: Int32Array };
   /** the checkpoint bytes (the same format as native files) */
   save(): Uint8Array;
-  /** frees the engine memory; later calls throw code 'DISPOSED' */
+  /** frees the engine memory; later calls throw code 'DISPOSED'. Where the runtime defines
+   * Symbol.dispose, the learner also has [Symbol.dispose] (`using learner = ...`); it is not
+   * declared here so that TypeScript before 5.2 accepts this file. */
   dispose(): void;
-  [Symbol.dispose](): void;
 }
 
 export function createLearner(options?: CreateLearnerOptions): Promise<Learner>;
