@@ -167,13 +167,15 @@ static icarl_status collect(const uint8_t *bytes, size_t size, found_sections *f
                      (unsigned)version, (unsigned)CHECKPOINT_VERSION);
         return status;
     }
+    if (status == ICARL_ERROR_CORRUPT)
+        return say(message, message_size, status, "checkpoint header is corrupt");
     if (status != ICARL_OK) return say(message, message_size, status, "checkpoint is truncated");
     for (;;) {
         section s;
         status = sections_next(&reader, &s);
         if (status == ICARL_ERROR_CORRUPT)
             return say(message, message_size, status,
-                       "checkpoint is corrupt: a section's checksum does not match");
+                       "checkpoint is corrupt: a section's checksum or framing is wrong");
         if (status != ICARL_OK)
             return say(message, message_size, status, "checkpoint is truncated");
         if (strcmp(s.tag, "END ") == 0) break;
