@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake zlib1g-dev libstb-dev dataset-fashion-mnist emscripten wabt
-          nodejs npm chromium clang)
+          nodejs npm chromium clang node-typescript)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
