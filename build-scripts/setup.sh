@@ -21,11 +21,15 @@ if [ ${#missing[@]} -gt 0 ]; then
     "${missing[@]}" >/dev/null
 fi
 
-if [ -f package.json ] && [ ! -d node_modules ] || [ package.json -nt node_modules ]; then
-  if [ -f package.json ]; then
-    echo "setup: npm install"
+# npm packages of the browser tests (playwright-core drives Debian's Chromium; it never downloads
+# a browser of its own) and of the IndexedDB store tests.
+if [ -f package.json ] && { [ ! -d node_modules ] || [ package.json -nt node_modules ]; }; then
+  echo "setup: npm install"
+  if [ -f package-lock.json ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+  else
     npm install --no-audit --no-fund --loglevel=error
-    touch node_modules
   fi
+  touch node_modules
 fi
 echo "setup: ready"
