@@ -43,6 +43,7 @@ typedef struct step_state {
     int epoch, batches_per_epoch, batch_index, targets_done;
     double epoch_loss;
     int epoch_loss_batches;
+    float last_epoch_loss;     /* mean loss of the last finished epoch, reported between epochs */
 
     /* Herding and means: per class, candidates then the new ordered sets. */
     int per_class;             /* m */
@@ -511,6 +512,7 @@ icarl_status icarl_step_continue(icarl_learner *learner, int32_t max_units,
             step->epoch_loss_batches++;
             if (++step->batch_index == step->batches_per_epoch) {
                 step->batch_index = 0;
+                step->last_epoch_loss = (float)(step->epoch_loss / step->epoch_loss_batches);
                 if (++step->epoch == c->epochs)
                     step->phase = step->keep_exemplars ? ICARL_PHASE_HERDING : ICARL_PHASE_DONE;
                 else {
@@ -549,7 +551,7 @@ icarl_status icarl_step_continue(icarl_learner *learner, int32_t max_units,
         progress_out->total = step->total;
         progress_out->loss = step->epoch_loss_batches > 0
                                  ? (float)(step->epoch_loss / step->epoch_loss_batches)
-                                 : 0.0f;
+                                 : step->last_epoch_loss;
         progress_out->learning_rate = step_learning_rate(
             c->learning_rate, step->epoch < c->epochs ? step->epoch : c->epochs - 1, c->epochs,
             c->decay_at, c->decay_factor);
