@@ -2,6 +2,7 @@
  * model_files.h). Folder contents are sorted so that a run does not depend on readdir order. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli/model_files.h"
+#include "io/file.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -26,39 +27,12 @@ int read_whole_file(const char *command, const char *path, uint8_t **bytes_out,
         fprintf(stderr, "icarl %s: cannot read %s: it is a directory\n", command, path);
         return 0;
     }
-    FILE *file = fopen(path, "rb");
-    if (!file) {
-        fprintf(stderr, "icarl %s: cannot read %s: %s\n", command, path, strerror(errno));
-        return 0;
-    }
-    size_t capacity = status.st_size > 0 ? (size_t)status.st_size : 4096;
-    uint8_t *bytes = malloc(capacity);
+    uint8_t *bytes = NULL;
     size_t size = 0;
-    int ok = bytes != NULL;
-    /* Read until EOF rather than trusting st_size: the file may change or be a pipe. */
-    while (ok) {
-        if (size == capacity) {
-            uint8_t *grown = realloc(bytes, capacity * 2);
-            if (!grown) {
-                ok = 0;
-                break;
-            }
-            bytes = grown;
-            capacity *= 2;
-        }
-        size_t got = fread(bytes + size, 1, capacity - size, file);
-        size += got;
-        if (got == 0) {
-            if (ferror(file)) ok = 0;
-            break;
-        }
-    }
-    int saved_errno = errno;
-    fclose(file);
-    if (!ok) {
+    icarl_status read = file_read_all(path, (size_t)1 << 32, &bytes, &size);
+    if (read != ICARL_OK) {
         fprintf(stderr, "icarl %s: cannot read %s: %s\n", command, path,
-                bytes ? strerror(saved_errno) : "out of memory");
-        free(bytes);
+                read == ICARL_ERROR_IO ? strerror(errno) : icarl_strerror(read));
         return 0;
     }
     *bytes_out = bytes;

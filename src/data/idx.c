@@ -2,6 +2,7 @@
  * every declared size against the buffer before allocating, a file reader that gunzips through
  * zlib natively, and the Fashion-MNIST loader. Only unsigned-byte data; not a general IDX tool. */
 #include "data/idx.h"
+#include "io/file.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,46 +64,6 @@ icarl_status idx_parse(const uint8_t *bytes, size_t size, idx_array *out) {
     out->count = sizes[0];
     out->dimensions = dimensions;
     memcpy(out->sizes, sizes, sizeof sizes);
-    return ICARL_OK;
-}
-
-/* Reads a whole file in growing chunks (works for pipes too). *bytes_out is malloc'd. */
-static icarl_status read_whole_file(const char *path, uint8_t **bytes_out, size_t *size_out) {
-    *bytes_out = NULL;
-    *size_out = 0;
-    FILE *file = fopen(path, "rb");
-    if (!file) return ICARL_ERROR_IO;
-    size_t size = 0, capacity = 1 << 16;
-    uint8_t *bytes = malloc(capacity);
-    icarl_status status = bytes ? ICARL_OK : ICARL_ERROR_OUT_OF_MEMORY;
-    while (status == ICARL_OK) {
-        if (size == capacity) {
-            if (capacity >= IDX_MAX_DECOMPRESSED) {
-                status = ICARL_ERROR_LIMIT;
-                break;
-            }
-            uint8_t *grown = realloc(bytes, capacity * 2);
-            if (!grown) {
-                status = ICARL_ERROR_OUT_OF_MEMORY;
-                break;
-            }
-            bytes = grown;
-            capacity *= 2;
-        }
-        size_t got = fread(bytes + size, 1, capacity - size, file);
-        size += got;
-        if (got == 0) {
-            if (ferror(file)) status = ICARL_ERROR_IO;
-            break;
-        }
-    }
-    fclose(file);
-    if (status != ICARL_OK) {
-        free(bytes);
-        return status;
-    }
-    *bytes_out = bytes;
-    *size_out = size;
     return ICARL_OK;
 }
 
@@ -189,7 +150,7 @@ icarl_status idx_read_file(const char *path, idx_array *out) {
     memset(out, 0, sizeof *out);
     uint8_t *bytes = NULL;
     size_t size = 0;
-    icarl_status status = read_whole_file(path, &bytes, &size);
+    icarl_status status = file_read_all(path, IDX_MAX_DECOMPRESSED, &bytes, &size);
     if (status != ICARL_OK) return status;
     if (size >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) {
 #ifdef ICARL_HAVE_ZLIB

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "icarl/learner_internal.h"
+#include "io/file.h"
 #include "io/sections.h"
 
 static void write_config(byte_writer *w, const icarl_config *c) {
@@ -367,36 +368,15 @@ icarl_status icarl_load_file(const char *path, icarl_learner **learner_out, char
     if (learner_out == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
     *learner_out = NULL;
     if (path == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
-    FILE *file = fopen(path, "rb");
-    if (file == NULL) {
-        if (message != NULL && message_size > 0)
-            snprintf(message, message_size, "cannot open %s: %s", path, strerror(errno));
-        return ICARL_ERROR_IO;
-    }
     uint8_t *bytes = NULL;
-    size_t size = 0, capacity = 0;
-    for (;;) {
-        if (size == capacity) {
-            capacity = capacity ? capacity * 2 : 1 << 16;
-            uint8_t *grown = realloc(bytes, capacity);
-            if (grown == NULL) {
-                free(bytes);
-                fclose(file);
-                return say(message, message_size, ICARL_ERROR_OUT_OF_MEMORY, "no memory");
-            }
-            bytes = grown;
-        }
-        size_t got = fread(bytes + size, 1, capacity - size, file);
-        size += got;
-        if (got == 0) break;
-    }
-    int failed = ferror(file);
-    fclose(file);
-    if (failed) {
-        free(bytes);
+    size_t size = 0;
+    /* A checkpoint holds K images and the weights: far below this cap for any valid learner. */
+    icarl_status read = file_read_all(path, (size_t)1 << 32, &bytes, &size);
+    if (read != ICARL_OK) {
         if (message != NULL && message_size > 0)
-            snprintf(message, message_size, "cannot read %s", path);
-        return ICARL_ERROR_IO;
+            snprintf(message, message_size, "cannot read %s: %s", path,
+                     read == ICARL_ERROR_IO ? strerror(errno) : icarl_strerror(read));
+        return read;
     }
     icarl_status status = icarl_load(bytes, size, learner_out, message, message_size);
     free(bytes);
