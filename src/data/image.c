@@ -40,13 +40,35 @@ static int png_too_short(const uint8_t *bytes, size_t size, int width, int heigh
     return row * (uint64_t)height > 1032 * (uint64_t)size + 1024;
 }
 
+/* stb grows its IDAT buffer to a chunk's declared length before reading the chunk, so a
+ * 76-byte PNG declaring a 448 MB IDAT made it allocate 448 MB (found by tests/fuzz/fuzz_image).
+ * Every chunk, up to IEND, must fit in the bytes given, its CRC included. */
+static int png_chunk_overruns(const uint8_t *bytes, size_t size) {
+    static const uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    if (size < 8 || memcmp(bytes, signature, 8) != 0) return 0;
+    size_t at = 8;
+    while (size - at >= 8) {
+        uint64_t length = (uint64_t)bytes[at] << 24 | (uint64_t)bytes[at + 1] << 16 |
+                          (uint64_t)bytes[at + 2] << 8 | bytes[at + 3];
+        if (length + 12 > size - at) return 1;
+        if (memcmp(bytes + at + 4, "IEND", 4) == 0) break;
+        at += 12 + (size_t)length;
+    }
+    return 0;
+}
+
 /* stb_image 2.27 (Debian's) builds a Huffman table from a DHT segment without checking that
  * its 16 code counts sum to at most 256, and then writes past the table (CVE-2021-37789, fixed
  * upstream in 2.28). Walking the JPEG's segments first and refusing such a table keeps hostile
  * files away from that path. Reads past the end count as 0, as stb's reader does. */
 static int jpeg_has_bad_huffman_table(const uint8_t *bytes, size_t size) {
-    if (size < 4 || bytes[0] != 0xFF || bytes[1] != 0xD8) return 0;
-    size_t at = 2;
+    if (size < 4 || bytes[0] != 0xFF) return 0;
+    /* stb skips 0xFF fill bytes before SOI as well (a file so prefixed reached the bad-table
+     * path past this check: found by tests/fuzz/fuzz_image). */
+    size_t at = 1;
+    while (at < size && bytes[at] == 0xFF) at++;
+    if (at >= size || bytes[at] != 0xD8) return 0;
+    at++;
     while (at + 1 < size) {
         if (bytes[at] != 0xFF) { /* entropy-coded data (after SOS): skip to the next marker */
             at++;
@@ -98,7 +120,8 @@ icarl_status image_decode(const uint8_t *bytes, size_t size, int channels_wanted
         return ICARL_ERROR_DECODE;
     if (width <= 0 || height <= 0) return ICARL_ERROR_DECODE;
     if (width > IMAGE_MAX_SIDE || height > IMAGE_MAX_SIDE) return ICARL_ERROR_LIMIT;
-    if (bmp_too_short(bytes, size, width, height) || png_too_short(bytes, size, width, height))
+    if (bmp_too_short(bytes, size, width, height) || png_too_short(bytes, size, width, height) ||
+        png_chunk_overruns(bytes, size))
         return ICARL_ERROR_TRUNCATED;
 
     int decoded_width = 0, decoded_height = 0;
