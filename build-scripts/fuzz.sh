@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# fuzz.sh - builds the libFuzzer targets of tests/fuzz with Debian's clang (AddressSanitizer and
+# UndefinedBehaviorSanitizer on, the engine sources compiled in) into build/fuzz, and runs each
+# for a bounded time:
+#
+#   build-scripts/fuzz.sh --quick        15 s per target (the test command; about 50 s in all)
+#   build-scripts/fuzz.sh [SECONDS]      SECONDS per target, default 600 (the bench)
+#   build-scripts/fuzz.sh --build        build only
+#   build-scripts/fuzz.sh --seeds        regenerate tests/fuzz/corpus with tests/fuzz/make_corpus.c
+#
+# Targets: fuzz_checkpoint (icarl_load), fuzz_idx (idx_parse), fuzz_image (image_decode +
+# image_prepare). Each starts from the committed seeds in tests/fuzz/corpus/<kind> and the
+# inputs in tests/fuzz/regressions; what it learns is kept in build/fuzz/corpus/<target> for the
+# next run. A crash, leak, timeout or an allocation above -malloc_limit_mb fails the run and
+# leaves the input in build/fuzz/artifacts/: copy it to tests/fuzz/regressions/ (the
+# test_fuzz_regressions C test replays every file there) and fix the engine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=run
+seconds=600
+case "${1:-}" in
+  --quick) seconds=15 ;;
+  --build) mode=build ;;
+  --seeds) mode=seeds ;;
+  '') ;;
+  *[!0-9]*) echo "usage: $0 [--quick | --build | --seeds | SECONDS]" >&2; exit 2 ;;
+  *) seconds=$1 ;;
+esac
+
+CC=${CC:-clang}
+if ! command -v "$CC" >/dev/null; then
+  echo "fuzz.sh: $CC not found (Debian package clang)" >&2
+  exit 1
+fi
+out=build/fuzz
+mkdir -p "$out/obj" "$out/artifacts"
+flags=(-g -O1 -std=c11 -fno-omit-frame-pointer -fsanitize=address,undefined
+       -fno-sanitize-recover=all -Iinclude -Isrc -isystem /usr/include/stb)
+jobs=$(nproc)
+
+# The engine, compiled once for all targets (instrumented for coverage, no libFuzzer main).
+# A source is recompiled when it or any header under src/ or include/ is newer than its object.
+newest_header=$(find src include -name '*.h' -printf '%T@\n' | sort -n | tail -1)
+objects=()
+pids=()
+for source in src/core/*.c src/kernels/*.c src/nn/*.c src/icarl/*.c src/data/*.c src/io/*.c; do
+  object="$out/obj/$(echo "${source#src/}" | tr / _).o"
+  objects+=("$object")
+  if [ ! -f "$object" ] || [ "$source" -nt "$object" ] ||
+     awk -v h="$newest_header" -v o="$(stat -c %Y "$object")" 'BEGIN{exit !(h > o)}'; then
+    "$CC" "${flags[@]}" -fsanitize=fuzzer-no-link -c "$source" -o "$object" &
+    pids+=($!)
+    if [ "${#pids[@]}" -ge "$jobs" ]; then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
+  fi
+done
+for pid in "${pids[@]}"; do wait "$pid"; done
+
+targets=(checkpoint idx image)
+for target in "${targets[@]}"; do
+  "$CC" "${flags[@]}" -fsanitize=fuzzer "tests/fuzz/fuzz_$target.c" "${objects[@]}" -lm \
+    -o "$out/fuzz_$target"
+done
+
+if [ "$mode" = seeds ]; then
+  # stb_image_write's JPEG writer shifts signed ints too far (harmless, third-party, not engine
+  # code): that check is off for the generator alone.
+  "$CC" "${flags[@]}" -fno-sanitize=shift tests/fuzz/make_corpus.c "${objects[@]}" -lm \
+    -o "$out/make_corpus"
+  rm -rf tests/fuzz/corpus
+  mkdir -p tests/fuzz/corpus/{checkpoint,idx,image}
+  "$out/make_corpus" tests/fuzz/corpus
+  du -sh tests/fuzz/corpus
+  exit 0
+fi
+[ "$mode" = build ] && exit 0
+
+# -malloc_limit_mb: no single allocation may exceed this; the seeds need well under 1 MB, so
+# an input that makes the engine ask for more is an allocation its bytes do not justify.
+# -rss_limit_mb bounds the total the same way (ASan's shadow memory included).
+export ASAN_OPTIONS="detect_leaks=1:${ASAN_OPTIONS:-}"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"
+failed=0
+for target in "${targets[@]}"; do
+  mkdir -p "$out/corpus/$target"
+  echo "== fuzz_$target for ${seconds}s"
+  if ! "$out/fuzz_$target" -max_total_time="$seconds" -timeout=10 -malloc_limit_mb=256 \
+         -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1 \
+         -artifact_prefix="$out/artifacts/$target-" \
+         "$out/corpus/$target" "tests/fuzz/corpus/$target" tests/fuzz/regressions \
+         2> "$out/fuzz_$target.log"; then
+    failed=$((failed + 1))
+    echo "fuzz.sh: fuzz_$target failed; the log is $out/fuzz_$target.log:"
+    grep -E 'ERROR|SUMMARY|Test unit written|fuzz_' "$out/fuzz_$target.log" | head -20
+  else
+    grep -E 'stat::number_of_executed_units|cov:' "$out/fuzz_$target.log" | tail -2
+  fi
+done
+if [ "$failed" -ne 0 ]; then
+  echo "fuzz.sh: $failed target(s) failed"
+  exit 1
+fi
+echo "fuzz.sh: no crash in ${#targets[@]} targets"

@@ -1,0 +1,142 @@
+/* test_fuzz_regressions.c - replays every input in tests/fuzz/regressions (crashes and hostile
+ * inputs the fuzzers found) and tests/fuzz/corpus (the seeds) through the three fuzz targets:
+ * the checkpoint loader, the IDX parser and image decoding + preparation. The targets are the
+ * very files libFuzzer builds (included here under other names), so a replay runs exactly the
+ * checks a fuzzing run does; they abort on a wrong answer, and the sanitizer build catches bad
+ * memory accesses. It runs in the normal and the sanitizer builds, without clang. */
+#define _POSIX_C_SOURCE 200809L /* dirent */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+#define LLVMFuzzerTestOneInput fuzz_checkpoint_one
+#include "../fuzz/fuzz_checkpoint.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_idx_one
+#include "../fuzz/fuzz_idx.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_image_one
+#include "../fuzz/fuzz_image.c"
+#undef LLVMFuzzerTestOneInput
+
+#include "data/idx.h"
+#include "data/image.h"
+
+static uint8_t *read_file(const char *path, size_t *size_out) {
+    FILE *file = fopen(path, "rb");
+    if (file == NULL) return NULL;
+    size_t capacity = 4096, size = 0;
+    uint8_t *bytes = malloc(capacity);
+    for (;;) {
+        if (size == capacity) bytes = realloc(bytes, capacity *= 2);
+        size_t got = fread(bytes + size, 1, capacity - size, file);
+        if (got == 0) break;
+        size += got;
+    }
+    fclose(file);
+    *size_out = size;
+    return bytes;
+}
+
+/* Every regular file of `directory` through all three targets; returns how many. */
+static int replay_directory(const char *directory) {
+    DIR *folder = opendir(directory);
+    CHECK_MESSAGE(folder != NULL, "cannot open %s (run from the source root)", directory);
+    if (folder == NULL) return 0;
+    int files = 0;
+    struct dirent *entry;
+    while ((entry = readdir(folder)) != NULL) {
+        if (entry->d_name[0] == '.') continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", directory, entry->d_name);
+        size_t size = 0;
+        uint8_t *bytes = read_file(path, &size);
+        if (bytes == NULL) continue; /* a subfolder */
+        fuzz_checkpoint_one(bytes, size);
+        fuzz_idx_one(bytes, size);
+        fuzz_image_one(bytes, size);
+        free(bytes);
+        files++;
+    }
+    closedir(folder);
+    return files;
+}
+
+static void test_replay_corpus(void) {
+    /* The seeds are committed; an empty folder would make this test pass without testing. */
+    CHECK(replay_directory("tests/fuzz/corpus/checkpoint") >= 3);
+    CHECK(replay_directory("tests/fuzz/corpus/idx") >= 3);
+    CHECK(replay_directory("tests/fuzz/corpus/image") >= 10);
+}
+
+static void test_replay_regressions(void) {
+    CHECK(replay_directory("tests/fuzz/regressions") >= 1);
+}
+
+/* The seeds are what they claim: checkpoints load, IDX arrays parse, images decode. */
+static void test_seeds_are_valid(void) {
+    const char *checkpoints[] = {"empty.ckpt", "pending.ckpt", "trained.ckpt"};
+    for (int i = 0; i < 3; i++) {
+        char path[256], message[256] = "";
+        snprintf(path, sizeof path, "tests/fuzz/corpus/checkpoint/%s", checkpoints[i]);
+        icarl_learner *learner = NULL;
+        CHECK_MESSAGE(icarl_load_file(path, &learner, message, sizeof message) == ICARL_OK,
+                      "%s: %s", path, message);
+        icarl_destroy(learner);
+    }
+    size_t size = 0;
+    uint8_t *bytes = read_file("tests/fuzz/corpus/idx/images-2x3x4.idx3", &size);
+    idx_array array;
+    CHECK(bytes != NULL && idx_parse(bytes, size, &array) == ICARL_OK && array.count == 2);
+    idx_array_free(&array);
+    free(bytes);
+    bytes = read_file("tests/fuzz/corpus/image/16x16x3.jpg", &size);
+    uint8_t *pixels = NULL;
+    int width = 0, height = 0;
+    CHECK(bytes != NULL &&
+          image_decode(bytes, size, 3, &pixels, &width, &height) == ICARL_OK &&
+          width == 16 && height == 16);
+    free(pixels);
+    free(bytes);
+}
+
+/* Found by fuzz_image: a 76-byte PNG whose IDAT chunk declares 448 MB made stb_image allocate
+ * it all before noticing the data was missing. It must be refused as truncated, up front. */
+static void test_png_huge_idat_refused(void) {
+    size_t size = 0;
+    uint8_t *bytes = read_file("tests/fuzz/regressions/image-png-idat-length-448mb.png", &size);
+    CHECK(bytes != NULL && size < 100);
+    uint8_t *pixels = (uint8_t *)1;
+    int width = -1, height = -1;
+    if (bytes != NULL)
+        CHECK(image_decode(bytes, size, 3, &pixels, &width, &height) == ICARL_ERROR_TRUNCATED);
+    CHECK(pixels == NULL);
+    free(bytes);
+}
+
+/* Found by fuzz_image (UBSan: index 257 out of bounds in stbi__build_huffman, the heap write of
+ * CVE-2021-37789): the bad Huffman table was refused only when SOI came first, but stb skips
+ * 0xFF fill bytes before SOI, so a prefixed file reached it. */
+static void test_jpeg_fill_before_soi_refused(void) {
+    size_t size = 0;
+    uint8_t *bytes =
+        read_file("tests/fuzz/regressions/image-jpeg-fill-before-soi-bad-huffman.jpg", &size);
+    CHECK(bytes != NULL && size > 44 && bytes[0] == 0xFF);
+    uint8_t *pixels = (uint8_t *)1;
+    int width = -1, height = -1;
+    if (bytes != NULL)
+        CHECK(image_decode(bytes, size, 1, &pixels, &width, &height) == ICARL_ERROR_DECODE);
+    CHECK(pixels == NULL);
+    free(bytes);
+}
+
+int main(void) {
+    RUN(test_replay_corpus);
+    RUN(test_replay_regressions);
+    RUN(test_seeds_are_valid);
+    RUN(test_png_huge_idat_refused);
+    RUN(test_jpeg_fill_before_soi_refused);
+    return HARNESS_RESULT();
+}
