@@ -186,6 +186,9 @@ static uint8_t to_byte(double value) {
 icarl_status image_prepare(const icarl_image *image, int size, int channels, uint8_t *out) {
     if (!image || !image->pixels || !out) return ICARL_ERROR_INVALID_ARGUMENT;
     if (image->width <= 0 || image->height <= 0) return ICARL_ERROR_INVALID_ARGUMENT;
+    /* As in image_decode: no real image is this large, and the centre crop of one would be
+     * read from far beyond any buffer a caller is likely to have passed. */
+    if (image->width > IMAGE_MAX_SIDE || image->height > IMAGE_MAX_SIDE) return ICARL_ERROR_LIMIT;
     if (image->channels != 1 && image->channels != 3 && image->channels != 4)
         return ICARL_ERROR_INVALID_ARGUMENT;
     if (channels != 1 && channels != 3) return ICARL_ERROR_INVALID_ARGUMENT;

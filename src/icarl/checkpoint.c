@@ -205,6 +205,32 @@ static icarl_status collect(const uint8_t *bytes, size_t size, found_sections *f
     return ICARL_OK;
 }
 
+/* The network's parameter and BatchNorm-state counts from the configuration alone, laid out as
+ * resnet_create does (stem; per block conv1 + BN, conv2 + BN, and a 1x1 projection + BN where
+ * the shape changes), so that the WGHT section's size is checked before the network is
+ * allocated: a few bytes declaring a huge network must not make the loader allocate it. The
+ * real network's counts are compared with the section again after allocation. */
+static uint64_t network_floats(const icarl_config *c, uint64_t *state_out) {
+    uint64_t parameters = 0, state = 0;
+#define UNIT(in, out, kernel) \
+    (parameters += (out) * (in) * (kernel) * (kernel) + 2 * (out), state += 2 * (out))
+    uint64_t width = (uint64_t)c->base_width, in = width;
+    UNIT((uint64_t)c->channels, width, 3u);
+    for (int stage = 0; stage < 3; stage++) {
+        uint64_t out = width << stage;
+        for (int i = 0; i < c->blocks_per_stage; i++) {
+            int stride = (stage > 0 && i == 0) ? 2 : 1;
+            UNIT(in, out, 3u);
+            UNIT(out, out, 3u);
+            if (stride != 1 || in != out) UNIT(in, out, 1u);
+            in = out;
+        }
+    }
+#undef UNIT
+    *state_out = state;
+    return parameters;
+}
+
 #define CORRUPT(text) (status = say(message, message_size, ICARL_ERROR_CORRUPT, \
                                     "checkpoint is corrupt: " text))
 
@@ -238,6 +264,10 @@ icarl_status icarl_load(const uint8_t *bytes, size_t size, icarl_learner **learn
     if (r.failed || class_count < 0 || class_count > LEARNER_MAX_CLASSES || outputs < 0 ||
         outputs > class_count || (size_t)class_count > reader_remaining(&r) / 8)
         return CORRUPT("bad class count");
+    uint64_t state_floats, backbone_floats = network_floats(&config, &state_floats);
+    uint64_t head_floats = (uint64_t)outputs * (4 * (uint64_t)config.base_width + 1);
+    if ((uint64_t)found.wght.size != 16 + 4 * (backbone_floats + head_floats + state_floats))
+        return CORRUPT("weights do not match the configured network");
 
     icarl_learner *learner = NULL;
     status = learner_allocate(&config, &learner, message, message_size);

@@ -98,6 +98,17 @@ icarl_status config_validate(const icarl_config *c, char *message, size_t messag
             if (message != NULL && message_size > 0) snprintf(message, message_size, "%s", problem);
             return ICARL_ERROR_LIMIT;
         }
+        /* Parameters: two 3x3 convolutions per block at widths w, 2w, 4w, about 378 n w^2
+         * floats; a step holds about five copies (weights, gradients, momentum, the old network,
+         * scratch). Width 256 with 32 blocks would be 800 million parameters, 16 GB. */
+        double parameters = 378.0 * c->blocks_per_stage * (double)c->base_width * c->base_width;
+        if (parameters * 4.0 * 5.0 > 1.5e9) {
+            snprintf(buffer, sizeof buffer,
+                     "the network would have about %.0f million parameters (at most 75): lower "
+                     "base_width or blocks_per_stage", parameters / 1e6);
+            if (message != NULL && message_size > 0) snprintf(message, message_size, "%s", buffer);
+            return ICARL_ERROR_LIMIT;
+        }
     }
     if (problem == NULL) return ICARL_OK;
     if (message != NULL && message_size > 0) snprintf(message, message_size, "%s", problem);
