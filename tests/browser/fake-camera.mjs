@@ -1,0 +1,79 @@
+// fake-camera.mjs - helpers of the browser tests: Y4M videos for Chromium's fake camera, and a
+// launcher of Debian's Chromium through playwright-core with one video per launch and a
+// profile directory shared between launches (so IndexedDB and the service worker persist).
+// Not a test file itself (node --test picks only *.test.mjs).
+import { writeFileSync, existsSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const chromiumAvailable = existsSync(CHROMIUM);
+
+function rgbToYuv([r, g, b]) {
+  const y = 0.299 * r + 0.587 * g + 0.114 * b;
+  const u = 128 - 0.168736 * r - 0.331264 * g + 0.5 * b;
+  const v = 128 + 0.5 * r - 0.418688 * g - 0.081312 * b;
+  const clamp = (x) => Math.max(0, Math.min(255, Math.round(x)));
+  return [clamp(y), clamp(u), clamp(v)];
+}
+
+/**
+ * Writes a looping Y4M video (C420jpeg: a header, then per frame "FRAME\n" and planar I420) of a
+ * coloured scene: `pattern(x, y, t)` returns [r, g, b] for pixel (x, y) of frame t.
+ */
+export function writeY4m(path, { width = 160, height = 120, frames = 30, fps = 30, pattern }) {
+  const header = Buffer.from(`YUV4MPEG2 W${width} H${height} F${fps}:1 Ip A1:1 C420jpeg\n`, 'ascii');
+  const frameMarker = Buffer.from('FRAME\n', 'ascii');
+  const lumaSize = width * height;
+  const chromaSize = (width / 2) * (height / 2);
+  const parts = [header];
+  for (let t = 0; t < frames; t++) {
+    const plane = Buffer.alloc(lumaSize + 2 * chromaSize);
+    const uSum = new Float64Array(chromaSize);
+    const vSum = new Float64Array(chromaSize);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const [Y, U, V] = rgbToYuv(pattern(x, y, t));
+        plane[y * width + x] = Y;
+        const c = (y >> 1) * (width / 2) + (x >> 1);
+        uSum[c] += U;
+        vSum[c] += V;
+      }
+    }
+    for (let c = 0; c < chromaSize; c++) {
+      plane[lumaSize + c] = Math.round(uSum[c] / 4);
+      plane[lumaSize + chromaSize + c] = Math.round(vSum[c] / 4);
+    }
+    parts.push(frameMarker, plane);
+  }
+  writeFileSync(path, Buffer.concat(parts));
+  return path;
+}
+
+/** Scene A: warm red-orange with diagonal stripes drifting right. */
+export function sceneA(x, y, t) {
+  const stripe = Math.sin((x + y + 3 * t) / 6) > 0 ? 1 : 0.7;
+  return [230 * stripe, 70 * stripe, 40 * stripe];
+}
+
+/** Scene B: cool blue with a moving bright disc. */
+export function sceneB(x, y, t) {
+  const cx = 80 + 40 * Math.cos(t / 5);
+  const cy = 60 + 25 * Math.sin(t / 5);
+  const inside = (x - cx) ** 2 + (y - cy) ** 2 < 22 ** 2;
+  return inside ? [200, 230, 255] : [30, 60, 200];
+}
+
+/** Launches Chromium with `video` as the camera and `profile` as the user-data directory. */
+export function launch(profile, video) {
+  return chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1180, height: 860 },
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--no-first-run',
+      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${video}`,
+    ],
+  });
+}
