@@ -15,8 +15,12 @@
 /* No failure strings: stb would otherwise store the reason in a global, and the engine keeps
  * no global mutable state (image_decode reports a status instead). */
 #define STBI_NO_FAILURE_STRINGS
-/* Plain malloc/free, so image_decode's callers free the pixels with free(). */
-#define STBI_MALLOC(size) malloc(size)
+/* Plain malloc/free, so image_decode's callers free the pixels with free(). Allocations are
+ * zeroed: stb reads its JPEG Huffman tables without checking that a DHT segment defined them,
+ * so a scan naming an undefined table decoded from leftover heap bytes (found by
+ * tests/fuzz/fuzz_image: out-of-range symbol indices, and answers that changed from run to
+ * run). Zeroed tables make every lookup fail cleanly. */
+#define STBI_MALLOC(size) calloc(1, size)
 #define STBI_REALLOC(pointer, size) realloc(pointer, size)
 #define STBI_FREE(pointer) free(pointer)
 
