@@ -132,11 +132,60 @@ static void test_jpeg_fill_before_soi_refused(void) {
     free(bytes);
 }
 
+/* Found by fuzz_image (an assertion in stbi__jpeg_huff_decode that did not reproduce on
+ * replay): the scan uses AC table 0, which no DHT segment defines, and stb read it from
+ * whatever the heap held. Decoding must not depend on earlier heap contents: the file decodes
+ * the same way (here: refused or the same pixels) after the heap is dirtied differently. */
+static void dirty_heap(uint8_t pattern) {
+    void *blocks[48];
+    for (int i = 0; i < 48; i++) {
+        size_t size = (size_t)1024 * (1 + i % 24) + 16 * (size_t)i;
+        blocks[i] = malloc(size);
+        if (blocks[i] != NULL) memset(blocks[i], pattern, size);
+    }
+    for (int i = 0; i < 48; i++) free(blocks[i]);
+}
+
+static void test_jpeg_undefined_table_deterministic(void) {
+    size_t size = 0;
+    uint8_t *bytes = read_file("tests/fuzz/regressions/image-jpeg-undefined-huffman-table.jpg",
+                               &size);
+    CHECK(bytes != NULL);
+    if (bytes == NULL) return;
+    static const uint8_t patterns[4] = {0x00, 0xFF, 0xA5, 0x5A};
+    icarl_status first_status = ICARL_OK;
+    uint8_t *first = NULL;
+    int first_width = 0, first_height = 0;
+    for (int p = 0; p < 4; p++) {
+        dirty_heap(patterns[p]);
+        uint8_t *pixels = NULL;
+        int width = 0, height = 0;
+        icarl_status status = image_decode(bytes, size, 3, &pixels, &width, &height);
+        if (p == 0) {
+            first_status = status;
+            first = pixels;
+            first_width = width;
+            first_height = height;
+            continue;
+        }
+        CHECK_MESSAGE(status == first_status, "pattern %d: status %d, first %d", p,
+                      (int)status, (int)first_status);
+        if (status == ICARL_OK && first != NULL) {
+            CHECK(width == first_width && height == first_height);
+            CHECK(memcmp(pixels, first, (size_t)width * height * 3) == 0);
+        }
+        free(pixels);
+    }
+    free(first);
+    free(bytes);
+}
+
 int main(void) {
     RUN(test_replay_corpus);
     RUN(test_replay_regressions);
     RUN(test_seeds_are_valid);
     RUN(test_png_huge_idat_refused);
     RUN(test_jpeg_fill_before_soi_refused);
+    RUN(test_jpeg_undefined_table_deterministic);
     return HARNESS_RESULT();
 }
