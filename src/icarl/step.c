@@ -348,9 +348,14 @@ static int training_unit(icarl_learner *learner, step_state *step, float *loss_o
         sgd_update(step->parameter_count, step->parameters, step->gradients, step->velocity,
                    rate, c->momentum, c->weight_decay);
     } else {
-        size_t head = step->parameter_count - learner->backbone_count;
-        sgd_update(head, weight, grad_weight, step->velocity + learner->backbone_count, rate,
-                   c->momentum, c->weight_decay);
+        /* The paper's fixed representation: after the first step only the weight vectors of
+         * the new classes train; the backbone and the old classes' rows stay frozen. */
+        int old = step->old_outputs, fresh = outputs - step->old_outputs;
+        float *velocity = step->velocity + learner->backbone_count;
+        sgd_update((size_t)fresh * d, weight + (size_t)old * d, grad_weight + (size_t)old * d,
+                   velocity + (size_t)old * d, rate, c->momentum, c->weight_decay);
+        sgd_update((size_t)fresh, bias + old, grad_bias + old, velocity + (size_t)outputs * d + old,
+                   rate, c->momentum, c->weight_decay);
     }
     return 1;
 }

@@ -316,7 +316,47 @@ static void test_callback_cancels(void) {
     icarl_destroy(learner);
 }
 
+/* The paper's baselines (section 4): no exemplars for finetuning and LwF, and a representation
+ * frozen after the first step for "fixed", whose old class rows stay frozen too. */
+static void test_baseline_methods(void) {
+    int methods[] = {ICARL_METHOD_FINETUNE, ICARL_METHOD_LWF, ICARL_METHOD_FIXED};
+    for (int i = 0; i < 3; i++) {
+        icarl_config config = tiny_config();
+        config.method = methods[i];
+        icarl_learner *learner = NULL;
+        CHECK(icarl_create(&config, &learner, NULL, 0) == ICARL_OK);
+        add_class(learner, "red", 0, 30, 1);
+        add_class(learner, "green", 1, 30, 1);
+        CHECK(icarl_step(learner, NULL, NULL) == ICARL_OK);
+        icarl_memory_info memory;
+        icarl_memory_info_get(learner, &memory);
+        CHECK_MESSAGE(memory.used == 0, "method %d keeps %d exemplars", methods[i], memory.used);
+        double two = accuracy(learner, 2, 20);
+        CHECK_MESSAGE(two >= 0.9, "method %d: accuracy on 2 classes %.3f", methods[i], two);
+
+        size_t frozen = learner->backbone_count + 2 * (size_t)learner->feature_size;
+        float *before = malloc(frozen * sizeof(float));
+        memcpy(before, learner->parameters, frozen * sizeof(float));
+        add_class(learner, "blue", 2, 30, 2);
+        CHECK(icarl_step(learner, NULL, NULL) == ICARL_OK);
+        int unchanged = memcmp(before, learner->parameters, frozen * sizeof(float)) == 0;
+        CHECK_MESSAGE(unchanged == (methods[i] == ICARL_METHOD_FIXED),
+                      "method %d: backbone and old rows %s", methods[i],
+                      unchanged ? "unchanged" : "changed");
+        int32_t label = -1;
+        uint8_t *storage;
+        icarl_image *images = make_images(2, 1, 5, &storage);
+        CHECK(icarl_classify(learner, &images[0], &label, NULL, NULL) == ICARL_OK);
+        CHECK(label >= 0 && label < 3);
+        free(images);
+        free(storage);
+        free(before);
+        icarl_destroy(learner);
+    }
+}
+
 int main(void) {
+    RUN(test_baseline_methods);
     RUN(test_errors_before_training);
     RUN(test_incremental_steps);
     RUN(test_checkpoint_round_trip);
