@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "icarl.h"
@@ -766,6 +768,44 @@ static void test_checkpoint_inconsistent_content(void) {
     icarl_free(bytes);
 }
 
+/* icarl_save_file writes FILE.tmp and renames it: when the write fails (here FILE.tmp is a
+ * directory, so it cannot be created) the old FILE is intact and no partial file is left. */
+static void test_failed_save_keeps_old_file(void) {
+    char directory[] = "/tmp/icarl-hostile-XXXXXX";
+    CHECK(mkdtemp(directory) != NULL);
+    char path[256], temporary[256];
+    snprintf(path, sizeof path, "%s/model.icarl", directory);
+    snprintf(temporary, sizeof temporary, "%s/model.icarl.tmp", directory);
+    icarl_learner *learner = trained_learner();
+    CHECK(icarl_save_file(learner, path) == ICARL_OK);
+    struct stat info;
+    CHECK(stat(temporary, &info) != 0); /* renamed away */
+    uint8_t *good = NULL;
+    size_t good_size = 0;
+    CHECK(icarl_save(learner, &good, &good_size) == ICARL_OK);
+
+    CHECK(icarl_add_examples(learner, "blue", class_images[2], 2) == ICARL_OK);
+    CHECK(mkdir(temporary, 0700) == 0);
+    CHECK(icarl_save_file(learner, path) == ICARL_ERROR_IO);
+    CHECK(strstr(icarl_last_error(learner), "model.icarl.tmp") != NULL);
+    icarl_learner *loaded = NULL;
+    char message[256] = "";
+    CHECK_MESSAGE(icarl_load_file(path, &loaded, message, sizeof message) == ICARL_OK, "%s",
+                  message);
+    uint8_t *again = NULL;
+    size_t again_size = 0;
+    CHECK(loaded != NULL && icarl_save(loaded, &again, &again_size) == ICARL_OK);
+    CHECK(again_size == good_size && memcmp(again, good, good_size) == 0);
+    CHECK(icarl_class_count(loaded) == 2); /* the old learner, not the one with "blue" */
+    icarl_free(again);
+    icarl_free(good);
+    icarl_destroy(loaded);
+    icarl_destroy(learner);
+    rmdir(temporary);
+    remove(path);
+    rmdir(directory);
+}
+
 /* Caps the address space a little above what this process uses now, so that an allocation
  * the input does not justify fails fast here. Not under ASan (see __asan_default_options). */
 static void cap_address_space(void) {
@@ -800,5 +840,6 @@ int main(void) {
     RUN(test_checkpoint_bad_configs);
     RUN(test_checkpoint_big_network_short_weights);
     RUN(test_checkpoint_inconsistent_content);
+    RUN(test_failed_save_keeps_old_file);
     return HARNESS_RESULT();
 }
