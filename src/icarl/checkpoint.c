@@ -6,6 +6,7 @@
  * Unknown sections are skipped (a newer writer may add some); every size is checked against
  * what the configuration implies before anything is allocated from it. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,26 +210,46 @@ static icarl_status collect(const uint8_t *bytes, size_t size, found_sections *f
  * resnet_create does (stem; per block conv1 + BN, conv2 + BN, and a 1x1 projection + BN where
  * the shape changes), so that the WGHT section's size is checked before the network is
  * allocated: a few bytes declaring a huge network must not make the loader allocate it. The
- * real network's counts are compared with the section again after allocation. */
-static uint64_t network_floats(const icarl_config *c, uint64_t *state_out) {
-    uint64_t parameters = 0, state = 0;
-#define UNIT(in, out, kernel) \
-    (parameters += (out) * (in) * (kernel) * (kernel) + 2 * (out), state += 2 * (out))
+ * real network's counts are compared with the section again after allocation.
+ * With `state` (the loaded running statistics, each unit's means then its variances), also
+ * clears *variances_ok when a running variance is negative: inference would take its root. */
+typedef struct network_count {
+    uint64_t parameters, state;
+    const float *values;
+    int variances_ok;
+} network_count;
+
+static void count_unit(network_count *n, uint64_t in, uint64_t out, uint64_t kernel) {
+    n->parameters += out * in * kernel * kernel + 2 * out;
+    if (n->values != NULL)
+        for (uint64_t k = 0; k < out; k++)
+            if (!(n->values[n->state + out + k] >= 0.0f)) n->variances_ok = 0;
+    n->state += 2 * out;
+}
+
+static network_count network_floats(const icarl_config *c, const float *state) {
+    network_count n = {0, 0, state, 1};
     uint64_t width = (uint64_t)c->base_width, in = width;
-    UNIT((uint64_t)c->channels, width, 3u);
+    count_unit(&n, (uint64_t)c->channels, width, 3);
     for (int stage = 0; stage < 3; stage++) {
         uint64_t out = width << stage;
         for (int i = 0; i < c->blocks_per_stage; i++) {
             int stride = (stage > 0 && i == 0) ? 2 : 1;
-            UNIT(in, out, 3u);
-            UNIT(out, out, 3u);
-            if (stride != 1 || in != out) UNIT(in, out, 1u);
+            count_unit(&n, in, out, 3);
+            count_unit(&n, out, out, 3);
+            if (stride != 1 || in != out) count_unit(&n, in, out, 1);
             in = out;
         }
     }
-#undef UNIT
-    *state_out = state;
-    return parameters;
+    return n;
+}
+
+/* Loaded floats must be finite: NaN or infinite weights, statistics or means make every
+ * feature NaN, and herding and the nearest-mean rule would then answer arbitrarily. */
+static int all_finite(const float *values, size_t count) {
+    for (size_t i = 0; i < count; i++)
+        if (!isfinite(values[i])) return 0;
+    return 1;
 }
 
 #define CORRUPT(text) (status = say(message, message_size, ICARL_ERROR_CORRUPT, \
@@ -264,9 +285,9 @@ icarl_status icarl_load(const uint8_t *bytes, size_t size, icarl_learner **learn
     if (r.failed || class_count < 0 || class_count > LEARNER_MAX_CLASSES || outputs < 0 ||
         outputs > class_count || (size_t)class_count > reader_remaining(&r) / 8)
         return CORRUPT("bad class count");
-    uint64_t state_floats, backbone_floats = network_floats(&config, &state_floats);
+    network_count expected = network_floats(&config, NULL);
     uint64_t head_floats = (uint64_t)outputs * (4 * (uint64_t)config.base_width + 1);
-    if ((uint64_t)found.wght.size != 16 + 4 * (backbone_floats + head_floats + state_floats))
+    if ((uint64_t)found.wght.size != 16 + 4 * (expected.parameters + head_floats + expected.state))
         return CORRUPT("weights do not match the configured network");
 
     icarl_learner *learner = NULL;
@@ -301,13 +322,20 @@ icarl_status icarl_load(const uint8_t *bytes, size_t size, icarl_learner **learn
         CORRUPT("weights do not match the configured network");
         goto fail;
     }
+    if (!all_finite(learner->parameters, parameter_count) ||
+        !all_finite(learner->state, learner->state_count) ||
+        !network_floats(&config, learner->state).variances_ok) {
+        CORRUPT("weights or BatchNorm statistics are not finite, or a variance is negative");
+        goto fail;
+    }
 
     reader_init(&r, found.mean.payload, found.mean.size);
     learner->has_means = reader_i32(&r);
     if (r.failed || (learner->has_means != 0 && learner->has_means != 1) ||
         (learner->has_means && outputs == 0) ||
         (learner->has_means &&
-         !reader_f32_array(&r, learner->class_means, (size_t)outputs * d)) ||
+         (!reader_f32_array(&r, learner->class_means, (size_t)outputs * d) ||
+          !all_finite(learner->class_means, (size_t)outputs * d))) ||
         reader_remaining(&r) != 0) {
         CORRUPT("bad class means");
         goto fail;

@@ -42,6 +42,11 @@ void herding_select(const float *features, int n, int d, int m, int32_t *order_o
                 best = i;
             }
         }
+        if (best < 0) { /* every distance NaN (non-finite features): keep candidates in order */
+            for (int i = 0; i < n && best < 0; i++)
+                if (taken[i] == 0.0) best = i;
+            if (best < 0) break; /* m > n: nothing left to pick */
+        }
         taken[best] = 1.0;
         order_out[k - 1] = best;
         for (int j = 0; j < d; j++) chosen_sum[j] += features[(size_t)best * d + j];

@@ -455,6 +455,21 @@ static void skip_empty_means(step_state *step, int d) {
     }
 }
 
+/* The per-batch loss check misses weights or BatchNorm statistics that overflow while the loss
+ * stays finite (found by tests/fuzz/fuzz_checkpoint: a step on a learner with extreme weights
+ * committed NaN parameters with status OK, and the saved learner no longer loaded). A step
+ * only commits finite results. */
+static int step_results_finite(const icarl_learner *learner, const step_state *step) {
+    for (size_t i = 0; i < step->parameter_count; i++)
+        if (!isfinite(step->parameters[i])) return 0;
+    for (size_t i = 0; i < learner->state_count; i++)
+        if (!isfinite(step->state[i])) return 0;
+    if (step->use_means)
+        for (size_t i = 0; i < (size_t)step->new_outputs * learner->feature_size; i++)
+            if (!isfinite(step->new_means[i])) return 0;
+    return 1;
+}
+
 /* Swaps the step's results into the learner. Cannot fail: everything was allocated before. */
 static void commit(icarl_learner *learner, step_state *step) {
     float *old_parameters = learner->parameters;
@@ -562,6 +577,15 @@ icarl_status icarl_step_continue(icarl_learner *learner, int32_t max_units,
             c->decay_at, c->decay_factor);
     }
     if (step->phase == ICARL_PHASE_DONE) {
+        if (!step_results_finite(learner, step)) {
+            step_state_free(step);
+            learner->step = NULL;
+            learner_bind(learner, learner->parameters, NULL, learner->state);
+            return learner_fail(learner, ICARL_ERROR_DIVERGED,
+                                "training diverged: weights or BatchNorm statistics became "
+                                "infinite or NaN; the learner is unchanged; try a lower "
+                                "learning rate");
+        }
         commit(learner, step);
         step_state_free(step);
         learner->step = NULL;
