@@ -180,6 +180,37 @@ static void test_jpeg_undefined_table_deterministic(void) {
     free(bytes);
 }
 
+/* Found by fuzz_checkpoint: a learner whose (CRC-fixed) checkpoint holds extreme weights
+ * trained a step whose loss stayed finite while weights and BatchNorm statistics overflowed;
+ * the step committed NaN parameters with ICARL_OK (so the saved learner no longer loaded), and
+ * herding on the NaN features wrote before its scratch array. The step must now end with
+ * ICARL_ERROR_DIVERGED and leave the learner exactly as loaded. */
+static void test_step_on_extreme_weights_diverges_cleanly(void) {
+    size_t size = 0;
+    uint8_t *raw = read_file("tests/fuzz/regressions/checkpoint-nan-statistics-herding.ckpt", &size);
+    CHECK(raw != NULL);
+    if (raw == NULL) return;
+    uint8_t *bytes = with_fixed_checksums(raw, size);
+    icarl_learner *learner = NULL;
+    char message[256] = "";
+    CHECK_MESSAGE(icarl_load(bytes, size, &learner, message, sizeof message) == ICARL_OK, "%s",
+                  message);
+    if (learner != NULL) {
+        uint8_t *before = NULL, *after = NULL;
+        size_t before_size = 0, after_size = 0;
+        CHECK(icarl_save(learner, &before, &before_size) == ICARL_OK);
+        CHECK(icarl_step(learner, NULL, NULL) == ICARL_ERROR_DIVERGED);
+        CHECK(strstr(icarl_last_error(learner), "diverged") != NULL);
+        CHECK(icarl_save(learner, &after, &after_size) == ICARL_OK);
+        CHECK(after_size == before_size && memcmp(before, after, before_size) == 0);
+        icarl_free(before);
+        icarl_free(after);
+        icarl_destroy(learner);
+    }
+    free(bytes);
+    free(raw);
+}
+
 int main(void) {
     RUN(test_replay_corpus);
     RUN(test_replay_regressions);
@@ -187,5 +218,6 @@ int main(void) {
     RUN(test_png_huge_idat_refused);
     RUN(test_jpeg_fill_before_soi_refused);
     RUN(test_jpeg_undefined_table_deterministic);
+    RUN(test_step_on_extreme_weights_diverges_cleanly);
     return HARNESS_RESULT();
 }

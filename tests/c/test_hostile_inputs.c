@@ -17,6 +17,7 @@
 
 #include "harness.h"
 #include "icarl.h"
+#include "icarl/herding.h"
 #include "icarl/learner_internal.h"
 #include "io/sections.h"
 
@@ -768,6 +769,71 @@ static void test_checkpoint_inconsistent_content(void) {
     icarl_free(bytes);
 }
 
+/* Non-finite numbers in a checkpoint: NaN or infinite weights, statistics or class means, and
+ * negative BatchNorm variances, would make every feature NaN; they are refused as CORRUPT. */
+static void test_checkpoint_non_finite_numbers(void) {
+    icarl_learner *learner = trained_learner();
+    uint8_t *bytes = NULL, *bad;
+    size_t size = 0, bad_size, payload_size;
+    CHECK(icarl_save(learner, &bytes, &size) == ICARL_OK);
+    size_t state_count = learner->state_count, parameter_count = 0;
+    icarl_destroy(learner);
+    const uint8_t *wght = find_section(bytes, size, "WGHT", &payload_size);
+    CHECK(wght != NULL);
+    for (int b = 0; b < 8; b++) parameter_count |= (size_t)wght[b] << (8 * b);
+    uint8_t *copy = malloc(payload_size);
+    const float values[3] = {NAN, INFINITY, -INFINITY};
+    /* A weight, a running mean (state index 0) and a running variance (index 2: the stem's
+     * variances follow its 2 means at base width 2). */
+    const size_t offsets[3] = {8 + 4 * 5, 16 + 4 * parameter_count, 16 + 4 * (parameter_count + 2)};
+    for (int v = 0; v < 3; v++)
+        for (int o = 0; o < 3; o++) {
+            memcpy(copy, wght, payload_size);
+            memcpy(copy + offsets[o], &values[v], 4);
+            bad = replace_section(bytes, size, "WGHT", copy, payload_size, &bad_size);
+            expect_refused(bad, bad_size, ICARL_ERROR_CORRUPT, "non-finite weight");
+            free(bad);
+        }
+    CHECK(16 + 4 * (parameter_count + state_count) == payload_size);
+    const float negative = -1.0f, positive = 1e30f;
+    memcpy(copy, wght, payload_size);
+    memcpy(copy + offsets[2], &negative, 4);
+    bad = replace_section(bytes, size, "WGHT", copy, payload_size, &bad_size);
+    expect_refused(bad, bad_size, ICARL_ERROR_CORRUPT, "negative variance");
+    free(bad);
+    /* A negative running mean, or a large finite weight, is legitimate. */
+    memcpy(copy, wght, payload_size);
+    memcpy(copy + offsets[1], &negative, 4);
+    memcpy(copy + offsets[0], &positive, 4);
+    bad = replace_section(bytes, size, "WGHT", copy, payload_size, &bad_size);
+    icarl_learner *loaded = NULL;
+    CHECK(icarl_load(bad, bad_size, &loaded, NULL, 0) == ICARL_OK);
+    icarl_destroy(loaded);
+    free(bad);
+    free(copy);
+    const uint8_t *mean = find_section(bytes, size, "MEAN", &payload_size);
+    copy = malloc(payload_size);
+    memcpy(copy, mean, payload_size);
+    memcpy(copy + 4, &values[0], 4);
+    bad = replace_section(bytes, size, "MEAN", copy, payload_size, &bad_size);
+    expect_refused(bad, bad_size, ICARL_ERROR_CORRUPT, "NaN class mean");
+    free(bad);
+    free(copy);
+    icarl_free(bytes);
+}
+
+/* Herding on features that are all NaN (no candidate has a comparable distance) still returns
+ * m distinct candidates in order and never indexes outside them. */
+static void test_herding_with_nan_features(void) {
+    float features[5 * 3];
+    for (int i = 0; i < 15; i++) features[i] = NAN;
+    int32_t order[5] = {-9, -9, -9, -9, -9};
+    double scratch[2 * 3 + 5];
+    herding_select(features, 5, 3, 4, order, scratch);
+    for (int k = 0; k < 4; k++) CHECK(order[k] == k);
+    CHECK(order[4] == -9);
+}
+
 /* icarl_save_file writes FILE.tmp and renames it: when the write fails (here FILE.tmp is a
  * directory, so it cannot be created) the old FILE is intact and no partial file is left. */
 static void test_failed_save_keeps_old_file(void) {
@@ -840,6 +906,8 @@ int main(void) {
     RUN(test_checkpoint_bad_configs);
     RUN(test_checkpoint_big_network_short_weights);
     RUN(test_checkpoint_inconsistent_content);
+    RUN(test_checkpoint_non_finite_numbers);
+    RUN(test_herding_with_nan_features);
     RUN(test_failed_save_keeps_old_file);
     return HARNESS_RESULT();
 }

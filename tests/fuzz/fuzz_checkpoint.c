@@ -61,6 +61,29 @@ static int load_and_use(const uint8_t *data, size_t size) {
         if (status == ICARL_OK) checkpoint_check(label >= 0 && label < classes, "label out of range");
     }
 
+    /* Train a step on what was loaded when it is tiny: a doctored file may hold more exemplars
+     * than K, trained classes without exemplars or pending images for any class, and the
+     * step must cope (or refuse with a status), never crash. */
+    int64_t images = 0;
+    for (int32_t i = 0; i < classes; i++) {
+        icarl_class_info info;
+        icarl_class_info_get(learner, i, &info);
+        images += info.exemplars + info.pending;
+    }
+    if (config.input_size <= 8 && config.base_width <= 2 && config.blocks_per_stage == 1 &&
+        config.epochs <= 2 && config.batch_size <= 8 && images <= 64 && classes <= 16) {
+        status = icarl_step(learner, NULL, NULL);
+        checkpoint_check(status == ICARL_OK || status == ICARL_ERROR_NOTHING_TO_TRAIN ||
+                             status == ICARL_ERROR_DIVERGED,
+                         "a step on a loaded learner failed");
+        checkpoint_check(status == ICARL_OK || icarl_last_error(learner)[0] != '\0',
+                         "a refused step gave no message");
+        icarl_memory_info after;
+        checkpoint_check(icarl_memory_info_get(learner, &after) == ICARL_OK &&
+                             (status != ICARL_OK || after.used <= after.capacity),
+                         "more exemplars than K after a step");
+    }
+
     /* Round trip: what loads must save, and the saved bytes must load. */
     uint8_t *bytes = NULL;
     size_t saved = 0;
