@@ -428,8 +428,10 @@ icarl_status icarl_load_file(const char *path, icarl_learner **learner_out, char
     if (path == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
     uint8_t *bytes = NULL;
     size_t size = 0;
-    /* A checkpoint holds K images and the weights: far below this cap for any valid learner. */
-    icarl_status read = file_read_all(path, (size_t)1 << 32, &bytes, &size);
+    /* A checkpoint holds K images and the weights: far below this cap for any valid learner.
+     * 4 GB, or all of a 32-bit address space (where 1 << 32 would overflow size_t). */
+    size_t cap = sizeof(size_t) > 4 ? (size_t)((uint64_t)1 << 32) : SIZE_MAX;
+    icarl_status read = file_read_all(path, cap, &bytes, &size);
     if (read != ICARL_OK) {
         if (message != NULL && message_size > 0)
             snprintf(message, message_size, "cannot read %s: %s", path,
