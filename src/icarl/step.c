@@ -382,7 +382,9 @@ static int herding_unit(icarl_learner *learner, step_state *step) {
         int keep = kept_count(learner, step, c);
         image_list *list = &step->new_exemplars[c];
         if (!image_list_reserve(list, keep, learner->image_bytes)) return 0;
-        memcpy(list->pixels, old->pixels, (size_t)keep * learner->image_bytes);
+        /* keep is 0 when K < classes: the lists may then have no buffer, and memcpy from
+         * NULL is undefined even for 0 bytes (UBSan, found by tests/fuzz/fuzz_checkpoint). */
+        if (keep > 0) memcpy(list->pixels, old->pixels, (size_t)keep * learner->image_bytes);
         list->count = keep;
         step->herd_class++;
     }
