@@ -501,6 +501,11 @@ static void test_memory_smaller_than_classes(void) {
     float nme[2];
     CHECK(icarl_classify(learner, &class_images[1][0], &label, nme, NULL) == ICARL_OK);
     CHECK(label == 0 || label == 1);
+    /* A further step keeps the old classes' empty sets empty (under UBSan: no memcpy from a
+     * NULL buffer of 0 images). */
+    CHECK(icarl_add_examples(learner, "blue", class_images[2], 3) == ICARL_OK);
+    CHECK(icarl_step(learner, NULL, NULL) == ICARL_OK);
+    CHECK(icarl_memory_info_get(learner, &memory) == ICARL_OK && memory.used <= 1);
     icarl_destroy(learner);
 }
 
