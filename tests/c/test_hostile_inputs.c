@@ -889,7 +889,7 @@ static void cap_address_space(void) {
     }
     if (pages == 0) return;
     struct rlimit limit;
-    limit.rlim_cur = limit.rlim_max = (rlim_t)pages * 4096 + ((rlim_t)150 << 20);
+    limit.rlim_cur = limit.rlim_max = (rlim_t)pages * 4096 + ((rlim_t)256 << 20);
     if (setrlimit(RLIMIT_AS, &limit) != 0) perror("setrlimit");
 #endif
 }
