@@ -486,6 +486,7 @@ function updateTrainButton() {
 function updateCard(entry, detail) {
   const card = cards.get(entry.id);
   if (!card) return;
+  card.root.dataset.name = entry.name;
   if (document.activeElement !== card.input) card.input.value = entry.name;
   const state = detail ? (detail.pending > 0 ? (detail.trained ? ` · ${detail.pending} new` : ' · not trained yet') : ' · trained') : '';
   card.count.textContent = `${entry.samples} sample${entry.samples === 1 ? '' : 's'}${state}`;

@@ -1,0 +1,176 @@
+// page.test.mjs - the teaching page in headless Chromium (Debian's /usr/bin/chromium driven by
+// npm's playwright-core) with a fake camera playing generated Y4M videos. One profile directory
+// is shared by three launches, so IndexedDB and the service worker carry over:
+//   1. video A: add class "A", hold to record (pointer), train one step;
+//   2. video B: class A is restored; add class "B", hold to record (keyboard), train; the
+//      prediction says B; at least 15 predictions/s;
+//   3. video A: after a launch and a reload, classes, counts and the prediction (A) come back
+//      from IndexedDB; then offline, a reload still works (service worker).
+// Set ICARL_SCREENSHOT=path to save a screenshot of step 2 (docs/screenshot.png is made so).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer } from '../../build-scripts/serve.mjs';
+import { chromiumAvailable, launch, sceneA, sceneB, writeY4m } from './fake-camera.mjs';
+
+const skip = chromiumAvailable ? false : 'no Chromium at /usr/bin/chromium (run build-scripts/setup.sh)';
+const EPOCHS = 4;
+let server;
+let dir;
+let videoA;
+let videoB;
+let profile;
+const contexts = new Set(); // closed in after() too, so a failing test never leaves Chromium running
+
+before(async () => {
+  if (skip) return;
+  dir = mkdtempSync(join(tmpdir(), 'icarl-browser-'));
+  videoA = writeY4m(join(dir, 'scene-a.y4m'), { pattern: sceneA });
+  videoB = writeY4m(join(dir, 'scene-b.y4m'), { pattern: sceneB });
+  profile = join(dir, 'profile');
+  server = await startServer({ port: 0 });
+});
+
+after(async () => {
+  for (const context of contexts) await context.close().catch(() => {});
+  server?.server.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Opens the page in a fresh launch; collects page errors. */
+async function open(video) {
+  const context = await launch(profile, video);
+  contexts.add(context);
+  context.on('close', () => contexts.delete(context));
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('dialog', (dialog) => dialog.accept());
+  await page.goto(`${server.url}?epochs=${EPOCHS}`);
+  await waitReady(page);
+  return { context, page, errors };
+}
+
+async function waitReady(page) {
+  await page.waitForSelector('body[data-ready]', { timeout: 90_000 });
+  assert.equal(await page.evaluate(() => document.body.dataset.ready), 'true', 'the page started');
+  assert.equal(await page.locator('#camera-message').isHidden(), true, 'the fake camera works');
+}
+
+function card(page, name) {
+  return page.locator(`.class-card[data-name="${name}"]`);
+}
+
+async function savesNow(page) {
+  return Number(await page.evaluate(() => document.body.dataset.saves ?? 0));
+}
+
+async function waitSavedAfter(page, count) {
+  await page.waitForFunction((n) => Number(document.body.dataset.saves ?? 0) > n, count, { timeout: 30_000 });
+}
+
+async function addClass(page, name) {
+  await page.getByRole('button', { name: 'Add class' }).click();
+  const box = page.getByRole('textbox', { name: 'Class name' }).last();
+  await box.fill(name);
+  await box.press('Enter');
+  await page.waitForFunction((n) => window.icarlPage.meta.classes.some((c) => c.name === n), name);
+}
+
+async function samples(page, name) {
+  const text = await card(page, name).locator('.count').textContent();
+  return Number(text.match(/^(\d+) sample/)[1]);
+}
+
+async function trainAndWait(page) {
+  const saves = await savesNow(page);
+  await page.getByRole('button', { name: 'Train' }).click();
+  await page.waitForFunction(() => /^(Trained|Training failed|Could not)/.test(document.querySelector('#train-status').textContent), null, { timeout: 120_000 });
+  const status = await page.locator('#train-status').textContent();
+  assert.match(status, /^Trained/, status);
+  assert.equal(await page.getByRole('progressbar', { name: 'Training progress' }).getAttribute('value'), '1');
+  await waitSavedAfter(page, saves);
+}
+
+async function predictionIs(page, name) {
+  const region = page.getByRole('region', { name: 'Prediction' });
+  await page.waitForFunction((n) => {
+    const text = document.querySelector('[role="region"][aria-label="Prediction"]').innerText.trim();
+    return text.startsWith(n + ' ') || text.startsWith(n + '\n');
+  }, name, { timeout: 20_000 }).catch(() => {});
+  const text = (await region.innerText()).trim();
+  assert.ok(text.startsWith(name), `the prediction says "${text.split('\n')[0]}", expected ${name}`);
+}
+
+test('teach two classes from two fake cameras, restore them from IndexedDB, work offline', { skip, timeout: 300_000 }, async (t) => {
+  // 1. Camera A: class A by holding the button with the pointer, one step.
+  {
+    const { context, page, errors } = await open(videoA);
+    await addClass(page, 'A');
+    const saves = await savesNow(page);
+    const record = card(page, 'A').getByRole('button', { name: 'Hold to record' });
+    await record.hover();
+    await page.mouse.down();
+    await page.waitForTimeout(1500);
+    await page.mouse.up();
+    const count = await samples(page, 'A');
+    assert.ok(count >= 8 && count <= 25, `about 10 frames/s for 1.5 s, got ${count}`);
+    await waitSavedAfter(page, saves);
+    await trainAndWait(page);
+    await predictionIs(page, 'A');
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+
+  // 2. Camera B: A is restored; class B by holding Space; a second, incremental step.
+  {
+    const { context, page, errors } = await open(videoB);
+    await page.waitForFunction(() => window.icarlPage.meta.classes.length === 1);
+    assert.ok((await samples(page, 'A')) >= 8, 'class A and its count are restored');
+    await addClass(page, 'B');
+    const saves = await savesNow(page);
+    await card(page, 'B').getByRole('button', { name: 'Hold to record' }).focus();
+    await page.keyboard.down(' ');
+    await page.waitForTimeout(1500);
+    await page.keyboard.up(' ');
+    assert.ok((await samples(page, 'B')) >= 8, 'holding Space records');
+    await waitSavedAfter(page, saves);
+    await trainAndWait(page);
+    await predictionIs(page, 'B');
+    // Predictions run on every video frame (the fake camera gives 30/s).
+    await page.waitForTimeout(2500);
+    const stats = await page.evaluate(() => ({ ...window.icarlPage.stats }));
+    t.diagnostic(`predictions/s ${stats.perSecond.toFixed(1)}, classify ${stats.classifyMs.toFixed(2)} ms`);
+    assert.ok(stats.perSecond >= 15, `at least 15 predictions/s, got ${stats.perSecond}`);
+    const memory = await page.locator('#memory').innerText();
+    assert.match(memory, /of K = 2000 exemplars kept/);
+    if (process.env.ICARL_SCREENSHOT) await page.screenshot({ path: process.env.ICARL_SCREENSHOT });
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+
+  // 3. Camera A again: everything comes back from IndexedDB, also after a reload and offline.
+  {
+    const { context, page, errors } = await open(videoA);
+    const names = await page.getByRole('textbox', { name: 'Class name' }).evaluateAll((inputs) => inputs.map((i) => i.value));
+    assert.deepEqual(names, ['A', 'B']);
+    assert.ok((await samples(page, 'A')) >= 8 && (await samples(page, 'B')) >= 8);
+    await predictionIs(page, 'A');
+    await page.reload();
+    await waitReady(page);
+    await predictionIs(page, 'A');
+
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    assert.ok(await page.evaluate(() => navigator.serviceWorker.controller !== null), 'the service worker controls the page');
+    await context.setOffline(true);
+    await page.reload();
+    await waitReady(page);
+    await predictionIs(page, 'A');
+    const offline = await page.evaluate(() => fetch('icarl-engine-simd.wasm').then((r) => r.headers.get('content-type')));
+    assert.equal(offline, 'application/wasm', 'the .wasm comes from the cache with its MIME type');
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+});
