@@ -46,7 +46,7 @@ const cards = new Map();      // class id -> {root, input, count, thumbs, record
 const grabContext = makeContext(FRAME_SIDE);
 const thumbContext = makeContext(THUMB_SIDE);
 const stats = { predictions: 0, windowStart: performance.now(), perSecond: 0, classifyMs: 0, saves: 0 };
-window.icarlPage = { stats, get learner() { return learner; }, get meta() { return meta; } }; // for tests and curious people
+window.icarlPage = { stats, get learner() { return learner; }, get meta() { return meta; }, saved: () => saving ?? Promise.resolve() }; // for tests and curious people
 
 function freshMeta() {
   return { version: 1, nextId: 1, classes: [], hidden: [] };
@@ -358,7 +358,7 @@ async function onWorkerMessage(event) {
   if (message.type === 'progress') {
     const { progress, elapsed } = message;
     el.progress.value = progress.fraction;
-    const left = progress.fraction > 0.02 ? Math.max(0, elapsed / progress.fraction - elapsed) : null;
+    const left = progress.fraction > 0 && elapsed > 0.5 ? Math.max(0, elapsed / progress.fraction - elapsed) : null;
     const epoch = progress.phase === 'training' ? ` epoch ${progress.epoch}/${progress.epochs}` : '';
     el.trainStatus.textContent = `${PHASE_TEXT[progress.phase] ?? progress.phase}${epoch} · ${Math.round(progress.fraction * 100)}%${left === null ? '' : ` · about ${formatSeconds(left)} left`}`;
   } else if (message.type === 'done') {

@@ -1,0 +1,148 @@
+// controls.test.mjs - the page without a camera (denied): a clear message, examples from image
+// files instead, rename, delete, train with Cancel, Export model / Reset / Import model. Headless
+// Debian Chromium through playwright-core, a fresh profile, no fake camera.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { startServer } from '../../build-scripts/serve.mjs';
+import { CHROMIUM, chromiumAvailable } from './fake-camera.mjs';
+
+const skip = chromiumAvailable ? false : 'no Chromium at /usr/bin/chromium (run build-scripts/setup.sh)';
+let server;
+let browser;
+let dir;
+
+before(async () => {
+  if (skip) return;
+  dir = mkdtempSync(join(tmpdir(), 'icarl-controls-'));
+  server = await startServer({ port: 0 });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--no-first-run', '--deny-permission-prompts'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.server.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A 24-bit BMP of a 40x30 picture: `colour(x, y)` gives [r, g, b]. */
+function bmp(colour, width = 40, height = 30) {
+  const row = Math.ceil((width * 3) / 4) * 4;
+  const out = Buffer.alloc(54 + row * height);
+  out.write('BM', 0, 'ascii');
+  out.writeUInt32LE(out.length, 2);
+  out.writeUInt32LE(54, 10);
+  out.writeUInt32LE(40, 14);
+  out.writeInt32LE(width, 18);
+  out.writeInt32LE(height, 22);
+  out.writeUInt16LE(1, 26);
+  out.writeUInt16LE(24, 28);
+  out.writeUInt32LE(row * height, 34);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const [r, g, b] = colour(x, height - 1 - y); // rows bottom-up
+      const at = 54 + y * row + 3 * x;
+      out[at] = b;
+      out[at + 1] = g;
+      out[at + 2] = r;
+    }
+  }
+  return out;
+}
+
+const files = (name, colour, count) => Array.from({ length: count }, (_, i) => ({
+  name: `${name}-${i}.bmp`,
+  mimeType: 'image/bmp',
+  buffer: bmp((x, y) => colour(x, y, i)),
+}));
+
+test('without a camera: a clear message, image files as examples, rename, delete, cancel, export, reset, import', { skip, timeout: 180_000 }, async () => {
+  const context = await browser.newContext({ acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('dialog', (dialog) => dialog.accept());
+  await page.goto(`${server.url}?epochs=2`);
+  await page.waitForSelector('body[data-ready]', { timeout: 90_000 });
+
+  const message = page.locator('#camera-message');
+  await assert.doesNotReject(message.waitFor({ state: 'visible', timeout: 10_000 }));
+  assert.match(await message.textContent(), /denied|No camera|cannot be used/i);
+  assert.match(await message.textContent(), /image files/);
+
+  // Two classes from image files; a third one is renamed and deleted.
+  for (const name of ['Red', 'Blue', 'Spare']) {
+    await page.getByRole('button', { name: 'Add class' }).click();
+    const box = page.getByRole('textbox', { name: 'Class name' }).last();
+    await box.fill(name);
+    await box.press('Enter');
+  }
+  const cardOf = (name) => page.locator(`.class-card[data-name="${name}"]`);
+  await cardOf('Red').locator('input.upload-file').setInputFiles(files('red', (x, y, i) => [200 + i * 5, 40 + ((x + y) % 9) * 4, 30], 6));
+  await cardOf('Blue').locator('input.upload-file').setInputFiles(files('blue', (x, y, i) => [30, 50 + ((x * y) % 7) * 5, 190 + i * 5], 6));
+  await page.waitForFunction(() => document.querySelectorAll('.class-card .thumbs img').length === 12);
+  assert.match(await cardOf('Red').locator('.count').textContent(), /^6 samples/);
+
+  await cardOf('Spare').locator('input.upload-file').setInputFiles(files('spare', () => [20, 200, 20], 2));
+  await page.waitForFunction(() => /^2 samples/.test(document.querySelector('.class-card[data-name="Spare"] .count')?.textContent ?? ''));
+  const spareName = cardOf('Spare').getByRole('textbox', { name: 'Class name' });
+  await spareName.fill('Green');
+  await spareName.press('Enter');
+  await page.waitForFunction(() => window.icarlPage.learner.classes.includes('Green'));
+  await cardOf('Green').getByRole('button', { name: 'Delete class' }).click();
+  await page.waitForFunction(() => !window.icarlPage.learner.classes.includes('Green'));
+  assert.deepEqual(await page.evaluate(() => window.icarlPage.learner.classes), ['Red', 'Blue']);
+
+  // Cancel a long step: nothing changes.
+  await page.evaluate(() => window.icarlPage.saved());
+  await page.goto(`${server.url}?epochs=400`);
+  await page.waitForSelector('body[data-ready]');
+  await page.getByRole('button', { name: 'Train' }).click();
+  await page.waitForFunction(() => /epoch .* left/.test(document.querySelector('#train-status').textContent), null, { timeout: 60_000 });
+  assert.ok(Number(await page.getByRole('progressbar', { name: 'Training progress' }).getAttribute('value')) > 0);
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.waitForFunction(() => /cancelled/.test(document.querySelector('#train-status').textContent), null, { timeout: 30_000 });
+  assert.equal(await page.evaluate(() => window.icarlPage.learner.classDetails.some((d) => d.trained)), false);
+
+  // Train for real, export, reset, import.
+  await page.evaluate(() => window.icarlPage.saved());
+  await page.goto(`${server.url}?epochs=2`);
+  await page.waitForSelector('body[data-ready]');
+  await page.getByRole('button', { name: 'Train' }).click();
+  await page.waitForFunction(() => /^Trained/.test(document.querySelector('#train-status').textContent), null, { timeout: 120_000 });
+  assert.match(await page.locator('#memory').innerText(), /Red: 6 of 1000/);
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export model' }).click()]);
+  const exported = join(dir, 'model.icarl');
+  await download.saveAs(exported);
+  assert.equal(readFileSync(exported).subarray(0, 8).toString('ascii'), 'ICARLCKP');
+
+  await page.getByRole('button', { name: 'Reset' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('.class-card').length === 0 && window.icarlPage.learner.classes.length === 0);
+  await page.evaluate(() => window.icarlPage.saved());
+  await page.reload();
+  await page.waitForSelector('body[data-ready]');
+  assert.equal(await page.locator('.class-card').count(), 0, 'Reset also cleared IndexedDB');
+
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Import model' }).click()]);
+  await chooser.setFiles(exported);
+  await page.waitForFunction(() => document.querySelectorAll('.class-card').length === 2);
+  assert.deepEqual(await page.getByRole('textbox', { name: 'Class name' }).evaluateAll((inputs) => inputs.map((i) => i.value)), ['Red', 'Blue']);
+  assert.match(await page.locator('#memory').innerText(), /Blue: 6 of 1000/);
+
+  // A file that is not a model is refused with a message, and the model stays.
+  const [again] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Import model' }).click()]);
+  await again.setFiles({ name: 'junk.icarl', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model at all') });
+  await page.waitForFunction(() => /Could not import/.test(document.querySelector('#notice').textContent));
+  assert.equal(await page.locator('.class-card').count(), 2);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
