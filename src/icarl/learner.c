@@ -53,7 +53,13 @@ static icarl_status create_network(icarl_learner *learner) {
                                      c->base_width, c->batch_size};
     resnet *network = NULL;
     icarl_status status = resnet_create(&network_config, &network);
-    if (status != ICARL_OK) return status;
+    if (status == ICARL_OK) /* a column buffer for each extra thread of the compute context */
+        status = compute_context_reserve_workspace(learner->compute,
+                                                   resnet_scratch_floats(network));
+    if (status != ICARL_OK) {
+        resnet_destroy(network);
+        return status;
+    }
     size_t images = (size_t)c->batch_size;
     size_t image_floats = (size_t)c->input_size * c->input_size * c->channels;
     int feature_size = resnet_feature_size(network);
@@ -83,6 +89,18 @@ static icarl_status create_network(icarl_learner *learner) {
     return ICARL_OK;
 }
 
+/* Worker threads for the learner's compute context: ICARL_THREADS=N when set to a positive
+ * number (1 = the single-thread path), otherwise 0 = the online CPUs, at most 4. Results do not
+ * depend on it (compute.h), only speed does. */
+static int threads_requested(void) {
+    const char *text = getenv("ICARL_THREADS");
+    if (text == NULL || *text == '\0') return 0;
+    char *end = NULL;
+    long value = strtol(text, &end, 10);
+    if (end == text || *end != '\0' || value < 1 || value > COMPUTE_MAX_THREADS) return 0;
+    return (int)value;
+}
+
 icarl_status learner_allocate(const icarl_config *config, icarl_learner **out, char *message,
                               size_t message_size) {
     *out = NULL;
@@ -92,7 +110,7 @@ icarl_status learner_allocate(const icarl_config *config, icarl_learner **out, c
     if (learner == NULL) return ICARL_ERROR_OUT_OF_MEMORY;
     learner->config = *config;
     learner->image_bytes = config->input_size * config->input_size * config->channels;
-    status = compute_context_create(NULL, &learner->compute);
+    status = compute_context_create_threaded(NULL, threads_requested(), &learner->compute);
     if (status == ICARL_OK) status = create_network(learner);
     if (status == ICARL_OK) {
         learner->backbone_count = resnet_parameter_count(learner->network);

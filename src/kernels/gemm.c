@@ -112,11 +112,12 @@ static void scale_c(int m, int n, float beta, float *c, int ldc) {
 
 /* Packing B^T costs about n*k against m*n*k multiply-adds, so it pays off from m of about 64;
  * below that (16 and 32 out channels) the unpacked dot products win by 10-40%. */
+/* The choice depends on m and k only, never on n: a convolution's weight gradient is split by
+ * columns (input channels) over threads, and every part must take the path the whole would. */
 static int use_dot_path(const gemm_blocking *blocking, gemm_transpose transpose_a,
-                        gemm_transpose transpose_b, int m, int n, int k) {
-    int larger = m > n ? m : n;
+                        gemm_transpose transpose_b, int m, int k) {
     return blocking->dot != NULL && transpose_a == GEMM_NORMAL &&
-           transpose_b == GEMM_TRANSPOSED && m <= 32 && k >= 512 && k >= 4 * larger;
+           transpose_b == GEMM_TRANSPOSED && m <= 32 && k >= 512 && k >= 4 * m;
 }
 
 static void gemm_dot(const gemm_blocking *blocking, int m, int n, int k, float alpha,
@@ -137,23 +138,15 @@ static void gemm_dot(const gemm_blocking *blocking, int m, int n, int k, float a
 
 /* Goto/BLIS loop order: an (kc x nc) panel of B is packed once and stays in L2; an (mc x kc)
  * block of A is packed per panel; the NR-wide B sliver stays in L1 while the microkernel walks
- * the A slivers. beta applies on the first k block only, later blocks accumulate. */
-void gemm_blocked(const gemm_blocking *blocking, compute_context *context,
-                  gemm_transpose transpose_a, gemm_transpose transpose_b, int m, int n, int k,
-                  float alpha, const float *a, int lda, const float *b, int ldb, float beta,
-                  float *c, int ldc) {
-    if (m <= 0 || n <= 0) return;
-    if (k <= 0 || alpha == 0.0f) { /* BLAS convention: A and B are not read */
-        scale_c(m, n, beta, c, ldc);
-        return;
-    }
-    if (use_dot_path(blocking, transpose_a, transpose_b, m, n, k)) {
-        gemm_dot(blocking, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-        return;
-    }
+ * the A slivers. beta applies on the first k block only, later blocks accumulate. packed_a and
+ * packed_b are the calling thread's scratch. */
+static void gemm_packed(const gemm_blocking *blocking, float *packed_a, float *packed_b,
+                        gemm_transpose transpose_a, gemm_transpose transpose_b, int m, int n,
+                        int k, float alpha, const float *a, int lda, const float *b, int ldb,
+                        float beta, float *c, int ldc) {
     const int mr_tile = blocking->mr, nr_tile = blocking->nr;
-    float *packed_a = align64(context->packed_a);
-    float *packed_b = align64(context->packed_b);
+    packed_a = align64(packed_a);
+    packed_b = align64(packed_b);
 
     /* Equal k blocks (576 -> 3 x 192 rather than 256 + 256 + 64) so no block is short. */
     int k_blocks = (k + blocking->kc - 1) / blocking->kc;
@@ -198,6 +191,88 @@ void gemm_blocked(const gemm_blocking *blocking, compute_context *context,
     }
 }
 
+/* ---- splitting one GEMM over the context's threads ------------------------------------------ */
+
+/* Below about this many multiply-adds (a few microseconds) a hand-off to the workers costs more
+ * than it saves. */
+#define GEMM_PARALLEL_MIN_WORK (1L << 18)
+
+typedef struct gemm_job {
+    const gemm_blocking *blocking;
+    compute_context *context;
+    int dot; /* the path, chosen once from the whole shape */
+    int split_rows;
+    gemm_transpose transpose_a, transpose_b;
+    int m, n, k;
+    float alpha, beta;
+    const float *a, *b;
+    int lda, ldb, ldc;
+    float *c;
+} gemm_job;
+
+/* One thread's share: a contiguous run of output rows or columns, aligned to the register tile.
+ * Every output value is still computed by one microkernel call sequence over the same k blocks,
+ * and the microkernels' arithmetic per value does not depend on where in a tile it sits, so the
+ * result is bit-identical to the single-thread one. */
+static void gemm_job_range(const gemm_job *job, int scratch, int thread, int threads) {
+    const gemm_blocking *blocking = job->blocking;
+    int m = job->m, n = job->n, begin, end;
+    const float *a = job->a, *b = job->b;
+    float *c = job->c;
+    if (job->split_rows) {
+        compute_split(m, job->dot ? GEMM_DOT_TILE : blocking->mr, thread, threads, &begin, &end);
+        if (begin >= end) return;
+        a += job->transpose_a == GEMM_NORMAL ? (size_t)begin * job->lda : (size_t)begin;
+        c += (size_t)begin * job->ldc;
+        m = end - begin;
+    } else {
+        compute_split(n, job->dot ? GEMM_DOT_TILE : blocking->nr, thread, threads, &begin, &end);
+        if (begin >= end) return;
+        b += job->transpose_b == GEMM_NORMAL ? (size_t)begin : (size_t)begin * job->ldb;
+        c += begin;
+        n = end - begin;
+    }
+    if (job->dot) {
+        gemm_dot(blocking, m, n, job->k, job->alpha, a, job->lda, b, job->ldb, job->beta, c,
+                 job->ldc);
+    } else {
+        gemm_packed(blocking, job->context->packed_a[scratch], job->context->packed_b[scratch],
+                    job->transpose_a, job->transpose_b, m, n, job->k, job->alpha, a, job->lda, b,
+                    job->ldb, job->beta, c, job->ldc);
+    }
+}
+
+static void gemm_job_run(void *argument, int thread, int threads) {
+    gemm_job_range(argument, thread, thread, threads);
+}
+
+void gemm_blocked(const gemm_blocking *blocking, compute_context *context, int thread,
+                  gemm_transpose transpose_a, gemm_transpose transpose_b, int m, int n, int k,
+                  float alpha, const float *a, int lda, const float *b, int ldb, float beta,
+                  float *c, int ldc) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0 || alpha == 0.0f) { /* BLAS convention: A and B are not read */
+        scale_c(m, n, beta, c, ldc);
+        return;
+    }
+    gemm_job job = {blocking, context, use_dot_path(blocking, transpose_a, transpose_b, m, k),
+                    0, transpose_a, transpose_b, m, n, k, alpha, beta, a, b, lda, ldb, ldc, c};
+    /* split the larger output dimension, in whole tiles, over at most one thread per tile */
+    int row_tile = job.dot ? GEMM_DOT_TILE : blocking->mr;
+    int column_tile = job.dot ? GEMM_DOT_TILE : blocking->nr;
+    int row_tiles = (m + row_tile - 1) / row_tile;
+    int column_tiles = (n + column_tile - 1) / column_tile;
+    job.split_rows = (long)m * column_tile > (long)n * row_tile;
+    int tiles = job.split_rows ? row_tiles : column_tiles;
+    int wanted = context->threads < tiles ? context->threads : tiles;
+    if (thread < 0 && wanted > 1 && (long)m * n * (long)k >= GEMM_PARALLEL_MIN_WORK) {
+        compute_parallel(context, wanted, gemm_job_run, &job);
+        return;
+    }
+    /* the whole product on one thread's scratch (the caller's, or a given worker's) */
+    gemm_job_range(&job, thread > 0 ? thread : 0, 0, 1);
+}
+
 /* ---- the portable reference microkernel ------------------------------------------------------ */
 
 /* 4x8: 32 accumulators, the tile the wasm kernel uses too, so the two paths sum in the same
@@ -228,14 +303,14 @@ static void gemm_ukernel_4x8__scalar(int kc, const float *a, const float *b, int
 #define GEMM_SCALAR_KC 256
 #define GEMM_SCALAR_NC 512
 
-static void gemm_4x8__scalar(compute_context *context, gemm_transpose transpose_a,
+static void gemm_4x8__scalar(compute_context *context, int thread, gemm_transpose transpose_a,
                              gemm_transpose transpose_b, int m, int n, int k, float alpha,
                              const float *a, int lda, const float *b, int ldb, float beta,
                              float *c, int ldc) {
     static const gemm_blocking blocking = {4, 8, GEMM_SCALAR_MC, GEMM_SCALAR_KC, GEMM_SCALAR_NC,
                                            gemm_ukernel_4x8__scalar, NULL};
-    gemm_blocked(&blocking, context, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb,
-                 beta, c, ldc);
+    gemm_blocked(&blocking, context, thread, transpose_a, transpose_b, m, n, k, alpha, a, lda, b,
+                 ldb, beta, c, ldc);
 }
 
 #if defined(__x86_64__)
@@ -253,28 +328,28 @@ void gemm_dot_4x4__avx512(int kc, const float *a, int lda, const float *b, int l
 #define GEMM_AVX2_KC 256
 #define GEMM_AVX2_NC 1024
 
-static void gemm_6x16__avx2(compute_context *context, gemm_transpose transpose_a,
+static void gemm_6x16__avx2(compute_context *context, int thread, gemm_transpose transpose_a,
                             gemm_transpose transpose_b, int m, int n, int k, float alpha,
                             const float *a, int lda, const float *b, int ldb, float beta,
                             float *c, int ldc) {
     static const gemm_blocking blocking = {6, 16, GEMM_AVX2_MC, GEMM_AVX2_KC, GEMM_AVX2_NC,
                                            gemm_ukernel_6x16__avx2, NULL};
-    gemm_blocked(&blocking, context, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb,
-                 beta, c, ldc);
+    gemm_blocked(&blocking, context, thread, transpose_a, transpose_b, m, n, k, alpha, a, lda, b,
+                 ldb, beta, c, ldc);
 }
 
 #define GEMM_AVX512_MC 64
 #define GEMM_AVX512_KC 384
 #define GEMM_AVX512_NC 1024
 
-static void gemm_8x32__avx512(compute_context *context, gemm_transpose transpose_a,
+static void gemm_8x32__avx512(compute_context *context, int thread, gemm_transpose transpose_a,
                               gemm_transpose transpose_b, int m, int n, int k, float alpha,
                               const float *a, int lda, const float *b, int ldb, float beta,
                               float *c, int ldc) {
     static const gemm_blocking blocking = {8, 32, GEMM_AVX512_MC, GEMM_AVX512_KC, GEMM_AVX512_NC,
                                            gemm_ukernel_8x32__avx512, gemm_dot_4x4__avx512};
-    gemm_blocked(&blocking, context, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb,
-                 beta, c, ldc);
+    gemm_blocked(&blocking, context, thread, transpose_a, transpose_b, m, n, k, alpha, a, lda, b,
+                 ldb, beta, c, ldc);
 }
 #endif
 
@@ -287,14 +362,14 @@ void gemm_ukernel_4x8__wasmsimd(int kc, const float *a, const float *b, int ldb,
 #define GEMM_WASMSIMD_KC 256
 #define GEMM_WASMSIMD_NC 1024
 
-static void gemm_4x8__wasmsimd(compute_context *context, gemm_transpose transpose_a,
+static void gemm_4x8__wasmsimd(compute_context *context, int thread, gemm_transpose transpose_a,
                                gemm_transpose transpose_b, int m, int n, int k, float alpha,
                                const float *a, int lda, const float *b, int ldb, float beta,
                                float *c, int ldc) {
     static const gemm_blocking blocking = {4, 8, GEMM_WASMSIMD_MC, GEMM_WASMSIMD_KC,
                                            GEMM_WASMSIMD_NC, gemm_ukernel_4x8__wasmsimd, NULL};
-    gemm_blocked(&blocking, context, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb,
-                 beta, c, ldc);
+    gemm_blocked(&blocking, context, thread, transpose_a, transpose_b, m, n, k, alpha, a, lda, b,
+                 ldb, beta, c, ldc);
 }
 #endif
 
@@ -322,6 +397,14 @@ void sgemm(compute_context *context, gemm_transpose transpose_a, gemm_transpose 
            int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
            float beta, float *c, int ldc) {
     if (m <= 0 || n <= 0) return;
-    context->gemm->run(context, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
-                       ldc);
+    context->gemm->run(context, -1, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb,
+                       beta, c, ldc);
+}
+
+void sgemm_on_thread(compute_context *context, int thread, gemm_transpose transpose_a,
+                     gemm_transpose transpose_b, int m, int n, int k, float alpha, const float *a,
+                     int lda, const float *b, int ldb, float beta, float *c, int ldc) {
+    if (m <= 0 || n <= 0) return;
+    context->gemm->run(context, thread, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb,
+                       beta, c, ldc);
 }

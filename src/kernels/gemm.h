@@ -11,7 +11,9 @@
 
 typedef enum gemm_transpose { GEMM_NORMAL = 0, GEMM_TRANSPOSED = 1 } gemm_transpose;
 
-typedef void (*gemm_function)(compute_context *context, gemm_transpose transpose_a,
+/* thread < 0: the product may be split over the context's threads; thread >= 0: computed whole
+ * on that thread's packing scratch (the caller is that thread, inside compute_parallel). */
+typedef void (*gemm_function)(compute_context *context, int thread, gemm_transpose transpose_a,
                               gemm_transpose transpose_b, int m, int n, int k, float alpha,
                               const float *a, int lda, const float *b, int ldb, float beta,
                               float *c, int ldc);
@@ -30,10 +32,17 @@ typedef struct gemm_variant {
 extern const gemm_variant gemm_variants[];
 extern const int gemm_variant_count;
 
-/* Runs the context's variant. */
+/* Runs the context's variant, split over the context's threads when large enough. The split
+ * never changes the result (compute.h). */
 void sgemm(compute_context *context, gemm_transpose transpose_a, gemm_transpose transpose_b,
            int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
            float beta, float *c, int ldc);
+
+/* The same computed entirely by the calling thread `thread` of a compute_parallel task, on that
+ * thread's packing scratch: for callers that split the work themselves. Same values as sgemm. */
+void sgemm_on_thread(compute_context *context, int thread, gemm_transpose transpose_a,
+                     gemm_transpose transpose_b, int m, int n, int k, float alpha, const float *a,
+                     int lda, const float *b, int ldb, float beta, float *c, int ldc);
 
 /* Internal to src/kernels: the blocked driver every variant shares (packing into MR-tall A
  * slivers and NR-wide B slivers, zero-padded to the tile, Goto/BLIS loop order), so a variant
@@ -63,7 +72,7 @@ typedef struct gemm_blocking {
 #define GEMM_PACKED_A_FLOATS(mc, kc) ((size_t)(mc) * (size_t)(kc) + 16)
 #define GEMM_PACKED_B_FLOATS(kc, nc) ((size_t)(kc) * (size_t)(nc) + 16)
 
-void gemm_blocked(const gemm_blocking *blocking, compute_context *context,
+void gemm_blocked(const gemm_blocking *blocking, compute_context *context, int thread,
                   gemm_transpose transpose_a, gemm_transpose transpose_b, int m, int n, int k,
                   float alpha, const float *a, int lda, const float *b, int ldb, float beta,
                   float *c, int ldc);

@@ -63,19 +63,27 @@ __attribute__((target("avx2,fma"))) void gemm_ukernel_6x16__avx2(
         }
         return;
     }
-    /* Edge tile: spill to a local tile, then copy only the valid part. */
+    /* Edge tile: the valid part of C goes through a local tile so that every value gets the
+     * same arithmetic as in a full tile (alpha * acc, then one fused multiply-add with beta);
+     * results then do not depend on where a GEMM's rows or columns are split over threads. */
     float tile[6][16];
-    for (int i = 0; i < 6; i++) {
-        _mm256_storeu_ps(tile[i], _mm256_mul_ps(alpha_v, acc[i][0]));
-        _mm256_storeu_ps(tile[i] + 8, _mm256_mul_ps(alpha_v, acc[i][1]));
+    for (int i = 0; i < mr; i++) {
+        const float *row = c + (size_t)i * ldc;
+        for (int j = 0; j < nr; j++) tile[i][j] = beta != 0.0f ? row[j] : 0.0f;
+        for (int j = nr; j < 16; j++) tile[i][j] = 0.0f;
+    }
+    for (int i = 0; i < mr; i++) {
+        __m256 r0 = _mm256_mul_ps(alpha_v, acc[i][0]), r1 = _mm256_mul_ps(alpha_v, acc[i][1]);
+        if (beta != 0.0f) {
+            r0 = _mm256_fmadd_ps(beta_v, _mm256_loadu_ps(tile[i]), r0);
+            r1 = _mm256_fmadd_ps(beta_v, _mm256_loadu_ps(tile[i] + 8), r1);
+        }
+        _mm256_storeu_ps(tile[i], r0);
+        _mm256_storeu_ps(tile[i] + 8, r1);
     }
     for (int i = 0; i < mr; i++) {
         float *row = c + (size_t)i * ldc;
-        if (beta == 0.0f) {
-            for (int j = 0; j < nr; j++) row[j] = tile[i][j];
-        } else {
-            for (int j = 0; j < nr; j++) row[j] = tile[i][j] + beta * row[j];
-        }
+        for (int j = 0; j < nr; j++) row[j] = tile[i][j];
     }
 }
 

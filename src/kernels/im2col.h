@@ -27,4 +27,11 @@ void im2col(const conv_geometry *geometry, const float *input, int first_image, 
 void col2im(const conv_geometry *geometry, const float *col, int first_image, int image_count,
             float *grad_input);
 
+/* The same restricted to input channels [first_channel, end_channel): only their col rows (or
+ * grad_input planes) are touched, so disjoint channel ranges can run on different threads. */
+void im2col_channels(const conv_geometry *geometry, const float *input, int first_image,
+                     int image_count, int first_channel, int end_channel, float *col);
+void col2im_channels(const conv_geometry *geometry, const float *col, int first_image,
+                     int image_count, int first_channel, int end_channel, float *grad_input);
+
 #endif

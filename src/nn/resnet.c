@@ -42,6 +42,7 @@ struct resnet {
     float *work[4];      /* gradient ping-pong and forward temporaries, each max activation */
     size_t work_floats;
     float *scratch;      /* im2col buffer for the largest convolution */
+    size_t scratch_floats;
     float *memory;       /* the one allocation all buffers above point into */
     uint64_t memory_floats, memory_cursor;
     int batch;           /* batch of the last forward */
@@ -122,6 +123,7 @@ static void layout_buffers(resnet *net) {
     for (int i = 0; i < 4; i++) net->work[i] = take(net, work);
     net->work_floats = (size_t)work;
     net->scratch = take(net, scratch);
+    net->scratch_floats = (size_t)scratch;
     net->memory_floats = net->memory_cursor;
 }
 
@@ -203,6 +205,8 @@ void resnet_bind(resnet *network, float *parameters, float *gradients, float *st
     network->state = state;
 }
 
+size_t resnet_scratch_floats(const resnet *network) { return network->scratch_floats; }
+
 static void conv_bn_initialize(resnet *net, const conv_bn *unit, random_state *random) {
     size_t weights = (size_t)unit->out_channels * unit->in_channels * unit->kernel_size *
                      unit->kernel_size;
@@ -228,6 +232,76 @@ void resnet_initialize(resnet *network, random_state *random) {
     }
 }
 
+/* BatchNorm of one unit split by channel over the context's threads: every statistic and value
+ * is per channel, so the split does not change a bit. One job type serves the three passes. */
+typedef enum bn_pass { BN_TRAIN, BN_INFERENCE, BN_BACKWARD, BN_RELU_RECOMPUTE } bn_pass;
+
+typedef struct bn_job {
+    bn_pass pass;
+    const resnet *net;
+    const conv_bn *unit;
+    int count;              /* values per channel: N * S_out * S_out */
+    const float *grad_y;    /* BN_BACKWARD */
+    float *out;             /* y, or grad_z for BN_BACKWARD */
+} bn_job;
+
+static void bn_task(void *argument, int thread, int threads) {
+    const bn_job *job = argument;
+    const conv_bn *unit = job->unit;
+    const resnet *net = job->net;
+    int begin, end;
+    compute_split(unit->out_channels, 1, thread, threads, &begin, &end);
+    if (begin >= end) return;
+    int channels = end - begin;
+    size_t offset = (size_t)begin * job->count;
+    const float *gamma = net->parameters + unit->gamma + begin;
+    const float *beta = net->parameters + unit->beta + begin;
+    switch (job->pass) {
+    case BN_TRAIN:
+        batchnorm_forward_train(channels, job->count, unit->z + offset, gamma, beta,
+                                job->out + offset, unit->saved_mean + begin,
+                                unit->saved_inverse_std + begin,
+                                net->state + unit->running_mean + begin,
+                                net->state + unit->running_var + begin);
+        break;
+    case BN_INFERENCE:
+        batchnorm_forward_inference(channels, job->count, unit->z + offset, gamma, beta,
+                                    net->state + unit->running_mean + begin,
+                                    net->state + unit->running_var + begin, job->out + offset);
+        break;
+    case BN_BACKWARD:
+        batchnorm_backward(channels, job->count, unit->z + offset, gamma,
+                           unit->saved_mean + begin, unit->saved_inverse_std + begin,
+                           job->grad_y + offset, job->out + offset,
+                           net->gradients + unit->gamma + begin,
+                           net->gradients + unit->beta + begin);
+        break;
+    case BN_RELU_RECOMPUTE:
+        /* relu(BN(z)) of a training forward from the saved batch statistics, with the same
+         * arithmetic as batchnorm_forward_train so the ReLU mask matches */
+        for (int c = begin; c < end; c++) {
+            const float *zc = unit->z + (size_t)c * job->count;
+            float *yc = job->out + (size_t)c * job->count;
+            float scale = net->parameters[unit->gamma + c] * unit->saved_inverse_std[c];
+            float shift = net->parameters[unit->beta + c] - unit->saved_mean[c] * scale;
+            for (int i = 0; i < job->count; i++) {
+                float v = zc[i] * scale + shift;
+                yc[i] = v > 0.0f ? v : 0.0f;
+            }
+        }
+        break;
+    }
+}
+
+/* Below this many values a batch norm is not worth a hand-off to the workers. */
+#define BN_PARALLEL_MIN_VALUES 32768
+
+static void run_bn(compute_context *context, const bn_job *job) {
+    size_t values = (size_t)job->unit->out_channels * job->count;
+    int wanted = values >= BN_PARALLEL_MIN_VALUES ? job->unit->out_channels : 1;
+    compute_parallel(context, wanted, bn_task, (void *)job);
+}
+
 /* input (C_in, N, S_in, S_in) -> unit->z (conv) -> y (C_out, N, S_out, S_out) (BN). */
 static void conv_bn_forward(resnet *net, compute_context *context, conv_bn *unit,
                             const float *input, int batch, int training, float *y) {
@@ -235,16 +309,9 @@ static void conv_bn_forward(resnet *net, compute_context *context, conv_bn *unit
     conv_bn_geometry(unit, batch, &geometry);
     conv2d_forward(context, &geometry, input, net->parameters + unit->weight, unit->z,
                    net->scratch);
-    int count = batch * unit->out_size * unit->out_size;
-    const float *gamma = net->parameters + unit->gamma, *beta = net->parameters + unit->beta;
-    if (training)
-        batchnorm_forward_train(unit->out_channels, count, unit->z, gamma, beta, y,
-                                unit->saved_mean, unit->saved_inverse_std,
-                                net->state + unit->running_mean, net->state + unit->running_var);
-    else
-        batchnorm_forward_inference(unit->out_channels, count, unit->z, gamma, beta,
-                                    net->state + unit->running_mean,
-                                    net->state + unit->running_var, y);
+    bn_job job = {training ? BN_TRAIN : BN_INFERENCE, net, unit,
+                  batch * unit->out_size * unit->out_size, NULL, y};
+    run_bn(context, &job);
 }
 
 /* grad_y (C_out, N, S_out, S_out); grad_z (same shape, may alias grad_y) receives the BN input
@@ -252,30 +319,21 @@ static void conv_bn_forward(resnet *net, compute_context *context, conv_bn *unit
 static void conv_bn_backward(resnet *net, compute_context *context, const conv_bn *unit,
                              const float *input, int batch, const float *grad_y, float *grad_z,
                              float *grad_input) {
-    int count = batch * unit->out_size * unit->out_size;
-    batchnorm_backward(unit->out_channels, count, unit->z, net->parameters + unit->gamma,
-                       unit->saved_mean, unit->saved_inverse_std, grad_y, grad_z,
-                       net->gradients + unit->gamma, net->gradients + unit->beta);
+    bn_job job = {BN_BACKWARD, net, unit, batch * unit->out_size * unit->out_size, grad_y,
+                  grad_z};
+    run_bn(context, &job);
     conv_geometry geometry;
     conv_bn_geometry(unit, batch, &geometry);
     conv2d_backward(context, &geometry, input, net->parameters + unit->weight, grad_z, grad_input,
                     net->gradients + unit->weight, net->scratch);
 }
 
-/* Recomputes relu(BN(z)) of a training forward from the saved batch statistics, with the same
- * arithmetic as batchnorm_forward_train so the ReLU mask matches. y (C_out, N, S_out, S_out). */
-static void conv_bn_relu_recompute(const resnet *net, const conv_bn *unit, int batch, float *y) {
-    size_t count = (size_t)batch * unit->out_size * unit->out_size;
-    for (int c = 0; c < unit->out_channels; c++) {
-        const float *zc = unit->z + c * count;
-        float *yc = y + c * count;
-        float scale = net->parameters[unit->gamma + c] * unit->saved_inverse_std[c];
-        float shift = net->parameters[unit->beta + c] - unit->saved_mean[c] * scale;
-        for (size_t i = 0; i < count; i++) {
-            float v = zc[i] * scale + shift;
-            yc[i] = v > 0.0f ? v : 0.0f;
-        }
-    }
+/* Recomputes relu(BN(z)) of a training forward from the saved batch statistics (bn_task).
+ * y (C_out, N, S_out, S_out). */
+static void conv_bn_relu_recompute(compute_context *context, const resnet *net,
+                                   const conv_bn *unit, int batch, float *y) {
+    bn_job job = {BN_RELU_RECOMPUTE, net, unit, batch * unit->out_size * unit->out_size, NULL, y};
+    run_bn(context, &job);
 }
 
 /* y = relu(y + shortcut), both (count): the residual sum and its ReLU in one pass over memory,
@@ -347,7 +405,7 @@ void resnet_backward_input(resnet *network, compute_context *context, const floa
         relu_backward(out_floats, block->out, g, g);
         /* main branch; conv2 needs its input h1 = relu(bn1(z1)) back. g stays intact for the
          * shortcut. */
-        conv_bn_relu_recompute(net, &block->conv1, batch, t1);
+        conv_bn_relu_recompute(context, net, &block->conv1, batch, t1);
         conv_bn_backward(net, context, &block->conv2, t1, batch, g, t2, t3);
         relu_backward(out_floats, t1, t3, t3);
         conv_bn_backward(net, context, &block->conv1, a, batch, t3, t3, t2); /* t2 = grad a */

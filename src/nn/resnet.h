@@ -33,6 +33,10 @@ size_t resnet_parameter_count(const resnet *network);
 /* BatchNorm running means and variances: state that is saved but not trained. */
 size_t resnet_state_count(const resnet *network);
 int resnet_feature_size(const resnet *network); /* 4w */
+/* Floats of im2col scratch the largest convolution needs; a compute context with threads
+ * reserves this much workspace per extra thread (compute_context_reserve_workspace) so the
+ * convolutions can run on all of them. */
+size_t resnet_scratch_floats(const resnet *network);
 
 /* Points the network at caller-owned buffers of resnet_parameter_count floats (parameters and
  * their gradients) and resnet_state_count floats (running statistics). */
