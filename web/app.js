@@ -95,6 +95,10 @@ async function saveNow() {
     document.body.dataset.saves = String(stats.saves);
     showStorage();
   } catch (error) {
+    if (error.code === 'UNAVAILABLE') {
+      showStorage(); // already said: kept in memory only
+      return;
+    }
     el.storage.textContent = `Not saved: ${error.message}. Export the model to keep it.`;
     el.storage.dataset.kind = 'error';
     if (error.code === 'QUOTA') say('Storage is full: the last saved state is kept; newer changes live only in this tab. Export the model to keep them.', 'error');

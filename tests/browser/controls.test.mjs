@@ -146,3 +146,23 @@ test('without a camera: a clear message, image files as examples, rename, delete
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('without IndexedDB (a private window) the page keeps working in memory and says so', { skip, timeout: 120_000 }, async () => {
+  const context = await browser.newContext();
+  await context.addInitScript(() => Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true }));
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(`${server.url}?epochs=2`);
+  await page.waitForSelector('body[data-ready]', { timeout: 90_000 });
+  assert.equal(await page.evaluate(() => document.body.dataset.ready), 'true');
+  assert.match(await page.locator('#storage').textContent(), /Kept in memory only: IndexedDB is not available/);
+  await page.getByRole('button', { name: 'Add class' }).click();
+  await page.locator('.class-card input.upload-file').setInputFiles(files('red', () => [220, 30, 30], 3));
+  await page.waitForFunction(() => /^3 samples/.test(document.querySelector('.class-card .count').textContent));
+  await page.getByRole('button', { name: 'Train' }).click();
+  await page.waitForFunction(() => /^Trained/.test(document.querySelector('#train-status').textContent), null, { timeout: 120_000 });
+  assert.match(await page.locator('#storage').textContent(), /Not saved|Kept in memory only/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
