@@ -467,6 +467,8 @@ function render() {
     updateCard(entry, byName.get(entry.name));
     card.input.disabled = busy;
     card.remove.disabled = busy;
+    card.record.disabled = !cameraReady;
+    card.record.title = cameraReady ? 'Press and hold (or hold Space) while showing the object' : 'No camera picture: add images instead';
   }
   el.classesHint.hidden = meta.classes.some((c) => c.samples > 0);
   el.train.disabled = busy || !all.some((d) => d.pending > 0);
