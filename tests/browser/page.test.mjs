@@ -5,7 +5,7 @@
 //   2. video B: class A is restored; add class "B", hold to record (keyboard), train; the
 //      prediction says B; at least 15 predictions/s;
 //   3. video A: after a launch and a reload, classes, counts and the prediction (A) come back
-//      from IndexedDB; then offline, a reload still works (service worker).
+//      from IndexedDB; then offline, a reload still works (service worker) and so does a step.
 // Set ICARL_SCREENSHOT=path to save a screenshot of step 2 (docs/screenshot.png is made so).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -184,6 +184,15 @@ test('teach two classes from two fake cameras, restore them from IndexedDB, work
     await predictionIs(page, 'A');
     const offline = await page.evaluate(() => fetch('icarl-engine-simd.wasm').then((r) => r.headers.get('content-type')));
     assert.equal(offline, 'application/wasm', 'the .wasm comes from the cache with its MIME type');
+    // The worker (and the engine it imports) also starts offline: more of A, one more step.
+    const before = await samples(page, 'A');
+    await card(page, 'A').getByRole('button', { name: 'Hold to record' }).hover();
+    await page.mouse.down();
+    await page.waitForTimeout(700);
+    await page.mouse.up();
+    assert.ok((await samples(page, 'A')) > before);
+    await trainAndWait(page);
+    await predictionIs(page, 'A');
     assert.deepEqual(errors, []);
     await context.close();
   }
