@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # bench.sh - the native benchmarks (DESIGN.md 5): `icarl sanity` (all 10 Fashion-MNIST classes in
 # one step, 2 epochs: accuracy and training images/s), `icarl protocol --size full` (the
-# class-incremental benchmark with ResNet-32) and `icarl bench-gemm` (GFLOP/s per kernel).
-# Usage: build-scripts/bench.sh [sanity|full|quick|gemm|all]   (default: all; builds first)
-# Reports go to build/bench/*.json and build/bench/protocol-*.svg. ICARL=path uses that binary
-# and skips the build.
+# class-incremental benchmark with ResNet-32), `icarl bench-gemm` (GFLOP/s per kernel), and
+# `speed`: one side-by-side table of GEMM GFLOP/s, ResNet-32 training images/s and convolution
+# backward/forward cost for native (1 and N threads), WebAssembly SIMD and scalar (Node),
+# TensorFlow.js's wasm backend (after `npm install --prefix bench`) and PyTorch.
+# Usage: build-scripts/bench.sh [sanity|full|quick|gemm|speed|all]  (default: all; builds first)
+# Reports go to build/bench/. ICARL=path uses that binary and skips the build.
+# SPEED_SECONDS (default 4) is the time budget per measurement of `speed`; NATIVE_BUILD and
+# WASM_BUILD (default build/native, build/wasm) are the build folders whose libraries it links.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 what=${1:-all}
 case "$what" in
-  sanity|full|quick|gemm|all) ;;
+  sanity|full|quick|gemm|speed|all) ;;
   -h|--help)
-    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
     exit 0 ;;
   *)
-    echo "bench.sh: unknown benchmark '$what' (expected sanity, full, quick, gemm or all)" >&2
+    echo "bench.sh: unknown benchmark '$what' (expected sanity, full, quick, gemm, speed or all)" >&2
     exit 2 ;;
 esac
 
@@ -69,5 +73,75 @@ if [ "$what" = full ] || [ "$what" = all ]; then
     "$icarl" protocol --dataset fashion-mnist --size full \
     --json "$out/protocol-full.json" --svg "$out/protocol-full.svg"
 fi
+# ---- speed: everything measured in one run, side by side (issue 6) --------------------------
+speed() {
+  local seconds=${SPEED_SECONDS:-4} threads
+  threads=$(nproc)
+  [ "$threads" -gt 4 ] && threads=4
+  echo
+  echo "== Speed, side by side (ResNet-32 28x28x1 batch 128; GEMM m=n=k; medians)"
+  local native=${NATIVE_BUILD:-build/native} wasm=${WASM_BUILD:-build/wasm}
+  [ -f "$native/libicarl_engine.a" ] || { echo "bench.sh: $native not built" >&2; return 1; }
+  gcc -O3 -std=c11 -Iinclude -Isrc -DICARL_THREADS_ENABLED=1 bench/train_bench.c \
+    "$native/libicarl_engine.a" -lm -lz -pthread -o "$out/train_bench"
+  local columns=("native-1" "native-$threads")
+  echo "\$ $out/train_bench 1 $seconds" && "$out/train_bench" 1 "$seconds" | tee "$out/speed-native-1.txt"
+  echo "\$ $out/train_bench $threads $seconds" &&
+    "$out/train_bench" "$threads" "$seconds" | tee "$out/speed-native-$threads.txt"
+  if [ -f "$wasm/libicarl_engine_simd.a" ] && command -v emcc >/dev/null; then
+    local flavour
+    for flavour in simd scalar; do
+      local library=$wasm/libicarl_engine.a flags=()
+      [ "$flavour" = simd ] && library=$wasm/libicarl_engine_simd.a && flags=(-msimd128)
+      # SINGLE_FILE: emcc 3.1.6's glue fetch()es a .wasm path, which Node 20's fetch refuses
+      NODE_PATH=/usr/share/nodejs emcc -O3 "${flags[@]}" -std=c11 -Iinclude -Isrc \
+        bench/train_bench.c "$library" -sALLOW_MEMORY_GROWTH=1 -sENVIRONMENT=node \
+        -sSINGLE_FILE=1 -o "$out/train_bench_$flavour.cjs"
+      echo "\$ node $out/train_bench_$flavour.cjs 1 $seconds"
+      node "$out/train_bench_$flavour.cjs" 1 "$seconds" | tee "$out/speed-wasm-$flavour.txt"
+      columns+=("wasm-$flavour")
+    done
+  else
+    echo "(no WebAssembly build: wasm columns skipped)"
+  fi
+  echo "\$ node bench/tfjs_bench.mjs $seconds"
+  node bench/tfjs_bench.mjs "$seconds" | tee "$out/speed-tfjs.txt"
+  grep -q '^result' "$out/speed-tfjs.txt" && columns+=("tfjs")
+  # Debian's torch lives in the system python; a pyenv python3 on PATH may not have it
+  local python=python3
+  python3 -c 'import torch' 2>/dev/null || { [ -x /usr/bin/python3 ] && python=/usr/bin/python3; }
+  echo "\$ $python bench/torch_resnet.py 1 $seconds"
+  "$python" bench/torch_resnet.py 1 "$seconds" | tee "$out/speed-torch-1.txt"
+  if ! grep -q 'not installed' "$out/speed-torch-1.txt"; then
+    echo "\$ $python bench/torch_resnet.py $threads $seconds"
+    "$python" bench/torch_resnet.py "$threads" "$seconds" | tee "$out/speed-torch-$threads.txt"
+    sed -n 's/.*: \([0-9.]*\) images\/s.*/result train \1/p' "$out/speed-torch-1.txt" >> "$out/speed-torch-1.txt"
+    sed -n 's/.*: \([0-9.]*\) images\/s.*/result train \1/p' "$out/speed-torch-$threads.txt" \
+      >> "$out/speed-torch-$threads.txt"
+    columns+=("torch-1" "torch-$threads")
+  fi
+  echo
+  local header="" column file row
+  for column in "${columns[@]}"; do header+=$(printf ' %12s' "$column"); done
+  printf '%-30s%s\n' "" "$header" | tee "$out/speed-table.txt"
+  for row in gemm256:"GEMM 256 GFLOP/s" gemm512:"GEMM 512 GFLOP/s" gemm1024:"GEMM 1024 GFLOP/s" \
+             train:"ResNet-32 train images/s" conv_backward_over_forward:"conv backward / forward"; do
+    local key=${row%%:*} label=${row#*:} line
+    line=$(printf '%-30s' "$label")
+    for column in "${columns[@]}"; do
+      file=$out/speed-$column.txt
+      local value
+      value=$(awk -v k="$key" '$1 == "result" && $2 == k {print $3}' "$file" 2>/dev/null | tail -1)
+      line+=$(printf ' %12s' "${value:--}")
+    done
+    echo "$line" | tee -a "$out/speed-table.txt"
+  done
+  echo "(table in $out/speed-table.txt; load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+}
+
+if [ "$what" = speed ]; then
+  speed
+fi
+
 echo
 echo "reports in $out/"

@@ -1,0 +1,69 @@
+// tfjs_bench.mjs - TensorFlow.js's WebAssembly backend (XNNPACK) on the same work as
+// bench/train_bench.c, for build-scripts/bench.sh: square matMul GFLOP/s at 256/512/1024 and
+// conv2d forward on the ResNet-32 28x28x1 shapes at batch 128, single-threaded (SIMD build).
+// Needs `npm install` in bench/ (bench-only dependencies); prints 'tfjs not installed' without.
+// Usage: node bench/tfjs_bench.mjs [seconds]
+let tf;
+try {
+  tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-backend-wasm');
+} catch {
+  console.log('tfjs not installed');
+  process.exit(0);
+}
+const seconds = Number(process.argv[2] || 3);
+// one thread, as the engine's single-thread builds: the comparison the speed issue asks for
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+await tf.setBackend('wasm');
+await tf.ready();
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function timeIt(fn, budget) {
+  fn(); // warm up
+  const times = [];
+  const started = performance.now();
+  while (times.length < 5 || (performance.now() - started < budget * 1000 && times.length < 50)) {
+    const t0 = performance.now();
+    fn();
+    times.push((performance.now() - t0) / 1000);
+  }
+  return median(times);
+}
+
+console.log(`tfjs ${tf.version_core} backend ${tf.getBackend()}, 1 thread`);
+for (const n of [256, 512, 1024]) {
+  const a = tf.randomNormal([n, n]);
+  const b = tf.randomNormal([n, n]);
+  const t = timeIt(() => {
+    const c = tf.matMul(a, b);
+    c.dataSync();
+    c.dispose();
+  }, seconds / 3);
+  const gflops = (2 * n * n * n) / t / 1e9;
+  console.log(`gemm ${String(n).padStart(4)}: ${gflops.toFixed(1)} GFLOP/s`);
+  console.log(`result gemm${n} ${gflops.toFixed(1)}`);
+  a.dispose();
+  b.dispose();
+}
+
+const shapes = [
+  [1, 28, 16, 3, 1], [16, 28, 16, 3, 1], [16, 28, 32, 3, 2], [32, 14, 32, 3, 1],
+  [16, 28, 32, 1, 2], [32, 14, 64, 3, 2], [64, 7, 64, 3, 1], [32, 14, 64, 1, 2],
+];
+console.log('conv forward (batch 128, NHWC)   ms');
+for (const [cin, size, cout, k, stride] of shapes) {
+  const x = tf.randomNormal([128, size, size, cin]);
+  const w = tf.randomNormal([k, k, cin, cout]);
+  const t = timeIt(() => {
+    const y = tf.conv2d(x, w, stride, 'same');
+    y.dataSync();
+    y.dispose();
+  }, seconds / 8);
+  console.log(`${size}x${size}x${cin} -> ${cout} k${k} s${stride}`.padEnd(26) + (t * 1e3).toFixed(3).padStart(10));
+  x.dispose();
+  w.dispose();
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""torch_resnet.py - PyTorch's side of build-scripts/bench.sh: ResNet-32 (CIFAR-style, widths
+16/32/64, BatchNorm, 1x1 projection shortcuts like the engine) on 28x28x1, batch 128, forward +
+backward + SGD update, images/s on one thread (or argv[1] threads). Prints 'torch not installed'
+when torch is missing. Median of the timed steps."""
+import sys
+import time
+
+try:
+    import torch
+    import torch.nn as nn
+except ImportError:
+    print("torch not installed")
+    sys.exit(0)
+
+
+class Block(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.c1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.b1 = nn.BatchNorm2d(cout)
+        self.c2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.b2 = nn.BatchNorm2d(cout)
+        self.short = None
+        if stride != 1 or cin != cout:
+            self.short = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = torch.relu(self.b1(self.c1(x)))
+        y = self.b2(self.c2(y))
+        return torch.relu(y + (x if self.short is None else self.short(x)))
+
+
+def resnet32(classes=10, n=5, w=16):
+    layers = [nn.Conv2d(1, w, 3, 1, 1, bias=False), nn.BatchNorm2d(w), nn.ReLU()]
+    cin = w
+    for stage, width in enumerate((w, 2 * w, 4 * w)):
+        for b in range(n):
+            layers.append(Block(cin, width, 2 if (stage > 0 and b == 0) else 1))
+            cin = width
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, classes)]
+    return nn.Sequential(*layers)
+
+
+def main():
+    threads = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+    seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 5.0
+    torch.set_num_threads(threads)
+    torch.manual_seed(1)
+    model = resnet32()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+    x = torch.randn(128, 1, 28, 28)
+    y = torch.randint(0, 10, (128,))
+    loss_fn = nn.BCEWithLogitsLoss()
+    target = torch.nn.functional.one_hot(y, 10).float()
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), target)
+        loss.backward()
+        opt.step()
+
+    for _ in range(2):
+        step()
+    times = []
+    start = time.perf_counter()
+    while len(times) < 15 and (len(times) < 3 or time.perf_counter() - start < seconds):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    median = times[len(times) // 2]
+    print(f"torch {torch.__version__} train resnet32 28x28x1 batch 128, {threads} thread(s): "
+          f"{128 / median:.1f} images/s (median of {len(times)} steps, {median * 1e3:.1f} ms/step)")
+
+
+if __name__ == "__main__":
+    main()
