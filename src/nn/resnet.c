@@ -243,6 +243,7 @@ typedef struct bn_job {
     int count;              /* values per channel: N * S_out * S_out */
     const float *grad_y;    /* BN_BACKWARD */
     float *out;             /* y, or grad_z for BN_BACKWARD */
+    int relu;               /* BN_TRAIN, BN_INFERENCE: y = relu(y) after, in the same pass */
 } bn_job;
 
 static void bn_task(void *argument, int thread, int threads) {
@@ -291,6 +292,8 @@ static void bn_task(void *argument, int thread, int threads) {
         }
         break;
     }
+    if (job->relu && (job->pass == BN_TRAIN || job->pass == BN_INFERENCE))
+        relu_forward((size_t)channels * job->count, job->out + offset, job->out + offset);
 }
 
 /* Below this many values a batch norm is not worth a hand-off to the workers. */
@@ -304,13 +307,13 @@ static void run_bn(compute_context *context, const bn_job *job) {
 
 /* input (C_in, N, S_in, S_in) -> unit->z (conv) -> y (C_out, N, S_out, S_out) (BN). */
 static void conv_bn_forward(resnet *net, compute_context *context, conv_bn *unit,
-                            const float *input, int batch, int training, float *y) {
+                            const float *input, int batch, int training, int relu, float *y) {
     conv_geometry geometry;
     conv_bn_geometry(unit, batch, &geometry);
     conv2d_forward(context, &geometry, input, net->parameters + unit->weight, unit->z,
                    net->scratch);
     bn_job job = {training ? BN_TRAIN : BN_INFERENCE, net, unit,
-                  batch * unit->out_size * unit->out_size, NULL, y};
+                  batch * unit->out_size * unit->out_size, NULL, y, relu};
     run_bn(context, &job);
 }
 
@@ -320,7 +323,7 @@ static void conv_bn_backward(resnet *net, compute_context *context, const conv_b
                              const float *input, int batch, const float *grad_y, float *grad_z,
                              float *grad_input) {
     bn_job job = {BN_BACKWARD, net, unit, batch * unit->out_size * unit->out_size, grad_y,
-                  grad_z};
+                  grad_z, 0};
     run_bn(context, &job);
     conv_geometry geometry;
     conv_bn_geometry(unit, batch, &geometry);
@@ -332,17 +335,52 @@ static void conv_bn_backward(resnet *net, compute_context *context, const conv_b
  * y (C_out, N, S_out, S_out). */
 static void conv_bn_relu_recompute(compute_context *context, const resnet *net,
                                    const conv_bn *unit, int batch, float *y) {
-    bn_job job = {BN_RELU_RECOMPUTE, net, unit, batch * unit->out_size * unit->out_size, NULL, y};
+    bn_job job = {BN_RELU_RECOMPUTE, net, unit, batch * unit->out_size * unit->out_size, NULL, y,
+                  0};
     run_bn(context, &job);
 }
 
 /* y = relu(y + shortcut), both (count): the residual sum and its ReLU in one pass over memory,
  * the same values as residual_add_forward then relu_forward. */
-static void add_relu(size_t count, const float *shortcut, float *y) {
+static void add_relu_range(size_t count, const float *shortcut, float *y) {
     for (size_t i = 0; i < count; i++) {
         float v = y[i] + shortcut[i];
         y[i] = v > 0.0f ? v : 0.0f;
     }
+}
+
+/* The elementwise passes between the layers, split into contiguous ranges over the threads
+ * (each value computed once, the same way: no effect on results). */
+typedef enum elementwise_op { ADD_RELU, RELU_BACKWARD, RESIDUAL_ADD_BACKWARD } elementwise_op;
+
+typedef struct elementwise_job {
+    elementwise_op op;
+    size_t count;
+    const float *x; /* ADD_RELU: shortcut; RELU_BACKWARD: y; RESIDUAL_ADD_BACKWARD: grad_y */
+    const float *g; /* RELU_BACKWARD: grad_y */
+    float *out;     /* ADD_RELU: y; RELU_BACKWARD: grad_x; RESIDUAL_ADD_BACKWARD: grad_into */
+} elementwise_job;
+
+static void elementwise_task(void *argument, int thread, int threads) {
+    const elementwise_job *job = argument;
+    /* ranges in units of 64 floats: whole cache lines, and vector loops without tails */
+    size_t units = (job->count + 63) / 64;
+    size_t begin = units * (size_t)thread / (size_t)threads * 64;
+    size_t end = units * (size_t)(thread + 1) / (size_t)threads * 64;
+    if (end > job->count) end = job->count;
+    if (begin >= end) return;
+    size_t n = end - begin;
+    switch (job->op) {
+    case ADD_RELU: add_relu_range(n, job->x + begin, job->out + begin); break;
+    case RELU_BACKWARD: relu_backward(n, job->x + begin, job->g + begin, job->out + begin); break;
+    case RESIDUAL_ADD_BACKWARD: residual_add_backward(n, job->x + begin, job->out + begin); break;
+    }
+}
+
+static void elementwise(compute_context *context, elementwise_op op, size_t count,
+                        const float *x, const float *g, float *out) {
+    elementwise_job job = {op, count, x, g, out};
+    compute_parallel(context, count >= BN_PARALLEL_MIN_VALUES ? 0 : 1, elementwise_task, &job);
 }
 
 static size_t activation_floats(const conv_bn *unit, int batch) {
@@ -359,23 +397,21 @@ void resnet_forward(resnet *network, compute_context *context, const float *inpu
      * activations) spares the caller from keeping its buffer alive until backward */
     size_t input_floats = (size_t)net->config.channels * batch * size * size;
     if (training) memcpy(net->input, input, input_floats * sizeof(float));
-    conv_bn_forward(net, context, &net->stem, training ? net->input : input, batch, training,
+    conv_bn_forward(net, context, &net->stem, training ? net->input : input, batch, training, 1,
                     net->stem_out);
-    relu_forward(activation_floats(&net->stem, batch), net->stem_out, net->stem_out);
     const float *a = net->stem_out;
     for (int b = 0; b < net->block_count; b++) {
         basic_block *block = &net->blocks[b];
         size_t out_floats = activation_floats(&block->conv2, batch);
         float *h1 = net->work[0];
-        conv_bn_forward(net, context, &block->conv1, a, batch, training, h1);
-        relu_forward(out_floats, h1, h1);
-        conv_bn_forward(net, context, &block->conv2, h1, batch, training, block->out);
+        conv_bn_forward(net, context, &block->conv1, a, batch, training, 1, h1);
+        conv_bn_forward(net, context, &block->conv2, h1, batch, training, 0, block->out);
         const float *shortcut = a;
         if (block->projection) {
-            conv_bn_forward(net, context, &block->shortcut, a, batch, training, net->work[1]);
+            conv_bn_forward(net, context, &block->shortcut, a, batch, training, 0, net->work[1]);
             shortcut = net->work[1];
         }
-        add_relu(out_floats, shortcut, block->out);
+        elementwise(context, ADD_RELU, out_floats, shortcut, NULL, block->out);
         a = block->out;
     }
     const conv_bn *last = &net->blocks[net->block_count - 1].conv2;
@@ -402,25 +438,25 @@ void resnet_backward_input(resnet *network, compute_context *context, const floa
         basic_block *block = &net->blocks[b];
         const float *a = b > 0 ? net->blocks[b - 1].out : net->stem_out;
         size_t out_floats = activation_floats(&block->conv2, batch);
-        relu_backward(out_floats, block->out, g, g);
+        elementwise(context, RELU_BACKWARD, out_floats, block->out, g, g);
         /* main branch; conv2 needs its input h1 = relu(bn1(z1)) back. g stays intact for the
          * shortcut. */
         conv_bn_relu_recompute(context, net, &block->conv1, batch, t1);
         conv_bn_backward(net, context, &block->conv2, t1, batch, g, t2, t3);
-        relu_backward(out_floats, t1, t3, t3);
+        elementwise(context, RELU_BACKWARD, out_floats, t1, t3, t3);
         conv_bn_backward(net, context, &block->conv1, a, batch, t3, t3, t2); /* t2 = grad a */
         if (block->projection) {
             conv_bn_backward(net, context, &block->shortcut, a, batch, g, g, t3);
             size_t in_floats = (size_t)block->conv1.in_channels * batch * block->conv1.in_size *
                                block->conv1.in_size;
-            residual_add_backward(in_floats, t3, t2);
+            elementwise(context, RESIDUAL_ADD_BACKWARD, in_floats, t3, NULL, t2);
         } else {
-            residual_add_backward(out_floats, g, t2);
+            elementwise(context, RESIDUAL_ADD_BACKWARD, out_floats, g, NULL, t2);
         }
         float *old_g = g;
         g = t2;
         t2 = old_g;
     }
-    relu_backward(activation_floats(&net->stem, batch), net->stem_out, g, g);
+    elementwise(context, RELU_BACKWARD, activation_floats(&net->stem, batch), net->stem_out, g, g);
     conv_bn_backward(net, context, &net->stem, net->input, batch, g, g, grad_input);
 }
