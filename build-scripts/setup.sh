@@ -6,7 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake zlib1g-dev libstb-dev dataset-fashion-mnist emscripten wabt
-          nodejs npm chromium clang node-typescript)
+          chromium clang node-typescript)
+# A Node.js from elsewhere (e.g. NodeSource, which bundles npm) conflicts with Debian's npm
+# package: ask apt for Node and npm only where they are missing.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
