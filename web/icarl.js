@@ -395,7 +395,12 @@ export class Engine {
 }
 
 function split64(value) {
-  const big = BigInt(value);
+  let big;
+  try {
+    big = BigInt(value);
+  } catch {
+    throw new IcarlError('INVALID_ARGUMENT', `a seed must be a whole number 0..2^64-1, not ${String(value)}`);
+  }
   if (big < 0n || big >= 1n << 64n) throw new IcarlError('INVALID_ARGUMENT', `a seed must be 0..2^64-1, not ${value}`);
   return [Number(big & 0xffffffffn), Number(big >> 32n)];
 }
@@ -781,6 +786,11 @@ export class Learner {
     const bytes = toBytes(pixels, 'pixels');
     const engine = this.#engine;
     if (!Number.isInteger(count) || count < 0) throw new IcarlError('INVALID_ARGUMENT', 'count must be a whole number >= 0');
+    const { inputSize, channels } = this.config;
+    const needed = count * inputSize * inputSize * channels;
+    if (bytes.length < needed) {
+      throw new IcarlError('INVALID_ARGUMENT', `${count} images of ${inputSize}x${inputSize}x${channels} need ${needed} bytes, got ${bytes.length}`);
+    }
     const input = engine.copyIn(bytes);
     try {
       return engine.withScratch(8 * count, (labels) => {

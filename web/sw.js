@@ -2,7 +2,7 @@
 // (.js glue and .wasm) so that after the first visit everything works with the network off.
 // Cache-first from one versioned cache; bump VERSION whenever a cached file changes, and the next
 // visit installs the new set and drops the old cache. Nothing else is cached; nothing is sent.
-const VERSION = 'icarl-page-v2';
+const VERSION = 'icarl-page-v3';
 const FILES = [
   './', 'index.html', 'style.css', 'manifest.webmanifest',
   'app.js', 'camera.js', 'store.js', 'worker.js', 'checkpoint-edit.js', 'icarl.js',
