@@ -256,14 +256,15 @@ icarl_status icarl_add_examples(icarl_learner *learner, const char *class_name,
         return learner_fail(learner, ICARL_ERROR_INVALID_ARGUMENT,
                             "a class name must be 1..%d characters without control characters",
                             LEARNER_MAX_NAME);
-    if (count < 0 || (count > 0 && images == NULL))
+    /* Zero images would create a class no step can train, blocking every later step. */
+    if (count < 1 || images == NULL)
         return learner_fail(learner, ICARL_ERROR_INVALID_ARGUMENT, "no images given");
     if (count > 1000000)
         return learner_fail(learner, ICARL_ERROR_LIMIT, "at most 1000000 images per call");
 
     /* Prepare every image before touching the learner, so a bad image adds nothing. */
     int image_bytes = learner->image_bytes;
-    uint8_t *prepared = malloc((size_t)(count > 0 ? count : 1) * (size_t)image_bytes);
+    uint8_t *prepared = malloc((size_t)count * (size_t)image_bytes);
     if (prepared == NULL) return learner_fail(learner, ICARL_ERROR_OUT_OF_MEMORY, "no memory");
     for (int32_t i = 0; i < count; i++) {
         icarl_status status = image_prepare(&images[i], learner->config.input_size,

@@ -123,6 +123,7 @@ static void test_errors_before_training(void) {
     icarl_image bad = {pixel, 0, 1, 4};
     CHECK(icarl_add_examples(learner, "x", &bad, 1) == ICARL_ERROR_INVALID_ARGUMENT);
     CHECK(icarl_add_examples(learner, "", &image, 1) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(icarl_add_examples(learner, "empty", &image, 0) == ICARL_ERROR_INVALID_ARGUMENT);
     CHECK(icarl_class_count(learner) == 0); /* a refused call adds nothing */
     icarl_destroy(learner);
 }
