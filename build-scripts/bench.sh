@@ -5,7 +5,9 @@
 # `speed`: one side-by-side table of GEMM GFLOP/s, ResNet-32 training images/s and convolution
 # backward/forward cost for native (1 and N threads), WebAssembly SIMD and scalar (Node),
 # TensorFlow.js's wasm backend (after `npm install --prefix bench`) and PyTorch.
-# Usage: build-scripts/bench.sh [sanity|full|quick|gemm|speed|all]  (default: all; builds first)
+# Usage: build-scripts/bench.sh [sanity|full|quick|gemm|speed|compare|fuzz|all]  (default: all; builds first)
+# compare: the paper's comparison of four methods (build-scripts/compare.sh); fuzz: 10 minutes per
+# fuzz target (build-scripts/fuzz.sh 600).
 # Reports go to build/bench/. ICARL=path uses that binary and skips the build.
 # SPEED_SECONDS (default 4) is the time budget per measurement of `speed`; NATIVE_BUILD and
 # WASM_BUILD (default build/native, build/wasm) are the build folders whose libraries it links.
@@ -15,6 +17,8 @@ cd "$(dirname "$0")/.."
 what=${1:-all}
 case "$what" in
   sanity|full|quick|gemm|speed|all) ;;
+  compare) exec bash build-scripts/compare.sh quick ;;
+  fuzz) exec bash build-scripts/fuzz.sh 600 ;;
   -h|--help)
     sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
     exit 0 ;;
