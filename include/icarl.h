@@ -132,6 +132,14 @@ typedef struct icarl_class_info {
 icarl_status icarl_class_info_get(const icarl_learner *learner, int32_t index,
                                   icarl_class_info *info_out);
 
+/* Copies exemplar `rank` of class `class_index` (rank 0 = herding's first pick, the highest
+ * priority) into pixels_out as the engine keeps it: input_size^2 * channels bytes, HWC, after
+ * the centre crop and resize. `size` is the room in pixels_out. An index or rank out of range,
+ * or too little room, gives ICARL_ERROR_INVALID_ARGUMENT and writes nothing. For showing what
+ * herding chose; the bytes are a copy. */
+icarl_status icarl_exemplar_image(const icarl_learner *learner, int32_t class_index, int32_t rank,
+                                  uint8_t *pixels_out, size_t size);
+
 typedef struct icarl_memory_info {
     int32_t capacity;   /* K */
     int32_t used;       /* exemplars kept over all classes */

@@ -195,6 +195,9 @@ export class Learner {
   readonly classDetails: ClassDetail[];
   readonly memory: MemoryInfo;
   readonly disposed: boolean;
+  /** the exemplars herding kept for `label`, priority order, at most `limit` (model size, HWC);
+   * throws code 'UNKNOWN_CLASS' for an unknown label */
+  exemplarImages(label: string, limit?: number): DecodedImage[];
   reconfigure(options: Partial<MutableConfig>): void;
   /** queues images for `label` for the next train(); all or none are added */
   addExamples(label: string, images: ImageLike | Iterable<ImageLike>): void;

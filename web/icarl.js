@@ -189,6 +189,7 @@ const SIGNATURES = {
   icarl_wasm_class_name: ['string', ['ptr', 'i32']],
   icarl_wasm_class_info: ['i32', ['ptr', 'i32', 'ptr']],
   icarl_wasm_memory_info: ['i32', ['ptr', 'ptr']],
+  icarl_wasm_exemplar_image: ['i32', ['ptr', 'i32', 'i32', 'ptr', 'i32']],
   icarl_wasm_step_begin: ['i32', ['ptr']],
   icarl_wasm_step_continue: ['i32', ['ptr', 'i32', 'ptr']],
   icarl_wasm_step_cancel: ['i32', ['ptr']],
@@ -642,6 +643,31 @@ export class Learner {
     const perClass = {};
     for (const entry of this.classDetails) perClass[entry.name] = entry.exemplars;
     return { capacity, used, perClass, perClassLimit };
+  }
+
+  /**
+   * The exemplar images herding kept for class `label`, in priority order (the first is herding's
+   * first pick), at most `limit` of them: [{width, height, channels, data}] at model size (HWC,
+   * channels 1 or 3), copies. Throws code 'UNKNOWN_CLASS' for a label the learner does not have.
+   */
+  exemplarImages(label, limit = Infinity) {
+    const handle = this.#live();
+    const details = this.classDetails;
+    const index = details.findIndex((entry) => entry.name === label);
+    if (index < 0) throw new IcarlError('UNKNOWN_CLASS', `no class '${label}' in this learner`);
+    if (!(limit >= 0)) throw new IcarlError('INVALID_ARGUMENT', 'limit must be a number >= 0');
+    const { inputSize, channels } = this.config;
+    const size = inputSize * inputSize * channels;
+    const count = Math.min(details[index].exemplars, limit);
+    const engine = this.#engine;
+    return engine.withScratch(size, (pointer) => {
+      const images = [];
+      for (let rank = 0; rank < count; rank++) {
+        this.#check(engine.c.exemplar_image(handle, index, rank, pointer, size));
+        images.push({ width: inputSize, height: inputSize, channels, data: engine.HEAPU8.slice(pointer, pointer + size) });
+      }
+      return images;
+    });
   }
 
   /**

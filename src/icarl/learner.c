@@ -314,6 +314,18 @@ icarl_status icarl_class_info_get(const icarl_learner *learner, int32_t index,
     return ICARL_OK;
 }
 
+icarl_status icarl_exemplar_image(const icarl_learner *learner, int32_t class_index, int32_t rank,
+                                  uint8_t *pixels_out, size_t size) {
+    if (learner == NULL || pixels_out == NULL || class_index < 0 ||
+        class_index >= learner->class_count)
+        return ICARL_ERROR_INVALID_ARGUMENT;
+    const image_list *exemplars = &learner->classes[class_index].exemplars;
+    size_t bytes = (size_t)learner->image_bytes;
+    if (rank < 0 || rank >= exemplars->count || size < bytes) return ICARL_ERROR_INVALID_ARGUMENT;
+    memcpy(pixels_out, exemplars->pixels + (size_t)rank * bytes, bytes);
+    return ICARL_OK;
+}
+
 icarl_status icarl_memory_info_get(const icarl_learner *learner, icarl_memory_info *info_out) {
     if (learner == NULL || info_out == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
     info_out->capacity = learner->config.memory;

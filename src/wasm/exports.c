@@ -208,6 +208,13 @@ int icarl_wasm_memory_info(const icarl_learner *learner, int32_t *out) {
     return ICARL_OK;
 }
 
+/* Copies one exemplar image (input_size^2 * channels bytes) into pixels_out; see icarl.h. */
+int icarl_wasm_exemplar_image(const icarl_learner *learner, int class_index, int rank,
+                              uint8_t *pixels_out, int size) {
+    if (size < 0) return ICARL_ERROR_INVALID_ARGUMENT;
+    return icarl_exemplar_image(learner, class_index, rank, pixels_out, (size_t)size);
+}
+
 /* ---- the incremental step, in slices -------------------------------------------------------- */
 
 int icarl_wasm_step_begin(icarl_learner *learner) { return icarl_step_begin(learner); }
