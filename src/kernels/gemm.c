@@ -273,6 +273,133 @@ void gemm_blocked(const gemm_blocking *blocking, compute_context *context, int t
     gemm_job_range(&job, thread > 0 ? thread : 0, 0, 1);
 }
 
+/* ---- shifted products for convolutions over a padded layout (gemm.h: sgemm_taps) ----------- */
+
+#define GEMM_MAX_TAPS 49 /* a 7x7 kernel */
+
+/* Rows of A per block: all taps' packed slivers of the block must fit the packing scratch
+ * together, so one C tile is finished (every tap) while it is in L1. */
+static int taps_row_block(const compute_context *context, int taps, int m, int k) {
+    const gemm_blocking *blocking = context->gemm->blocking;
+    if (blocking == NULL || taps <= 0 || k <= 0 || k > blocking->kc) return 0;
+    size_t capacity = context->gemm->packed_a_floats - 16;
+    size_t rows = capacity / ((size_t)taps * (size_t)k);
+    rows -= rows % (size_t)blocking->mr;
+    if (rows < (size_t)blocking->mr) return 0;
+    return rows > (size_t)m ? m : (int)rows;
+}
+
+int sgemm_taps_fits(const compute_context *context, int taps, int m, int k) {
+    return m > 0 && taps <= GEMM_MAX_TAPS && taps_row_block(context, taps, m, k) > 0 &&
+           (size_t)taps * (size_t)k * (size_t)context->gemm->blocking->nr + 16 <=
+               context->gemm->packed_b_floats;
+}
+
+/* For each NR-wide column sliver, every tap in turn accumulates into the sliver's C tiles (beta 0
+ * on the first tap, 1 after): the C tiles and the few B rows the taps share stay in L1. Full
+ * slivers read B in place; only a ragged last sliver is packed (once per tap). */
+void sgemm_taps_on_thread(compute_context *context, int thread, int taps,
+                          const ptrdiff_t *offsets, int m, int n, int k, const float *a,
+                          const float *b, int ldb, float *c, int ldc) {
+    if (m <= 0 || n <= 0) return;
+    const gemm_blocking *blocking = context->gemm->blocking;
+    const int mr_tile = blocking->mr, nr_tile = blocking->nr;
+    const int block = taps_row_block(context, taps, m, k);
+    float *packed_a = align64(context->packed_a[thread]);
+    float *packed_b = align64(context->packed_b[thread]);
+    ptrdiff_t packed_offsets[GEMM_MAX_TAPS];
+    for (int ic = 0; ic < m; ic += block) {
+        int mc = min_int(block, m - ic);
+        size_t tap_floats = (size_t)((mc + mr_tile - 1) / mr_tile) * mr_tile * k;
+        for (int t = 0; t < taps; t++)
+            pack_a(GEMM_NORMAL, a + (size_t)t * m * k, k, ic, 0, mc, k, mr_tile,
+                   packed_a + t * tap_floats);
+        for (int jr = 0; jr < n; jr += nr_tile) {
+            int nr = min_int(nr_tile, n - jr);
+            if (nr < nr_tile) {
+                for (int t = 0; t < taps; t++)
+                    pack_b(GEMM_NORMAL, b + offsets[t], ldb, 0, jr, k, nr, nr_tile,
+                           packed_b + (size_t)t * k * nr_tile);
+            }
+            if (blocking->taps != NULL) {
+                /* the ragged sliver's taps are packed one after another: offsets t*k*NR */
+                const ptrdiff_t *tap_offsets = offsets;
+                const float *b_base = b + jr;
+                int b_stride = ldb;
+                if (nr < nr_tile) {
+                    for (int t = 0; t < taps; t++) packed_offsets[t] = (ptrdiff_t)t * k * nr_tile;
+                    tap_offsets = packed_offsets;
+                    b_base = packed_b;
+                    b_stride = nr_tile;
+                }
+                for (int ir = 0; ir < mc; ir += mr_tile)
+                    blocking->taps(taps, tap_offsets, k, packed_a + (size_t)ir * k, tap_floats,
+                                   b_base, b_stride, c + (size_t)(ic + ir) * ldc + jr, ldc,
+                                   min_int(mr_tile, mc - ir), nr);
+                continue;
+            }
+            for (int t = 0; t < taps; t++) {
+                const float *b_sliver = b + offsets[t] + jr;
+                int b_stride = ldb;
+                if (nr < nr_tile) {
+                    b_sliver = packed_b + (size_t)t * k * nr_tile;
+                    b_stride = nr_tile;
+                }
+                for (int ir = 0; ir < mc; ir += mr_tile) {
+                    blocking->kernel(k, packed_a + t * tap_floats + (size_t)ir * k, b_sliver,
+                                     b_stride, c + (size_t)(ic + ir) * ldc + jr, ldc, 1.0f,
+                                     t == 0 ? 0.0f : 1.0f, min_int(mr_tile, mc - ir), nr);
+                }
+            }
+        }
+    }
+}
+
+/* The portable dot_taps kernel: 8 independent lanes per (row, tap) sum, so compilers vectorise
+ * it without reassociating (clang turns it into simd128 for the wasm SIMD build), then the
+ * lanes are added in a fixed order. */
+#define GEMM_DOT_TAPS_LANES 8
+#define GEMM_DOT_TAPS_ROWS 3 /* rows per dot_taps call: the AVX-512 kernel's 3 x 9 tile */
+
+static void gemm_dot_taps9__portable(int kc, const float *a, int lda, const float *b,
+                                     const ptrdiff_t *offsets, int rows, float *sums,
+                                     int ld_sums) {
+    for (int i = 0; i < rows; i++) {
+        const float *row = a + (size_t)i * lda;
+        float lanes[9][GEMM_DOT_TAPS_LANES] = {{0.0f}};
+        int q = 0;
+        for (; q + GEMM_DOT_TAPS_LANES <= kc; q += GEMM_DOT_TAPS_LANES) {
+            for (int t = 0; t < 9; t++) {
+                const float *x = b + offsets[t] + q;
+                for (int l = 0; l < GEMM_DOT_TAPS_LANES; l++) lanes[t][l] += row[q + l] * x[l];
+            }
+        }
+        for (int t = 0; t < 9; t++) {
+            float sum = 0.0f;
+            for (int l = 0; l < GEMM_DOT_TAPS_LANES; l++) sum += lanes[t][l];
+            for (int r = q; r < kc; r++) sum += row[r] * b[offsets[t] + r];
+            sums[(size_t)i * ld_sums + t] += sum;
+        }
+    }
+}
+
+void sgemm_dot_taps9(const compute_context *context, const ptrdiff_t *offsets, int m, int n,
+                     int k, const float *a, int lda, const float *b, int ldb, float *sums,
+                     int ld_sums) {
+    gemm_dot_taps_microkernel kernel = context->gemm->blocking != NULL &&
+                                               context->gemm->blocking->dot_taps != NULL
+                                           ? context->gemm->blocking->dot_taps
+                                           : gemm_dot_taps9__portable;
+    /* GEMM_DOT_TAPS_ROWS output-gradient rows per call share each input load; rows outer so
+     * they stay in L1 while the input channels stream */
+    for (int i = 0; i < m; i += GEMM_DOT_TAPS_ROWS) {
+        for (int j = 0; j < n; j++)
+            kernel(k, a + (size_t)i * lda, lda, b + (size_t)j * ldb, offsets,
+                   min_int(GEMM_DOT_TAPS_ROWS, m - i), sums + (size_t)i * ld_sums + (size_t)j * 9,
+                   ld_sums);
+    }
+}
+
 /* ---- the portable reference microkernel ------------------------------------------------------ */
 
 /* 4x8: 32 accumulators, the tile the wasm kernel uses too, so the two paths sum in the same
@@ -303,14 +430,16 @@ static void gemm_ukernel_4x8__scalar(int kc, const float *a, const float *b, int
 #define GEMM_SCALAR_KC 256
 #define GEMM_SCALAR_NC 512
 
+static const gemm_blocking gemm_blocking_4x8__scalar = {
+    4, 8, GEMM_SCALAR_MC, GEMM_SCALAR_KC, GEMM_SCALAR_NC, gemm_ukernel_4x8__scalar, NULL, NULL,
+    NULL};
+
 static void gemm_4x8__scalar(compute_context *context, int thread, gemm_transpose transpose_a,
                              gemm_transpose transpose_b, int m, int n, int k, float alpha,
                              const float *a, int lda, const float *b, int ldb, float beta,
                              float *c, int ldc) {
-    static const gemm_blocking blocking = {4, 8, GEMM_SCALAR_MC, GEMM_SCALAR_KC, GEMM_SCALAR_NC,
-                                           gemm_ukernel_4x8__scalar, NULL};
-    gemm_blocked(&blocking, context, thread, transpose_a, transpose_b, m, n, k, alpha, a, lda, b,
-                 ldb, beta, c, ldc);
+    gemm_blocked(&gemm_blocking_4x8__scalar, context, thread, transpose_a, transpose_b, m, n, k,
+                 alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 #if defined(__x86_64__)
@@ -323,33 +452,41 @@ void gemm_ukernel_8x32__avx512(int kc, const float *a, const float *b, int ldb, 
                                int ldc, float alpha, float beta, int mr, int nr);
 void gemm_dot_4x4__avx512(int kc, const float *a, int lda, const float *b, int ldb, float *c,
                           int ldc, float alpha, float beta, int mr, int nr);
+void gemm_taps_8x32__avx512(int taps, const ptrdiff_t *offsets, int kc, const float *a,
+                            size_t a_tap, const float *b, int ldb, float *c, int ldc, int mr,
+                            int nr);
+void gemm_dot_taps9_3__avx512(int kc, const float *a, int lda, const float *b,
+                              const ptrdiff_t *offsets, int rows, float *sums, int ld_sums);
 
 #define GEMM_AVX2_MC 120
 #define GEMM_AVX2_KC 256
 #define GEMM_AVX2_NC 1024
 
+static const gemm_blocking gemm_blocking_6x16__avx2 = {
+    6, 16, GEMM_AVX2_MC, GEMM_AVX2_KC, GEMM_AVX2_NC, gemm_ukernel_6x16__avx2, NULL, NULL, NULL};
+
 static void gemm_6x16__avx2(compute_context *context, int thread, gemm_transpose transpose_a,
                             gemm_transpose transpose_b, int m, int n, int k, float alpha,
                             const float *a, int lda, const float *b, int ldb, float beta,
                             float *c, int ldc) {
-    static const gemm_blocking blocking = {6, 16, GEMM_AVX2_MC, GEMM_AVX2_KC, GEMM_AVX2_NC,
-                                           gemm_ukernel_6x16__avx2, NULL};
-    gemm_blocked(&blocking, context, thread, transpose_a, transpose_b, m, n, k, alpha, a, lda, b,
-                 ldb, beta, c, ldc);
+    gemm_blocked(&gemm_blocking_6x16__avx2, context, thread, transpose_a, transpose_b, m, n, k,
+                 alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 #define GEMM_AVX512_MC 64
 #define GEMM_AVX512_KC 384
 #define GEMM_AVX512_NC 1024
 
+static const gemm_blocking gemm_blocking_8x32__avx512 = {
+    8, 32, GEMM_AVX512_MC, GEMM_AVX512_KC, GEMM_AVX512_NC, gemm_ukernel_8x32__avx512,
+    gemm_dot_4x4__avx512, gemm_taps_8x32__avx512, gemm_dot_taps9_3__avx512};
+
 static void gemm_8x32__avx512(compute_context *context, int thread, gemm_transpose transpose_a,
                               gemm_transpose transpose_b, int m, int n, int k, float alpha,
                               const float *a, int lda, const float *b, int ldb, float beta,
                               float *c, int ldc) {
-    static const gemm_blocking blocking = {8, 32, GEMM_AVX512_MC, GEMM_AVX512_KC, GEMM_AVX512_NC,
-                                           gemm_ukernel_8x32__avx512, gemm_dot_4x4__avx512};
-    gemm_blocked(&blocking, context, thread, transpose_a, transpose_b, m, n, k, alpha, a, lda, b,
-                 ldb, beta, c, ldc);
+    gemm_blocked(&gemm_blocking_8x32__avx512, context, thread, transpose_a, transpose_b, m, n, k,
+                 alpha, a, lda, b, ldb, beta, c, ldc);
 }
 #endif
 
@@ -357,38 +494,44 @@ static void gemm_8x32__avx512(compute_context *context, int thread, gemm_transpo
 /* gemm_wasmsimd.c */
 void gemm_ukernel_4x8__wasmsimd(int kc, const float *a, const float *b, int ldb, float *c,
                                 int ldc, float alpha, float beta, int mr, int nr);
+void gemm_taps_4x8__wasmsimd(int taps, const ptrdiff_t *offsets, int kc, const float *a,
+                             size_t a_tap, const float *b, int ldb, float *c, int ldc, int mr,
+                             int nr);
 
 #define GEMM_WASMSIMD_MC 64
 #define GEMM_WASMSIMD_KC 256
 #define GEMM_WASMSIMD_NC 1024
 
+static const gemm_blocking gemm_blocking_4x8__wasmsimd = {
+    4, 8, GEMM_WASMSIMD_MC, GEMM_WASMSIMD_KC, GEMM_WASMSIMD_NC, gemm_ukernel_4x8__wasmsimd, NULL,
+    gemm_taps_4x8__wasmsimd, NULL};
+
 static void gemm_4x8__wasmsimd(compute_context *context, int thread, gemm_transpose transpose_a,
                                gemm_transpose transpose_b, int m, int n, int k, float alpha,
                                const float *a, int lda, const float *b, int ldb, float beta,
                                float *c, int ldc) {
-    static const gemm_blocking blocking = {4, 8, GEMM_WASMSIMD_MC, GEMM_WASMSIMD_KC,
-                                           GEMM_WASMSIMD_NC, gemm_ukernel_4x8__wasmsimd, NULL};
-    gemm_blocked(&blocking, context, thread, transpose_a, transpose_b, m, n, k, alpha, a, lda, b,
-                 ldb, beta, c, ldc);
+    gemm_blocked(&gemm_blocking_4x8__wasmsimd, context, thread, transpose_a, transpose_b, m, n, k,
+                 alpha, a, lda, b, ldb, beta, c, ldc);
 }
 #endif
 
 const gemm_variant gemm_variants[] = {
     {"gemm_4x8__scalar", NULL, gemm_4x8__scalar,
      GEMM_PACKED_A_FLOATS(GEMM_SCALAR_MC, GEMM_SCALAR_KC),
-     GEMM_PACKED_B_FLOATS(GEMM_SCALAR_KC, GEMM_SCALAR_NC)},
+     GEMM_PACKED_B_FLOATS(GEMM_SCALAR_KC, GEMM_SCALAR_NC), &gemm_blocking_4x8__scalar},
 #if defined(__x86_64__)
     {"gemm_6x16__avx2", gemm_x86_has_avx2_fma, gemm_6x16__avx2,
      GEMM_PACKED_A_FLOATS(GEMM_AVX2_MC, GEMM_AVX2_KC),
-     GEMM_PACKED_B_FLOATS(GEMM_AVX2_KC, GEMM_AVX2_NC)},
+     GEMM_PACKED_B_FLOATS(GEMM_AVX2_KC, GEMM_AVX2_NC), &gemm_blocking_6x16__avx2},
     {"gemm_8x32__avx512", gemm_x86_has_avx512, gemm_8x32__avx512,
      GEMM_PACKED_A_FLOATS(GEMM_AVX512_MC, GEMM_AVX512_KC),
-     GEMM_PACKED_B_FLOATS(GEMM_AVX512_KC, GEMM_AVX512_NC)},
+     GEMM_PACKED_B_FLOATS(GEMM_AVX512_KC, GEMM_AVX512_NC), &gemm_blocking_8x32__avx512},
 #endif
 #if defined(__wasm_simd128__)
     {"gemm_4x8__wasmsimd", NULL, gemm_4x8__wasmsimd,
      GEMM_PACKED_A_FLOATS(GEMM_WASMSIMD_MC, GEMM_WASMSIMD_KC),
-     GEMM_PACKED_B_FLOATS(GEMM_WASMSIMD_KC, GEMM_WASMSIMD_NC)},
+     GEMM_PACKED_B_FLOATS(GEMM_WASMSIMD_KC, GEMM_WASMSIMD_NC),
+     &gemm_blocking_4x8__wasmsimd},
 #endif
 };
 const int gemm_variant_count = (int)(sizeof gemm_variants / sizeof gemm_variants[0]);

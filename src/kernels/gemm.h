@@ -18,6 +18,8 @@ typedef void (*gemm_function)(compute_context *context, int thread, gemm_transpo
                               const float *a, int lda, const float *b, int ldb, float beta,
                               float *c, int ldc);
 
+struct gemm_blocking;
+
 /* One implementation. Kernels are named by op, tile and target: "gemm_4x8__wasmsimd". */
 typedef struct gemm_variant {
     const char *name;
@@ -25,6 +27,7 @@ typedef struct gemm_variant {
     gemm_function run;
     size_t packed_a_floats;      /* scratch the variant needs in the compute context */
     size_t packed_b_floats;
+    const struct gemm_blocking *blocking; /* its tile and microkernel, for sgemm_taps */
 } gemm_variant;
 
 /* Every variant compiled into this build, the portable scalar reference first. Tests and
@@ -44,6 +47,29 @@ void sgemm_on_thread(compute_context *context, int thread, gemm_transpose transp
                      gemm_transpose transpose_b, int m, int n, int k, float alpha, const float *a,
                      int lda, const float *b, int ldb, float beta, float *c, int ldc);
 
+/* Sum of shifted products, the convolution of a zero-padded image without im2col:
+ *     C (m, n) = sum_t A_t (m, k) * B_t (k, n),  B_t = b + offsets[t], row stride ldb,
+ * with A_t = a + t*m*k stored row-major (lda = k). For a "same" convolution over a padded
+ * layout, t is the kernel tap, k the input channels, and B_t the padded input shifted by the
+ * tap: every B_t is read in place, so nothing like the 9x larger im2col buffer is written. C is
+ * overwritten (ldc its row stride). Computed on `thread`'s packing scratch by the context's
+ * variant; each output is summed tap after tap with the variant's microkernel, the same for any
+ * split of the columns. sgemm_taps_fits tells whether the variant's scratch holds all the taps'
+ * packed A (else use im2col + sgemm). */
+int sgemm_taps_fits(const compute_context *context, int taps, int m, int k);
+void sgemm_taps_on_thread(compute_context *context, int thread, int taps,
+                          const ptrdiff_t *offsets, int m, int n, int k, const float *a,
+                          const float *b, int ldb, float *c, int ldc);
+
+/* The weight gradient's counterpart for 3x3 taps: for i < m, j < n, t < 9,
+ *     sums[i*ld_sums + j*9 + t] += sum_{q < k} a[i*lda + q] * b[j*ldb + offsets[t] + q],
+ * i.e. straight into a (C_out, C_in, 3, 3) weight gradient when a is the padded output gradient
+ * and b the padded input. By the variant's dot_taps kernel, else the portable one; the same for
+ * any split of j. */
+void sgemm_dot_taps9(const compute_context *context, const ptrdiff_t *offsets, int m, int n,
+                     int k, const float *a, int lda, const float *b, int ldb, float *sums,
+                     int ld_sums);
+
 /* Internal to src/kernels: the blocked driver every variant shares (packing into MR-tall A
  * slivers and NR-wide B slivers, zero-padded to the tile, Goto/BLIS loop order), so a variant
  * only supplies its register-blocked microkernel and its tile. Not for callers outside. */
@@ -61,11 +87,28 @@ typedef void (*gemm_microkernel)(int kc, const float *a, const float *b, int ldb
 typedef void (*gemm_dot_microkernel)(int kc, const float *a, int lda, const float *b, int ldb,
                                      float *c, int ldc, float alpha, float beta, int mr, int nr);
 
+/* c (the top-left mr x nr of the MR x NR tile) = sum_t sum_p a[t*a_tap + p*MR + i] *
+ * b[offsets[t] + p*ldb + j]: every tap of sgemm_taps with the accumulators kept in registers
+ * (C written once, no beta). NULL in a blocking: the driver calls `kernel` once per tap. */
+typedef void (*gemm_taps_microkernel)(int taps, const ptrdiff_t *offsets, int kc,
+                                      const float *a, size_t a_tap, const float *b, int ldb,
+                                      float *c, int ldc, int mr, int nr);
+
+/* sums[i*ld_sums + t] += sum_{q < kc} a[i*lda + q] * b[offsets[t] + q] for rows i < rows (1 to
+ * 3) and the 9 taps of a 3x3 kernel: the weight gradient of a padded "same" convolution, one
+ * output-gradient row against one padded input channel, whose 9 shifted views share cache
+ * lines. */
+typedef void (*gemm_dot_taps_microkernel)(int kc, const float *a, int lda, const float *b,
+                                          const ptrdiff_t *offsets, int rows, float *sums,
+                                          int ld_sums);
+
 typedef struct gemm_blocking {
     int mr, nr;      /* register tile */
     int mc, kc, nc;  /* cache blocks: mc and nc multiples of mr and nr */
     gemm_microkernel kernel;
     gemm_dot_microkernel dot; /* optional 4x4 kernel for A * B^T with long k; NULL = none */
+    gemm_taps_microkernel taps;          /* optional; see above */
+    gemm_dot_taps_microkernel dot_taps;  /* optional; NULL = the portable one */
 } gemm_blocking;
 
 /* Scratch a blocking needs; the extra 16 floats let the driver align panels to 64 bytes. */

@@ -14,6 +14,11 @@ void gemm_ukernel_8x32__avx512(int kc, const float *a, const float *b, int ldb, 
                                int ldc, float alpha, float beta, int mr, int nr);
 void gemm_dot_4x4__avx512(int kc, const float *a, int lda, const float *b, int ldb, float *c,
                           int ldc, float alpha, float beta, int mr, int nr);
+void gemm_taps_8x32__avx512(int taps, const ptrdiff_t *offsets, int kc, const float *a,
+                            size_t a_tap, const float *b, int ldb, float *c, int ldc, int mr,
+                            int nr);
+void gemm_dot_taps9_3__avx512(int kc, const float *a, int lda, const float *b,
+                              const ptrdiff_t *offsets, int rows, float *sums, int ld_sums);
 
 int gemm_x86_has_avx2_fma(void) {
     __builtin_cpu_init();
@@ -132,6 +137,103 @@ __attribute__((target("avx512f"))) void gemm_ukernel_8x32__avx512(
         _mm512_mask_storeu_ps(row, mask0, r0);
         _mm512_mask_storeu_ps(row + 16, mask1, r1);
     }
+}
+
+/* The 8x32 tile over every tap of a padded convolution (gemm.h: gemm_taps_microkernel): the
+ * same inner step as gemm_ukernel_8x32__avx512, but the 16 accumulators live through all taps,
+ * so C is stored once instead of loaded, scaled and stored once per tap (with 16-64 channels a
+ * tap is only 16-64 steps). */
+__attribute__((target("avx512f"))) void gemm_taps_8x32__avx512(
+    int taps, const ptrdiff_t *offsets, int kc, const float *a, size_t a_tap, const float *b,
+    int ldb, float *c, int ldc, int mr, int nr) {
+    __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps();
+    __m512 c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
+    __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps();
+    __m512 c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
+    __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps();
+    __m512 c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
+    __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps();
+    __m512 c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
+    for (int t = 0; t < taps; t++) {
+        const float *ap = a + (size_t)t * a_tap, *bp = b + offsets[t];
+        for (int p = 0; p < kc; p++, bp += ldb, ap += 8) {
+            __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
+            __m512 x;
+            x = _mm512_set1_ps(ap[0]); c00 = _mm512_fmadd_ps(x, b0, c00); c01 = _mm512_fmadd_ps(x, b1, c01);
+            x = _mm512_set1_ps(ap[1]); c10 = _mm512_fmadd_ps(x, b0, c10); c11 = _mm512_fmadd_ps(x, b1, c11);
+            x = _mm512_set1_ps(ap[2]); c20 = _mm512_fmadd_ps(x, b0, c20); c21 = _mm512_fmadd_ps(x, b1, c21);
+            x = _mm512_set1_ps(ap[3]); c30 = _mm512_fmadd_ps(x, b0, c30); c31 = _mm512_fmadd_ps(x, b1, c31);
+            x = _mm512_set1_ps(ap[4]); c40 = _mm512_fmadd_ps(x, b0, c40); c41 = _mm512_fmadd_ps(x, b1, c41);
+            x = _mm512_set1_ps(ap[5]); c50 = _mm512_fmadd_ps(x, b0, c50); c51 = _mm512_fmadd_ps(x, b1, c51);
+            x = _mm512_set1_ps(ap[6]); c60 = _mm512_fmadd_ps(x, b0, c60); c61 = _mm512_fmadd_ps(x, b1, c61);
+            x = _mm512_set1_ps(ap[7]); c70 = _mm512_fmadd_ps(x, b0, c70); c71 = _mm512_fmadd_ps(x, b1, c71);
+        }
+    }
+    __m512 acc[8][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
+                        {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
+    __mmask16 mask0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1u);
+    __mmask16 mask1 = nr >= 32 ? (__mmask16)0xFFFF
+                               : nr <= 16 ? (__mmask16)0 : (__mmask16)((1u << (nr - 16)) - 1u);
+    for (int i = 0; i < mr; i++) {
+        float *row = c + (size_t)i * ldc;
+        _mm512_mask_storeu_ps(row, mask0, acc[i][0]);
+        _mm512_mask_storeu_ps(row + 16, mask1, acc[i][1]);
+    }
+}
+
+/* 3 rows x 9 taps of dot products (gemm.h: gemm_dot_taps_microkernel): per 16 steps, 3 row
+ * loads and 9 loads of the shifted input (which overlap, so they hit L1) feed 27 FMAs into 27
+ * accumulators (31 of the 32 registers). Each shifted load is pinned in a register: gcc would
+ * otherwise fold it into every FMA that uses it, and most are cache-line-split loads. The k
+ * tail uses masked loads; missing rows repeat the first and their sums are dropped. */
+#define DOT_TAPS_TAP(t)                                                                       \
+    do {                                                                                      \
+        __m512 x = DOT_TAPS_LOAD(t);                                                          \
+        __asm__("" : "+v"(x));                                                                \
+        s0##t = _mm512_fmadd_ps(r0, x, s0##t);                                                \
+        s1##t = _mm512_fmadd_ps(r1, x, s1##t);                                                \
+        s2##t = _mm512_fmadd_ps(r2, x, s2##t);                                                \
+    } while (0)
+#define DOT_TAPS_STEP()                                                                       \
+    do {                                                                                      \
+        DOT_TAPS_TAP(0); DOT_TAPS_TAP(1); DOT_TAPS_TAP(2); DOT_TAPS_TAP(3); DOT_TAPS_TAP(4);  \
+        DOT_TAPS_TAP(5); DOT_TAPS_TAP(6); DOT_TAPS_TAP(7); DOT_TAPS_TAP(8);                   \
+    } while (0)
+
+__attribute__((target("avx512f"))) void gemm_dot_taps9_3__avx512(
+    int kc, const float *a, int lda, const float *b, const ptrdiff_t *offsets, int rows,
+    float *sums, int ld_sums) {
+    const float *a0 = a, *a1 = a + (rows > 1 ? (size_t)lda : 0);
+    const float *a2 = a + (rows > 2 ? 2 * (size_t)lda : 0);
+    const float *shifted[9];
+    for (int t = 0; t < 9; t++) shifted[t] = b + offsets[t];
+    __m512 s00 = _mm512_setzero_ps(), s01 = s00, s02 = s00, s03 = s00, s04 = s00, s05 = s00;
+    __m512 s06 = s00, s07 = s00, s08 = s00;
+    __m512 s10 = s00, s11 = s00, s12 = s00, s13 = s00, s14 = s00, s15 = s00, s16 = s00;
+    __m512 s17 = s00, s18 = s00;
+    __m512 s20 = s00, s21 = s00, s22 = s00, s23 = s00, s24 = s00, s25 = s00, s26 = s00;
+    __m512 s27 = s00, s28 = s00;
+    int q = 0;
+    for (; q + 16 <= kc; q += 16) {
+        __m512 r0 = _mm512_loadu_ps(a0 + q), r1 = _mm512_loadu_ps(a1 + q);
+        __m512 r2 = _mm512_loadu_ps(a2 + q);
+#define DOT_TAPS_LOAD(t) _mm512_loadu_ps(shifted[t] + q)
+        DOT_TAPS_STEP();
+#undef DOT_TAPS_LOAD
+    }
+    if (q < kc) {
+        __mmask16 mask = (__mmask16)((1u << (kc - q)) - 1u);
+        __m512 r0 = _mm512_maskz_loadu_ps(mask, a0 + q), r1 = _mm512_maskz_loadu_ps(mask, a1 + q);
+        __m512 r2 = _mm512_maskz_loadu_ps(mask, a2 + q);
+#define DOT_TAPS_LOAD(t) _mm512_maskz_loadu_ps(mask, shifted[t] + q)
+        DOT_TAPS_STEP();
+#undef DOT_TAPS_LOAD
+    }
+    const __m512 sum[3][9] = {{s00, s01, s02, s03, s04, s05, s06, s07, s08},
+                              {s10, s11, s12, s13, s14, s15, s16, s17, s18},
+                              {s20, s21, s22, s23, s24, s25, s26, s27, s28}};
+    for (int i = 0; i < rows && i < 3; i++)
+        for (int t = 0; t < 9; t++) sums[(size_t)i * ld_sums + t] += _mm512_reduce_add_ps(sum[i][t]);
 }
 
 /* 4x4 dot products: per 16 steps of k, 4 A + 4 B loads feed 16 FMAs into 16 accumulators. Rows

@@ -123,6 +123,62 @@ void im2col_channels(const conv_geometry *geometry, const float *input, int firs
     }
 }
 
+/* ---- the padded layout (im2col.h) ---------------------------------------------------------- */
+
+void padded_layout_init(padded_layout *layout, int height, int width, int pad, int image_count) {
+    layout->height = height;
+    layout->width = width;
+    layout->pad = pad;
+    layout->row = width + pad;
+    layout->image_rows = height + pad;
+    layout->lead = (size_t)pad * layout->row + pad;
+    layout->grid = image_count > 0
+                       ? ((size_t)(image_count - 1) * layout->image_rows + height) * layout->row
+                       : 0;
+    /* the last tap reads up to 2 * lead past the last grid position */
+    layout->stride = (2 * layout->lead + layout->grid + 15) & ~(size_t)15;
+}
+
+void pad_planes(const padded_layout *layout, const float *tensor, int batch, int first_image,
+                int image_count, int first_channel, int end_channel, float *padded) {
+    const int h = layout->height, w = layout->width, p = layout->pad;
+    const size_t plane = (size_t)h * w;
+    for (int c = first_channel; c < end_channel; c++) {
+        const float *src = tensor + ((size_t)c * batch + first_image) * plane;
+        float *dst = padded + (size_t)(c - first_channel) * layout->stride;
+        float *end = dst + layout->stride;
+        memset(dst, 0, sizeof(float) * layout->lead);
+        dst += layout->lead;
+        for (int image = 0; image < image_count; image++) {
+            for (int y = 0; y < h; y++, src += w, dst += layout->row) {
+                memcpy(dst, src, sizeof(float) * (size_t)w);
+                for (int x = w; x < layout->row; x++) dst[x] = 0.0f;
+            }
+            if (image + 1 < image_count) {
+                memset(dst, 0, sizeof(float) * (size_t)p * layout->row);
+                dst += (size_t)p * layout->row;
+            }
+        }
+        memset(dst, 0, sizeof(float) * (size_t)(end - dst));
+    }
+}
+
+void unpad_planes(const padded_layout *layout, const float *grid, size_t ld_grid, int batch,
+                  int first_image, int image_count, int first_channel, int end_channel,
+                  float *tensor) {
+    const int h = layout->height, w = layout->width, p = layout->pad;
+    const size_t plane = (size_t)h * w;
+    for (int c = first_channel; c < end_channel; c++) {
+        const float *src = grid + (size_t)(c - first_channel) * ld_grid;
+        float *dst = tensor + ((size_t)c * batch + first_image) * plane;
+        for (int image = 0; image < image_count; image++) {
+            for (int y = 0; y < h; y++, src += layout->row, dst += w)
+                memcpy(dst, src, sizeof(float) * (size_t)w);
+            src += (size_t)p * layout->row;
+        }
+    }
+}
+
 void col2im(const conv_geometry *geometry, const float *col, int first_image, int image_count,
             float *grad_input) {
     col2im_channels(geometry, col, first_image, image_count, 0, geometry->in_channels, grad_input);

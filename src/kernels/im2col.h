@@ -7,6 +7,8 @@
 #ifndef ICARL_KERNELS_IM2COL_H
 #define ICARL_KERNELS_IM2COL_H
 
+#include <stddef.h>
+
 typedef struct conv_geometry {
     int batch;                       /* N: images in the whole tensor */
     int in_channels, in_height, in_width;
@@ -33,5 +35,38 @@ void im2col_channels(const conv_geometry *geometry, const float *input, int firs
                      int image_count, int first_channel, int end_channel, float *col);
 void col2im_channels(const conv_geometry *geometry, const float *col, int first_image,
                      int image_count, int first_channel, int end_channel, float *grad_input);
+
+/* The zero-padded layout of a "same" convolution (stride 1, odd kernel k, padding p = (k-1)/2,
+ * output as large as the input), in which every kernel tap is one shift of the whole chunk:
+ * pixel (image n of the chunk, y, x) of a channel sits at
+ *     lead + (n * (height + p) + y) * row + x,   row = width + p,  lead = p * row + p,
+ * with zeros in the p columns after each row, the p rows after each image and before the first.
+ * Output position q of the same grid (q = (n * (height + p) + y) * row + x, q < grid) then reads
+ * tap (ky, kx) at q + ky * row + kx, never outside the channel's `stride` floats and never an
+ * other image's pixel. Grid positions with x >= width or y >= height are padding: outputs there
+ * are garbage and dropped by unpad_planes. About (1 + p/h)(1 + p/w) times the pixels, where
+ * im2col writes k*k times them. */
+typedef struct padded_layout {
+    int height, width, pad;
+    int row;        /* width + pad */
+    int image_rows; /* height + pad */
+    size_t lead;    /* pad * row + pad: zeros before the first pixel */
+    size_t grid;    /* output positions of a chunk: the last image's trailing rows dropped */
+    size_t stride;  /* floats per channel, a multiple of 16 */
+} padded_layout;
+
+void padded_layout_init(padded_layout *layout, int height, int width, int pad, int image_count);
+
+/* Channels [first_channel, end_channel) of images [first_image, first_image + image_count) of a
+ * (C, batch, height, width) tensor into the layout, channel c at padded + (c - first_channel) *
+ * stride, padding zeroed. */
+void pad_planes(const padded_layout *layout, const float *tensor, int batch, int first_image,
+                int image_count, int first_channel, int end_channel, float *padded);
+
+/* The inverse for grid values: channel c's grid at grid + (c - first_channel) * ld_grid
+ * (position q at index q) into the tensor's pixels; the padding positions are skipped. */
+void unpad_planes(const padded_layout *layout, const float *grid, size_t ld_grid, int batch,
+                  int first_image, int image_count, int first_channel, int end_channel,
+                  float *tensor);
 
 #endif

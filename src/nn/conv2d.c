@@ -37,13 +37,56 @@ static int chunk_images(const conv_geometry *g) {
     return chunks < 1 ? 1 : (g->batch + chunks - 1) / chunks;
 }
 
+/* "Same" convolutions (stride 1, odd kernel, output as large as the input; the network's 3x3
+ * convolutions after the stem) with at least this many input and output channels skip im2col:
+ * on the padded layout (im2col.h) each kernel tap is one shifted view of the chunk, so forward,
+ * input gradient and weight gradient are sums of shifted GEMMs read in place (sgemm_taps and
+ * sgemm with a shifted B). im2col wrote k*k = 9 copies of the input per pass, about 40% of a
+ * forward's time at 16 channels; the padded copy is one. With fewer channels (the stem, C_in 1)
+ * the per-tap GEMMs would be too short, and im2col stays. */
+#define CONV2D_TAPS_MIN_CHANNELS 8
+
+static int taps_eligible(const conv_geometry *g) {
+    return g->stride == 1 && g->kernel_size % 2 == 1 && g->padding == g->kernel_size / 2 &&
+           g->out_height == g->in_height && g->out_width == g->in_width &&
+           g->in_channels >= CONV2D_TAPS_MIN_CHANNELS &&
+           g->out_channels >= CONV2D_TAPS_MIN_CHANNELS;
+}
+
+/* Whether this context's GEMM variant runs the shifted products for this geometry: the choice
+ * depends on the geometry and the variant only, never on the thread count. */
+static int use_taps(const compute_context *context, const conv_geometry *g) {
+    int taps = g->kernel_size * g->kernel_size;
+    return taps_eligible(g) && sgemm_taps_fits(context, taps, g->out_channels, g->in_channels) &&
+           sgemm_taps_fits(context, taps, g->in_channels, g->out_channels);
+}
+
+static void chunk_layout(const conv_geometry *g, int images, padded_layout *layout) {
+    padded_layout_init(layout, g->in_height, g->in_width, g->padding, images);
+}
+
+/* Scratch of one thread on the padded path: the weights rearranged per tap, then two padded
+ * tensors of C_in and C_out channels and one grid of the larger. */
+static size_t taps_scratch_floats(const conv_geometry *g) {
+    padded_layout layout;
+    chunk_layout(g, most_chunk_images(g), &layout);
+    size_t in = (size_t)g->in_channels, out = (size_t)g->out_channels;
+    size_t wider = in > out ? in : out;
+    return (size_t)g->kernel_size * g->kernel_size * in * out + (in + out + wider) * layout.stride;
+}
+
 /* Sized by most_chunk_images, which bounds chunk_images for this batch and every smaller one, so
  * a buffer sized for the largest batch serves all. */
 size_t conv2d_scratch_floats(const conv_geometry *geometry) {
     size_t rows = (size_t)geometry->in_channels * geometry->kernel_size * geometry->kernel_size;
     size_t columns =
         (size_t)most_chunk_images(geometry) * geometry->out_height * geometry->out_width;
-    return rows * columns;
+    size_t floats = rows * columns;
+    if (taps_eligible(geometry)) {
+        size_t taps = taps_scratch_floats(geometry);
+        if (taps > floats) floats = taps;
+    }
+    return floats;
 }
 
 typedef struct conv_job {
@@ -65,9 +108,72 @@ static int usable_threads(const compute_context *context, const conv_geometry *g
     return items < context->threads ? items : context->threads;
 }
 
+/* Tap-major weights: a[t][o][i] = weight[o][i][t] (forward), or for the input gradient, which
+ * is the forward convolution of dOut with the kernel flipped and in/out swapped,
+ * a[t][i][o] = weight[o][i][taps - 1 - t]. */
+static void weights_by_tap(const conv_geometry *g, const float *weight, int flipped, float *a) {
+    int taps = g->kernel_size * g->kernel_size, in = g->in_channels, out = g->out_channels;
+    for (int t = 0; t < taps; t++)
+        for (int o = 0; o < out; o++)
+            for (int i = 0; i < in; i++) {
+                float value = weight[((size_t)o * in + i) * taps + (flipped ? taps - 1 - t : t)];
+                if (flipped) {
+                    a[((size_t)t * in + i) * out + o] = value;
+                } else {
+                    a[((size_t)t * out + o) * in + i] = value;
+                }
+            }
+}
+
+/* Where tap t = (ky, kx) reads, relative to an output position, in the padded layout. */
+static void tap_offsets(const conv_geometry *g, const padded_layout *layout, ptrdiff_t *offsets) {
+    for (int ky = 0; ky < g->kernel_size; ky++)
+        for (int kx = 0; kx < g->kernel_size; kx++)
+            offsets[ky * g->kernel_size + kx] = (ptrdiff_t)ky * layout->row + kx;
+}
+
+#define CONV2D_MAX_TAPS 49 /* 7x7: sgemm_taps_fits refuses larger kernels long before */
+
+/* One pass of the padded path over chunks [begin, end): src (channels_in of the (C, N, H, W)
+ * tensor) convolved with the tap-major weights a (taps, channels_out, channels_in) into dst
+ * (channels_out, N, H, W), overwritten. The forward (x -> out) and the input gradient
+ * (dOut -> dIn with the flipped weights) are both this. */
+static void taps_convolve_chunks(const conv_job *job, int thread, int begin, int end,
+                                 const float *src, int channels_in, int channels_out, int flipped,
+                                 float *dst) {
+    const conv_geometry *g = job->geometry;
+    int taps = g->kernel_size * g->kernel_size, step = chunk_images(g);
+    padded_layout most;
+    chunk_layout(g, most_chunk_images(g), &most);
+    float *a = thread_scratch(job, thread);
+    float *padded = a + (size_t)taps * g->in_channels * g->out_channels;
+    float *grid = padded + (size_t)channels_in * most.stride;
+    weights_by_tap(g, job->weight, flipped, a);
+    for (int chunk = begin; chunk < end; chunk++) {
+        int first = chunk * step;
+        int count = g->batch - first < step ? g->batch - first : step;
+        padded_layout layout;
+        ptrdiff_t offsets[CONV2D_MAX_TAPS];
+        chunk_layout(g, count, &layout);
+        tap_offsets(g, &layout, offsets);
+        pad_planes(&layout, src, g->batch, first, count, 0, channels_in, padded);
+        sgemm_taps_on_thread(job->context, thread, taps, offsets, channels_out, (int)layout.grid,
+                             channels_in, a, padded, (int)layout.stride, grid, (int)layout.grid);
+        unpad_planes(&layout, grid, layout.grid, g->batch, first, count, 0, channels_out, dst);
+    }
+}
+
 static void forward_task(void *argument, int thread, int threads) {
     const conv_job *job = argument;
     const conv_geometry *g = job->geometry;
+    if (use_taps(job->context, g)) {
+        int step = chunk_images(g), chunks = (g->batch + step - 1) / step, begin, end;
+        compute_split(chunks, 1, thread, threads, &begin, &end);
+        if (begin < end)
+            taps_convolve_chunks(job, thread, begin, end, job->input, g->in_channels,
+                                 g->out_channels, 0, job->output);
+        return;
+    }
     int rows = g->in_channels * g->kernel_size * g->kernel_size;
     int pixels = g->out_height * g->out_width;
     int step = chunk_images(g), chunks = (g->batch + step - 1) / step, begin, end;
@@ -140,16 +246,75 @@ static void input_gradient_chunks(const conv_job *job, int thread, int begin, in
     }
 }
 
+/* The weight gradient of input channels [begin, end) on the padded path: per tap t,
+ * grad_W_t (C_out, its channels) (+)= dOut_padded (C_out, grid) x x_padded_shifted_t^T, where the
+ * zeros dOut has at the layout's padding positions drop every product that im2col would not
+ * have formed. Summed per tap over the chunks in tap-major scratch, then stored in place. */
+static void taps_weight_gradient_channels(const conv_job *job, int thread, int begin, int end) {
+    const conv_geometry *g = job->geometry;
+    int taps = g->kernel_size * g->kernel_size, step = chunk_images(g);
+    int in = g->in_channels, out = g->out_channels;
+    padded_layout most;
+    chunk_layout(g, most_chunk_images(g), &most);
+    float *sums = thread_scratch(job, thread); /* (taps, C_out, C_in): this thread's columns */
+    float *padded_grad = sums + (size_t)taps * in * out;
+    float *padded_input = padded_grad + (size_t)out * most.stride;
+    for (int first = 0; first < g->batch; first += step) {
+        int count = g->batch - first < step ? g->batch - first : step;
+        padded_layout layout;
+        ptrdiff_t offsets[CONV2D_MAX_TAPS];
+        chunk_layout(g, count, &layout);
+        tap_offsets(g, &layout, offsets);
+        pad_planes(&layout, job->grad_output, g->batch, first, count, 0, out, padded_grad);
+        pad_planes(&layout, job->input, g->batch, first, count, begin, end, padded_input);
+        if (taps == 9) {
+            /* straight into grad_weight, zeroed before the first chunk */
+            if (first == 0)
+                for (int o = 0; o < out; o++)
+                    memset(job->grad_weight + ((size_t)o * in + begin) * taps, 0,
+                           sizeof(float) * (size_t)(end - begin) * taps);
+            sgemm_dot_taps9(job->context, offsets, out, end - begin, (int)layout.grid,
+                            padded_grad + layout.lead, (int)layout.stride, padded_input,
+                            (int)layout.stride, job->grad_weight + (size_t)begin * taps,
+                            in * taps);
+            continue;
+        }
+        for (int t = 0; t < taps; t++)
+            sgemm_on_thread(job->context, thread, GEMM_NORMAL, GEMM_TRANSPOSED, out, end - begin,
+                            (int)layout.grid, 1.0f, padded_grad + layout.lead, (int)layout.stride,
+                            padded_input + offsets[t], (int)layout.stride,
+                            first == 0 ? 0.0f : 1.0f, sums + (size_t)t * out * in + begin, in);
+    }
+    if (taps == 9) return;
+    for (int o = 0; o < out; o++)
+        for (int i = begin; i < end; i++)
+            for (int t = 0; t < taps; t++)
+                job->grad_weight[((size_t)o * in + i) * taps + t] =
+                    sums[((size_t)t * out + o) * in + i];
+}
+
 static void backward_task(void *argument, int thread, int threads) {
     const conv_job *job = argument;
     const conv_geometry *g = job->geometry;
-    int begin, end;
+    int taps = use_taps(job->context, g), begin, end;
     compute_split(g->in_channels, 1, thread, threads, &begin, &end);
-    if (begin < end) weight_gradient_channels(job, thread, begin, end);
+    if (begin < end) {
+        if (taps) {
+            taps_weight_gradient_channels(job, thread, begin, end);
+        } else {
+            weight_gradient_channels(job, thread, begin, end);
+        }
+    }
     if (job->grad_input == NULL) return;
     int step = chunk_images(g), chunks = (g->batch + step - 1) / step;
     compute_split(chunks, 1, thread, threads, &begin, &end);
-    input_gradient_chunks(job, thread, begin, end);
+    if (taps) {
+        if (begin < end)
+            taps_convolve_chunks(job, thread, begin, end, job->grad_output, g->out_channels,
+                                 g->in_channels, 1, job->grad_input);
+    } else {
+        input_gradient_chunks(job, thread, begin, end);
+    }
 }
 
 /* grad_output (C_out, N, H_out, W_out); grad_weight (C_out, C_in*k*k) overwritten; grad_input

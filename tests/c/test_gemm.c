@@ -1,6 +1,7 @@
 /* test_gemm.c - every GEMM variant this machine supports against a double-precision reference:
  * all four transpose cases, sizes below, at, around and above the tiles and cache blocks,
- * alpha/beta combinations (beta == 0 over a NaN-filled C), strides wider than the rows, k == 0. */
+ * alpha/beta combinations (beta == 0 over a NaN-filled C), strides wider than the rows, k == 0;
+ * and the shifted products of the padded convolutions (sgemm_taps, sgemm_dot_taps9). */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -198,10 +199,128 @@ static void test_default_context_and_unknown_name(void) {
     CHECK(none == NULL);
 }
 
+/* sgemm_taps and sgemm_dot_taps9 on awkward sizes: m and n off every tile (the ragged last column
+ * sliver is packed per tap), taps 1, 9 and 25 at unequal offsets, k from 1 to 64. B is one
+ * buffer the offsets shift through; C's padding columns must stay untouched. */
+static int check_taps_case(compute_context *context, int taps, int m, int n, int k,
+                           uint32_t seed) {
+    uint32_t state = seed;
+    ptrdiff_t offsets[25];
+    ptrdiff_t most = 0;
+    for (int t = 0; t < taps; t++) {
+        offsets[t] = (ptrdiff_t)((t * 7 + (int)(seed % 5)) % 23);
+        if (offsets[t] > most) most = offsets[t];
+    }
+    int ldb = n + (int)most + 3, ldc = n + 2;
+    float *a = make_matrix(taps * m, k, k, &state);
+    float *b = make_matrix(k, ldb, ldb, &state);
+    float *c = malloc(sizeof(float) * (size_t)m * ldc);
+    for (size_t i = 0; i < (size_t)m * ldc; i++) c[i] = NAN;
+    sgemm_taps_on_thread(context, 0, taps, offsets, m, n, k, a, b, ldb, c, ldc);
+    int bad = 0;
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < ldc; j++) {
+            float got = c[(size_t)i * ldc + j];
+            if (j >= n) {
+                if (!isnan(got)) bad++;
+                continue;
+            }
+            double sum = 0.0, magnitude = 0.0;
+            for (int t = 0; t < taps; t++)
+                for (int p = 0; p < k; p++) {
+                    double x = (double)a[((size_t)t * m + i) * k + p] *
+                               b[(size_t)p * ldb + offsets[t] + j];
+                    sum += x;
+                    magnitude += fabs(x);
+                }
+            if (!(fabs(got - sum) <= 1.2e-7 * (taps * k + 4) * magnitude + 1e-30)) {
+                if (bad < 3)
+                    fprintf(stderr, "  %s taps=%d m=%d n=%d k=%d: C[%d][%d] = %.9g, expected %.9g\n",
+                            context->gemm->name, taps, m, n, k, i, j, got, sum);
+                bad++;
+            }
+        }
+    free(a);
+    free(b);
+    free(c);
+    return bad;
+}
+
+static int check_dot_taps_case(compute_context *context, int m, int n, int k, uint32_t seed) {
+    uint32_t state = seed;
+    ptrdiff_t offsets[9];
+    for (int t = 0; t < 9; t++) offsets[t] = (ptrdiff_t)((t / 3) * (5 + (int)(seed % 3)) + t % 3);
+    int lda = k + 5, ldb = k + 2 * (7 + 2) + 3, ld_sums = n * 9 + 4;
+    float *a = make_matrix(m, k, lda, &state);
+    float *b = make_matrix(n, ldb, ldb, &state);
+    float *sums = malloc(sizeof(float) * (size_t)m * ld_sums);
+    /* accumulates: start from known values; the gap past n*9 must stay */
+    for (size_t i = 0; i < (size_t)m * ld_sums; i++) sums[i] = (float)(i % 7) - 3.0f;
+    sgemm_dot_taps9(context, offsets, m, n, k, a, lda, b, ldb, sums, ld_sums);
+    int bad = 0;
+    for (int i = 0; i < m; i++)
+        for (int col = 0; col < ld_sums; col++) {
+            size_t index = (size_t)i * ld_sums + col;
+            float start = (float)(index % 7) - 3.0f, got = sums[index];
+            if (col >= n * 9) {
+                if (got != start) bad++;
+                continue;
+            }
+            int j = col / 9, t = col % 9;
+            double sum = start, magnitude = fabs(start);
+            for (int q = 0; q < k; q++) {
+                double x = (double)a[(size_t)i * lda + q] * b[(size_t)j * ldb + offsets[t] + q];
+                sum += x;
+                magnitude += fabs(x);
+            }
+            if (!(fabs(got - sum) <= 1.2e-7 * (k + 4) * magnitude + 1e-30)) {
+                if (bad < 3)
+                    fprintf(stderr, "  %s dot_taps9 m=%d n=%d k=%d: [%d][%d] = %.9g, expected %.9g\n",
+                            context->gemm->name, m, n, k, i, col, got, sum);
+                bad++;
+            }
+        }
+    free(a);
+    free(b);
+    free(sums);
+    return bad;
+}
+
+static void test_taps_every_supported_variant(void) {
+    static const int shapes[][4] = {/* taps, m, n, k */
+                                    {9, 16, 96, 16},  {9, 13, 37, 9},  {1, 5, 3, 1},
+                                    {9, 64, 70, 64},  {25, 8, 33, 8},  {9, 1, 1, 17},
+                                    {9, 19, 131, 24}, {4, 7, 65, 3}};
+    static const int dot_shapes[][3] = {/* m, n, k */
+                                        {16, 5, 200}, {1, 1, 1},   {2, 3, 15},
+                                        {3, 2, 16},   {4, 7, 33},  {17, 3, 1000}};
+    for (int v = 0; v < gemm_variant_count; v++) {
+        const gemm_variant *variant = &gemm_variants[v];
+        if (variant->is_supported != NULL && !variant->is_supported()) continue;
+        compute_context *context = NULL;
+        CHECK(compute_context_create(variant->name, &context) == ICARL_OK);
+        if (context == NULL) continue;
+        int bad = 0;
+        for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+            const int *x = shapes[s];
+            CHECK(sgemm_taps_fits(context, x[0], x[1], x[3]));
+            bad += check_taps_case(context, x[0], x[1], x[2], x[3], 77u + (uint32_t)s);
+        }
+        for (size_t s = 0; s < sizeof dot_shapes / sizeof dot_shapes[0]; s++) {
+            const int *x = dot_shapes[s];
+            bad += check_dot_taps_case(context, x[0], x[1], x[2], 91u + (uint32_t)s);
+        }
+        CHECK_MESSAGE(bad == 0, "%s: %d shifted-product values wrong", variant->name, bad);
+        printf("  %-24s taps and dot_taps9 ok\n", variant->name);
+        compute_context_destroy(context);
+    }
+}
+
 int main(void) {
     RUN(test_reference_is_first_and_always_supported);
     RUN(test_default_context_and_unknown_name);
     RUN(test_alpha_zero_ignores_a_and_b);
     RUN(test_every_supported_variant);
+    RUN(test_taps_every_supported_variant);
     return HARNESS_RESULT();
 }

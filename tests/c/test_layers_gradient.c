@@ -185,6 +185,14 @@ static void check_convs(compute_context *compute) {
     check_conv(compute, 7, 2, 20, 20, 3, 3, 1, 1, 700);
     check_conv(compute, 3, 1, 48, 48, 2, 3, 1, 1, 800);
     check_conv(compute, 2, 1, 100, 100, 2, 3, 2, 1, 900);
+    /* "same" convolutions with >= 8 channels each way take the padded path without im2col
+     * (shifted GEMMs): odd channel counts against every tile, non-square maps, a 5x5 kernel,
+     * a batch that chunks 5 + 2, and single-row or single-column maps */
+    check_conv(compute, 2, 9, 5, 6, 13, 3, 1, 1, 1000);
+    check_conv(compute, 3, 8, 7, 7, 8, 5, 1, 2, 1100);
+    check_conv(compute, 7, 8, 20, 20, 11, 3, 1, 1, 1200);
+    check_conv(compute, 2, 17, 1, 9, 10, 3, 1, 1, 1300);
+    check_conv(compute, 3, 10, 6, 1, 19, 3, 1, 1, 1400);
 }
 
 /* ---- batchnorm ---- */
