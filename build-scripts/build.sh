@@ -8,6 +8,14 @@ jobs=$(nproc)
 cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/native -j "$jobs"
 
+# The page's Experiment mode runs on a Fashion-MNIST subset served as web/data/fashion-subset.bin
+# (generated, not committed; setup.sh installs dataset-fashion-mnist).
+if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+  node build-scripts/make-fashion-subset.mjs
+else
+  echo "build.sh: no /usr/share/datasets/fashion-mnist (run build-scripts/setup.sh): the page's Experiment mode will have no data" >&2
+fi
+
 if [ -f src/wasm/wasm.cmake ] && command -v emcmake >/dev/null; then
   # Debian's emcc runs its JS optimizer with node and needs acorn from /usr/share/nodejs, for
   # the configure step and for every compile and link.

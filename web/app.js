@@ -400,6 +400,7 @@ let barRows = new Map(); // label -> {fill, value}
 
 function predictFrame() {
   if (!learner || !cameraReady || !hasTrained()) return;
+  if (document.body.dataset.mode === 'experiment') return; // its tab is hidden: leave the CPU to the experiment
   const image = grabSquare(grabContext, el.video, FRAME_SIDE);
   if (!image) return;
   const start = performance.now();

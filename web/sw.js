@@ -1,19 +1,25 @@
-// sw.js - the page's service worker: precaches the page, its scripts and both engine builds
-// (.js glue and .wasm) so that after the first visit everything works with the network off.
+// sw.js - the page's service worker: precaches the page, its scripts, both engine builds (.js glue
+// and .wasm) and the Experiment mode's data, so that after the first visit everything works with
+// the network off.
 // Cache-first from one versioned cache; bump VERSION whenever a cached file changes, and the next
 // visit installs the new set and drops the old cache. Nothing else is cached; nothing is sent.
-const VERSION = 'icarl-page-v3';
+const VERSION = 'icarl-page-v4';
 const FILES = [
   './', 'index.html', 'style.css', 'manifest.webmanifest',
   'app.js', 'camera.js', 'store.js', 'worker.js', 'checkpoint-edit.js', 'icarl.js',
+  'experiment.js', 'experiment-page.js', 'experiment-worker.js',
   'icarl-engine-simd.js', 'icarl-engine-simd.wasm', 'icarl-engine-scalar.js', 'icarl-engine-scalar.wasm',
 ];
+// The Experiment mode's data is made by build.sh from an optional Debian package: precached when
+// it is there, cached on its first successful fetch otherwise; never a reason to fail the install.
+const OPTIONAL_FILES = ['data/fashion-subset.bin'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(VERSION);
     // cache: 'reload' bypasses the HTTP cache, so a new version never precaches stale files.
     await cache.addAll(FILES.map((file) => new Request(file, { cache: 'reload' })));
+    for (const file of OPTIONAL_FILES) await cache.add(new Request(file, { cache: 'reload' })).catch(() => {});
     await self.skipWaiting();
   })());
 });
@@ -33,6 +39,9 @@ self.addEventListener('fetch', (event) => {
     // ignoreSearch: index.html?epochs=3 is the same page.
     const cached = await cache.match(request, { ignoreSearch: true });
     if (cached) return cached;
-    return fetch(request);
+    const response = await fetch(request);
+    const path = new URL(request.url).pathname;
+    if (response.ok && OPTIONAL_FILES.some((file) => path.endsWith(`/${file}`))) await cache.put(request, response.clone());
+    return response;
   })());
 });
