@@ -182,6 +182,17 @@ icarl_status icarl_step_cancel(icarl_learner *learner);
 typedef int (*icarl_progress_callback)(const icarl_progress *progress, void *user);
 icarl_status icarl_step(icarl_learner *learner, icarl_progress_callback callback, void *user);
 
+/* Wall-clock seconds the last step begun on this learner has spent in each phase so far, indexed
+ * by icarl_phase (IDLE and DONE stay 0; all 0 before the first step), so callers can see what a
+ * step's time went to, e.g. that herding and class means do not dominate it. */
+icarl_status icarl_step_phase_seconds(const icarl_learner *learner,
+                                      double seconds_out[ICARL_PHASE_DONE + 1]);
+
+/* The number of threads the learner's compute work is split over (ICARL_THREADS or the default
+ * when it was created; 1 in builds without threads, or when its threads could not be started).
+ * Results never depend on it, only speed. */
+int32_t icarl_thread_count(const icarl_learner *learner);
+
 /* ---- Classification (Alg. 1). label_out gets the nearest-mean class index (for methods with no
  * exemplars: the network's best output). nme_scores (may be NULL) gets, per trained class, the
  * cosine similarity of the image's normalised feature with the class mean; cnn_scores (may be

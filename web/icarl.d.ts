@@ -52,7 +52,7 @@ export interface ImageLike {
 
 export type Method = 'icarl' | 'lwf' | 'finetune' | 'fixed';
 export type Loss = 'sigmoid' | 'softmax-kd';
-export type EngineFlavour = 'simd' | 'scalar';
+export type EngineFlavour = 'simd-threads' | 'simd' | 'scalar';
 
 /** Everything that defines a learner (icarl_config), camelCase. */
 export interface LearnerConfig {
@@ -92,8 +92,12 @@ export interface LearnerConfig {
 }
 
 export interface EngineOptions {
-  /** 'auto' (default): SIMD where WebAssembly.validate accepts a SIMD probe, else scalar */
+  /** 'auto' (default): 'simd-threads' where threadsSupported() (Node; cross-origin isolated
+   * pages), else 'simd' where WebAssembly.validate accepts a SIMD probe, else 'scalar' */
   engine?: EngineFlavour | 'auto';
+  /** threads for the learner in the 'simd-threads' flavour, 1..8 (1 = single-thread); default
+   * the cores, at most 4; the other flavours always run one. Results never depend on it. */
+  threads?: number;
   /** the .wasm bytes of that flavour, to skip fetching or reading them */
   wasmBinary?: ArrayBuffer | Uint8Array;
   /** where to fetch that flavour's .wasm (default: beside icarl.js); served as application/wasm
@@ -144,6 +148,9 @@ export interface TrainResult {
   /** mean loss of the last epoch */
   loss: number;
   seconds: number;
+  /** the engine's own time in each phase of the step (the rest of `seconds` is slicing and
+   * yielding to the event loop) */
+  phaseSeconds: { targets: number; training: number; herding: number; means: number };
 }
 
 export interface Score {
@@ -189,6 +196,9 @@ export class Learner {
   private constructor();
   /** which engine build runs this learner */
   readonly engineFlavour: EngineFlavour;
+  /** threads this learner's work is split over (1 outside 'simd-threads', or when the engine's
+   * worker pool had none left) */
+  readonly threads: number;
   readonly config: LearnerConfig;
   /** class names in the order first added (trained or only pending) */
   readonly classes: string[];
@@ -221,6 +231,10 @@ export function loadLearner(bytes: Uint8Array | ArrayBuffer | ArrayBufferView, o
 /** true where WebAssembly SIMD (simd128) is available */
 export function simdSupported(): boolean;
 
+/** true where the 'simd-threads' flavour can run: SIMD, shared memory and workers (Node 20; in a
+ * browser only when crossOriginIsolated) */
+export function threadsSupported(): boolean;
+
 export interface DecodedImage {
   width: number;
   height: number;
@@ -249,6 +263,8 @@ export interface SgemmArguments {
 export class Engine {
   private constructor();
   readonly flavour: EngineFlavour;
+  /** true when the heap is a SharedArrayBuffer (the 'simd-threads' flavour) */
+  readonly sharedMemory: boolean;
   /** the Emscripten module */
   readonly module: unknown;
   /** the wrapped C functions by name (without the icarl_wasm_ prefix) */

@@ -1,7 +1,9 @@
 // icarl.js - the JavaScript API of icarl-wasm (DESIGN.md 4.2), one ES module for the browser,
-// workers and Node >= 20. It loads the WebAssembly engine (the SIMD build, or the scalar build
-// where SIMD is missing), wraps each exported C function once with explicit types, and exposes
-// Learner objects that own one C learner each and must be dispose()d.
+// workers and Node >= 20. It loads the WebAssembly engine (the SIMD build with threads where
+// shared memory and workers are allowed: Node, and cross-origin isolated pages; else the
+// single-thread SIMD build, or the scalar build where SIMD is missing), wraps each exported C
+// function once with explicit types, and exposes Learner objects that own one C learner each and
+// must be dispose()d.
 // It is deliberately not a worker wrapper: the page's worker imports this module itself.
 
 const STATUS_NAMES = [
@@ -36,7 +38,7 @@ const CONFIG_FIELDS = {
   brightness: ['brightness', 'float'],
   meanWithFlip: ['mean_with_flip', 'bool'],
 };
-// Handled apart from CONFIG_FIELDS: decayAt (two floats), seed (64 bits), preset, engine.
+// Handled apart from CONFIG_FIELDS: decayAt (two floats), seed (64 bits), preset, engine, threads.
 
 /** An Error with a machine-readable `code` (an icarl_status name such as 'NO_CLASSES', or one of
  * the JS-side codes 'DISPOSED', 'ABORTED', 'ENGINE_UNAVAILABLE'). */
@@ -69,23 +71,42 @@ export function simdSupported() {
   }
 }
 
+/** True when this context can run the threads flavour: WebAssembly SIMD, shared WebAssembly
+ * memory and workers, which Node 20 always has and a browser allows only to a cross-origin
+ * isolated page (COOP same-origin + COEP require-corp) and its workers. */
+export function threadsSupported() {
+  if (!simdSupported() || typeof SharedArrayBuffer !== 'function') return false;
+  if (!isNode && (globalThis.crossOriginIsolated !== true || typeof Worker !== 'function')) return false;
+  try {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    return memory.buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
+}
+
+const FLAVOURS = ['simd-threads', 'simd', 'scalar'];
 const enginePromises = new Map();
 
 /**
  * Loads (once per flavour) and returns the engine: the raw module and its wrapped functions.
- * options.flavour: 'auto' (default: SIMD when supported), 'simd' or 'scalar'.
+ * options.flavour: 'auto' (default: 'simd-threads' where threadsSupported(), else 'simd' where
+ * SIMD is supported, else 'scalar'), or one of those three.
  * options.wasmBinary: the .wasm bytes, to skip fetching/reading them.
  * options.wasmUrl: where to fetch the .wasm from (default: beside icarl.js; file: URLs are read
  * from disk in Node).
  */
 export function loadEngine(options = {}) {
   let flavour = options.flavour ?? 'auto';
-  if (flavour === 'auto') flavour = simdSupported() ? 'simd' : 'scalar';
-  if (flavour !== 'simd' && flavour !== 'scalar') {
-    return Promise.reject(new IcarlError('INVALID_ARGUMENT', `engine flavour must be 'auto', 'simd' or 'scalar', not '${flavour}'`));
+  if (flavour === 'auto') flavour = threadsSupported() ? 'simd-threads' : simdSupported() ? 'simd' : 'scalar';
+  if (!FLAVOURS.includes(flavour)) {
+    return Promise.reject(new IcarlError('INVALID_ARGUMENT', `engine flavour must be 'auto', ${FLAVOURS.map((name) => `'${name}'`).join(', ')}, not '${flavour}'`));
   }
-  if (flavour === 'simd' && !simdSupported()) {
+  if (flavour !== 'scalar' && !simdSupported()) {
     return Promise.reject(new IcarlError('ENGINE_UNAVAILABLE', 'this JavaScript engine has no WebAssembly SIMD; use the scalar flavour'));
+  }
+  if (flavour === 'simd-threads' && !threadsSupported()) {
+    return Promise.reject(new IcarlError('ENGINE_UNAVAILABLE', 'no shared WebAssembly memory or workers here (a page must be cross-origin isolated); use the simd flavour'));
   }
   const key = options.wasmBinary || options.wasmUrl ? null : flavour; // custom sources are not cached
   if (key && enginePromises.has(key)) return enginePromises.get(key);
@@ -122,6 +143,7 @@ async function instantiate(flavour, wasmBinary, wasmUrlOption) {
     throw new IcarlError('ENGINE_UNAVAILABLE', `cannot load ${glueUrl.pathname}: ${error.message} (run build-scripts/build.sh)`, { cause: error });
   }
   const moduleOptions = {};
+  if (flavour === 'simd-threads') await prepareThreads(moduleOptions, glueUrl);
   let fetchFailure = null;
   if (wasmBinary) {
     moduleOptions.wasmBinary = wasmBinary;
@@ -159,7 +181,28 @@ async function instantiate(flavour, wasmBinary, wasmUrlOption) {
     const cause = fetchFailure ?? error;
     throw new IcarlError('ENGINE_UNAVAILABLE', `cannot instantiate the ${flavour} engine from ${wasmUrl.href}: ${cause?.message ?? cause}`, { cause });
   }
+  if (flavour === 'simd-threads' && isNode) {
+    // The pool's workers would keep Node running after the caller is done. The engine's calls
+    // are synchronous, so the workers only ever work while the main thread waits for them.
+    for (const worker of [...module.PThread.unusedWorkers, ...module.PThread.runningWorkers]) worker.unref();
+  }
   return new Engine(module, flavour);
+}
+
+// Module options the threads flavour's glue (emcc 3.1.6) needs beyond the wasm bytes. Each pthread
+// worker imports the glue again and instantiates the compiled module the main thread posts it
+// (with the shared memory), so no worker fetches or reads the .wasm itself.
+async function prepareThreads(moduleOptions, glueUrl) {
+  // Workers import the glue from this URL rather than guessing it from their own location.
+  moduleOptions.mainScriptUrlOrBlob = glueUrl.href;
+  if (!isNode) return; // the glue starts icarl-engine-simd-threads.worker.js beside itself
+  // Under Node the glue calls require() (worker_threads, os), which an ES module lacks: the
+  // pre-js in src/wasm/wasm.cmake takes this one. And its workers start from the CommonJS copy
+  // of the worker script, because web/package.json makes a .js file an ES module there.
+  const [{ createRequire }, { fileURLToPath }] = await Promise.all([import('node:module'), import('node:url')]);
+  moduleOptions.icarlRequire = createRequire(glueUrl);
+  const workerPath = fileURLToPath(new URL('./icarl-engine-simd-threads.worker.cjs', glueUrl));
+  moduleOptions.locateFile = (path, prefix) => (path.endsWith('.worker.js') ? workerPath : prefix + path);
 }
 
 // ---- the wrapped C API ---------------------------------------------------------------------------
@@ -193,6 +236,10 @@ const SIGNATURES = {
   icarl_wasm_step_begin: ['i32', ['ptr']],
   icarl_wasm_step_continue: ['i32', ['ptr', 'i32', 'ptr']],
   icarl_wasm_step_cancel: ['i32', ['ptr']],
+  icarl_wasm_step_phase_seconds: ['i32', ['ptr', 'ptr']],
+  icarl_wasm_set_threads: ['i32', ['i32']],
+  icarl_wasm_thread_count: ['i32', ['ptr']],
+  icarl_wasm_default_threads: ['i32', []],
   icarl_wasm_classify: ['i32', ['ptr', 'ptr', 'i32', 'i32', 'i32', 'ptr', 'ptr', 'ptr']],
   icarl_wasm_classify_prepared: ['i32', ['ptr', 'ptr', 'i32', 'ptr', 'ptr']],
   icarl_wasm_image_decode: ['i32', ['ptr', 'i32', 'i32', 'ptr', 'ptr']],
@@ -208,12 +255,18 @@ const SIGNATURES = {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8');
 
-/** One instantiated engine module. Heap views are read afresh from the module on every access,
- * because any call that allocates may grow the memory and detach earlier views. */
+/** One instantiated engine module. Heap views are read afresh on every access, because any call
+ * that allocates may grow the memory: that detaches earlier views of an unshared memory, and
+ * leaves views of a shared one (the threads flavour) at the old length, reading undefined past it
+ * (and a pthread may be the one that grew it, which the main thread's glue does not notice). */
 export class Engine {
+  #sharedMemory;
+  #views = null;
+
   constructor(module, flavour) {
     this.module = module;
     this.flavour = flavour;
+    this.#sharedMemory = flavour === 'simd-threads' ? module.wasmMemory : null;
     /** The wrapped C functions, by name without the icarl_wasm_ prefix (plus malloc, free). */
     this.c = {};
     for (const [name, [result, args]] of Object.entries(SIGNATURES)) {
@@ -229,11 +282,33 @@ export class Engine {
     }
   }
 
-  get HEAPU8() { return this.module.HEAPU8; }
-  get HEAP32() { return this.module.HEAP32; }
-  get HEAPU32() { return this.module.HEAPU32; }
-  get HEAPF32() { return this.module.HEAPF32; }
-  get HEAPF64() { return this.module.HEAPF64; }
+  get HEAPU8() { return this.#view('HEAPU8'); }
+  get HEAP32() { return this.#view('HEAP32'); }
+  get HEAPU32() { return this.#view('HEAPU32'); }
+  get HEAPF32() { return this.#view('HEAPF32'); }
+  get HEAPF64() { return this.#view('HEAPF64'); }
+
+  /** True when the heap is a SharedArrayBuffer (the threads flavour). */
+  get sharedMemory() { return this.#sharedMemory !== null; }
+
+  // An unshared memory: the glue replaces its views whenever it grows the memory (only the main
+  // thread can). A shared one: Memory.buffer is a new SharedArrayBuffer object exactly when the
+  // memory has grown (from any thread), so views are rebuilt only then.
+  #view(name) {
+    if (!this.#sharedMemory) return this.module[name];
+    const buffer = this.#sharedMemory.buffer;
+    if (this.#views?.buffer !== buffer) {
+      this.#views = {
+        buffer,
+        HEAPU8: new Uint8Array(buffer),
+        HEAP32: new Int32Array(buffer),
+        HEAPU32: new Uint32Array(buffer),
+        HEAPF32: new Float32Array(buffer),
+        HEAPF64: new Float64Array(buffer),
+      };
+    }
+    return this.#views[name];
+  }
 
   #wrap(raw, result, args) {
     const hasString = args.includes('string');
@@ -291,7 +366,8 @@ export class Engine {
     const heap = this.HEAPU8;
     let end = pointer;
     while (heap[end] !== 0) end++;
-    return decoder.decode(heap.subarray(pointer, end));
+    // TextDecoder refuses views of a SharedArrayBuffer in browsers: decode a copy there.
+    return decoder.decode(this.#sharedMemory ? heap.slice(pointer, end) : heap.subarray(pointer, end));
   }
 
   /** Copies bytes into a fresh heap block; the caller frees it. */
@@ -419,7 +495,7 @@ function toBytes(value, what) {
 function writeConfig(engine, config, options, mutableOnly) {
   const immutable = new Set(['inputSize', 'channels', 'blocksPerStage', 'baseWidth']);
   for (const [key, value] of Object.entries(options)) {
-    if (value === undefined || key === 'preset' || key === 'engine' || key === 'wasmBinary' || key === 'wasmUrl') continue;
+    if (value === undefined || key === 'preset' || key === 'engine' || key === 'threads' || key === 'wasmBinary' || key === 'wasmUrl') continue;
     if (mutableOnly && (immutable.has(key) || key === 'seed')) {
       throw new IcarlError('INVALID_ARGUMENT', `option '${key}' is fixed when the learner is created`);
     }
@@ -578,9 +654,16 @@ export class Learner {
     this.#engine.check(status, detail);
   }
 
-  /** 'simd' or 'scalar': which engine build runs this learner. */
+  /** 'simd-threads', 'simd' or 'scalar': which engine build runs this learner. */
   get engineFlavour() {
     return this.#engine.flavour;
+  }
+
+  /** The threads this learner's work is split over: 1 in the single-thread flavours, and in the
+   * threads flavour the `threads` option (default: the cores, at most 4), or 1 when the engine's
+   * worker pool had no workers left for it. Results are the same for any count. */
+  get threads() {
+    return this.#engine.c.thread_count(this.#live());
   }
 
   /** The configuration, camelCase (see createLearner). */
@@ -708,7 +791,8 @@ export class Learner {
    * responsive and `signal` can abort. On abort (code 'ABORTED') or any error the learner is
    * exactly as before. `epochs` sets the learner's epochs setting first. onProgress gets
    * {phase, epoch, epochs, done, total, fraction, loss, learningRate} after every slice.
-   * Resolves to {loss, seconds}.
+   * Resolves to {loss, seconds, phaseSeconds: {targets, training, herding, means}} (the engine's
+   * own per-phase time of the step; the rest of `seconds` is slicing and yielding).
    */
   async train({ epochs, onProgress, signal, sliceMilliseconds = 30, unitsPerSlice } = {}) {
     const handle = this.#live();
@@ -755,7 +839,13 @@ export class Learner {
         if (!this.#handle) throw new IcarlError('DISPOSED', 'the learner was disposed during training');
         if (signal?.aborted) throw aborted();
       }
-      return { loss: lastLoss, seconds: (now() - started) / 1000 };
+      const seconds = (now() - started) / 1000;
+      const phaseSeconds = engine.withScratch(8 * PHASE_NAMES.length, (block) => {
+        this.#check(engine.c.step_phase_seconds(handle, block));
+        const f = engine.HEAPF64;
+        return { targets: f[(block >> 3) + 1], training: f[(block >> 3) + 2], herding: f[(block >> 3) + 3], means: f[(block >> 3) + 4] };
+      });
+      return { loss: lastLoss, seconds, phaseSeconds };
     } catch (error) {
       // An abort, a throwing onProgress or dispose() leave a step running: drop it, so the
       // learner is as before train().
@@ -864,14 +954,27 @@ if (typeof Symbol.dispose === 'symbol') {
 
 const MESSAGE_SIZE = 512;
 
+// The threads option as the engine takes it: 0 = its default. The engine reads it when it
+// creates a learner, so it is set right before every create and load (JS runs them one at a time).
+function checkThreads(threads) {
+  if (threads === undefined) return 0;
+  if (!Number.isInteger(threads) || threads < 1 || threads > 8) {
+    throw new IcarlError('INVALID_ARGUMENT', `threads must be a whole number 1..8, not ${threads}`);
+  }
+  return threads;
+}
+
 /**
  * Creates an empty learner. Options (all optional): preset ('webcam', the default: 32x32x3, or
  * 'fashion-mnist': 28x28x1, ResNet-20), inputSize, channels, blocksPerStage, baseWidth, memory
  * (K, exemplars in total over all classes), method, loss, temperature, epochs, batchSize,
  * learningRate, momentum, weightDecay, decayAt, decayFactor, cropPadding, flip, brightness,
- * meanWithFlip, seed (number or BigInt), engine ('auto' | 'simd' | 'scalar'), wasmBinary, wasmUrl.
+ * meanWithFlip, seed (number or BigInt), engine ('auto' | 'simd-threads' | 'simd' | 'scalar'),
+ * threads (whole number 1..8: threads for the threads flavour, 1 = single-thread; ignored by the
+ * other flavours; default: the cores, at most 4), wasmBinary, wasmUrl.
  */
 export async function createLearner(options = {}) {
+  const threads = checkThreads(options.threads);
   const engine = await loadEngine({ flavour: options.engine, wasmBinary: options.wasmBinary, wasmUrl: options.wasmUrl });
   const config = newConfig(engine, options.preset);
   try {
@@ -879,6 +982,7 @@ export async function createLearner(options = {}) {
     return engine.withScratch(4 + MESSAGE_SIZE, (scratch) => {
       const message = scratch + 4;
       engine.HEAPU8[message] = 0;
+      engine.check(engine.c.set_threads(threads), 'threads');
       const status = engine.c.create(config, scratch, message, MESSAGE_SIZE);
       engine.check(status, status ? engine.readString(message) : '');
       return new Learner(engine, engine.HEAPU32[scratch >> 2]);
@@ -890,9 +994,10 @@ export async function createLearner(options = {}) {
 
 /** Loads a learner from checkpoint bytes (Uint8Array or ArrayBuffer) made by save() or by the
  * native tool. A truncated, corrupt or foreign file throws ('TRUNCATED', 'CORRUPT',
- * 'NOT_A_CHECKPOINT', 'UNSUPPORTED_VERSION'). Options: engine, wasmBinary, wasmUrl. */
+ * 'NOT_A_CHECKPOINT', 'UNSUPPORTED_VERSION'). Options: engine, threads, wasmBinary, wasmUrl. */
 export async function loadLearner(bytes, options = {}) {
   const source = toBytes(bytes, 'checkpoint bytes');
+  const threads = checkThreads(options.threads);
   const engine = await loadEngine({ flavour: options.engine, wasmBinary: options.wasmBinary, wasmUrl: options.wasmUrl });
   const input = engine.copyIn(source);
   try {
@@ -900,6 +1005,7 @@ export async function loadLearner(bytes, options = {}) {
       const message = scratch + 4;
       engine.HEAPU8[message] = 0;
       engine.HEAPU32[scratch >> 2] = 0;
+      engine.check(engine.c.set_threads(threads), 'threads');
       const status = engine.c.load(input, source.length, scratch, message, MESSAGE_SIZE);
       if (status !== 0) {
         const detail = engine.readString(message);

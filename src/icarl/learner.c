@@ -326,6 +326,10 @@ icarl_status icarl_exemplar_image(const icarl_learner *learner, int32_t class_in
     return ICARL_OK;
 }
 
+int32_t icarl_thread_count(const icarl_learner *learner) {
+    return learner != NULL && learner->compute != NULL ? learner->compute->threads : 1;
+}
+
 icarl_status icarl_memory_info_get(const icarl_learner *learner, icarl_memory_info *info_out) {
     if (learner == NULL || info_out == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
     info_out->capacity = learner->config.memory;

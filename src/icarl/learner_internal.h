@@ -60,6 +60,7 @@ struct icarl_learner {
     float *scratch_gradients;   /* backbone_count, for forwards that never call backward */
 
     struct step_state *step;    /* non-NULL while a step runs */
+    double phase_seconds[ICARL_PHASE_DONE + 1]; /* of the last step begun, by icarl_phase */
     char error[256];
 };
 

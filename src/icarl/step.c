@@ -6,6 +6,9 @@
  * All of it works on copies (parameters, BatchNorm statistics, exemplar sets, means) that are
  * swapped in only when the step completes, so cancelling or diverging leaves the learner as it
  * was. One work unit is one minibatch through the network. */
+#if !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 199309L /* clock_gettime under -std=c11, for the per-phase times */
+#endif
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +20,8 @@
 #include "nn/loss_sigmoid.h"
 #include "nn/loss_softmax_kd.h"
 #include "nn/sgd.h"
+
+#include <time.h>
 
 typedef struct step_state {
     int phase;
@@ -244,6 +249,7 @@ icarl_status icarl_step_begin(icarl_learner *learner) {
                   means_units(learner, step);
     step->phase = step->distill ? ICARL_PHASE_TARGETS : ICARL_PHASE_TRAINING;
     learner->step = step;
+    memset(learner->phase_seconds, 0, sizeof learner->phase_seconds);
     return ICARL_OK;
 
 out_of_memory:
@@ -504,6 +510,27 @@ static void commit(icarl_learner *learner, step_state *step) {
     learner->steps_done++;
 }
 
+static double monotonic_seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Adds the time since *mark to `phase` and moves the mark to now. */
+static void charge_phase(icarl_learner *learner, int phase, double *mark) {
+    double t = monotonic_seconds();
+    if (phase > ICARL_PHASE_IDLE && phase < ICARL_PHASE_DONE)
+        learner->phase_seconds[phase] += t - *mark;
+    *mark = t;
+}
+
+icarl_status icarl_step_phase_seconds(const icarl_learner *learner,
+                                      double seconds_out[ICARL_PHASE_DONE + 1]) {
+    if (learner == NULL || seconds_out == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
+    memcpy(seconds_out, learner->phase_seconds, sizeof learner->phase_seconds);
+    return ICARL_OK;
+}
+
 icarl_status icarl_step_continue(icarl_learner *learner, int32_t max_units,
                                  icarl_progress *progress_out) {
     if (learner == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
@@ -514,7 +541,13 @@ icarl_status icarl_step_continue(icarl_learner *learner, int32_t max_units,
                             "no training step runs: call icarl_step_begin first");
     const icarl_config *c = &learner->config;
     float loss = NAN;
+    /* Each unit's time goes to the phase it started in (a unit that ends a phase did its work
+     * there). One clock read per unit: a unit is a minibatch or more, milliseconds. */
+    int timed_phase = ICARL_PHASE_IDLE;
+    double mark = monotonic_seconds();
     for (int32_t unit = 0; unit < max_units && step->phase != ICARL_PHASE_DONE; unit++) {
+        charge_phase(learner, timed_phase, &mark);
+        timed_phase = step->phase;
         switch (step->phase) {
         case ICARL_PHASE_TARGETS:
             targets_unit(learner, step);
@@ -565,6 +598,7 @@ icarl_status icarl_step_continue(icarl_learner *learner, int32_t max_units,
         }
         step->done++;
     }
+    charge_phase(learner, timed_phase, &mark);
     if (progress_out != NULL) {
         progress_out->phase = step->phase;
         progress_out->epoch = step->epoch < c->epochs ? step->epoch + 1 : c->epochs;

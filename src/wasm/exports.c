@@ -4,9 +4,14 @@
  * It adds no behaviour of its own: every function wraps icarl.h (or, for the GEMM test and
  * benchmark, the kernel table) and returns an icarl_status where icarl.h does.
  * The exported names are listed in exports.txt (-sEXPORTED_FUNCTIONS=@...). */
+#if !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200112L /* setenv/unsetenv under -std=c11 (icarl_wasm_set_threads) */
+#endif
+
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -238,6 +243,30 @@ int icarl_wasm_step_continue(icarl_learner *learner, int max_units, double *out)
 }
 
 int icarl_wasm_step_cancel(icarl_learner *learner) { return icarl_step_cancel(learner); }
+
+/* out (6 doubles, by icarl_phase): seconds the last step spent in each phase so far. */
+int icarl_wasm_step_phase_seconds(const icarl_learner *learner, double *out) {
+    return icarl_step_phase_seconds(learner, out);
+}
+
+/* ---- threads -------------------------------------------------------------------------------- */
+
+/* The thread count learners created or loaded from now on get: learner.c reads ICARL_THREADS
+ * when it creates a learner, the same knob the native tool takes from its environment, and a
+ * module instance's environment is its own. 0 = the default (the cores, at most 4). */
+int icarl_wasm_set_threads(int threads) {
+    if (threads < 0 || threads > COMPUTE_MAX_THREADS) return ICARL_ERROR_INVALID_ARGUMENT;
+    if (threads == 0) return unsetenv("ICARL_THREADS") == 0 ? ICARL_OK : ICARL_ERROR_OUT_OF_MEMORY;
+    char text[8];
+    snprintf(text, sizeof text, "%d", threads);
+    return setenv("ICARL_THREADS", text, 1) == 0 ? ICARL_OK : ICARL_ERROR_OUT_OF_MEMORY;
+}
+
+/* The threads a learner's work is split over (1 in builds without threads). */
+int icarl_wasm_thread_count(const icarl_learner *learner) { return icarl_thread_count(learner); }
+
+/* The default thread count of this build (compute.c: the cores, at most 4; 1 without threads). */
+int icarl_wasm_default_threads(void) { return compute_default_threads(); }
 
 /* ---- classification ------------------------------------------------------------------------- */
 

@@ -1,7 +1,10 @@
 # wasm.cmake - the WebAssembly build, included by the top CMakeLists.txt under emcmake. It links
 # the same engine sources twice: web/icarl-engine-simd.{js,wasm} (every source with -msimd128)
 # and web/icarl-engine-scalar.{js,wasm} (no SIMD at all: the fallback web/icarl.js picks where
-# WebAssembly.validate refuses a SIMD probe, and the benchmark's baseline).
+# WebAssembly.validate refuses a SIMD probe, and the benchmark's baseline), and a third time as
+# web/icarl-engine-simd-threads.{js,wasm,worker.js} (SIMD plus Emscripten pthreads: the compute
+# context's worker pool on shared memory, which icarl.js picks in Node and in cross-origin
+# isolated pages).
 # Outputs go straight into web/ so that web/icarl.js imports right after the build.
 
 set(ICARL_WASM_OUTPUT_DIRECTORY ${CMAKE_SOURCE_DIR}/web)
@@ -78,3 +81,51 @@ endfunction()
 
 icarl_wasm_module(icarl_wasm_simd simd icarl_engine_simd)
 icarl_wasm_module(icarl_wasm_scalar scalar icarl_engine)
+
+# ---- the threads flavour ------------------------------------------------------------------------
+# The same sources with -pthread (atomics and shared memory, on every object: wasm-ld refuses to
+# link a shared memory with an object built without them) and ICARL_THREADS_ENABLED, so
+# src/kernels/compute.c builds its worker pool. Results are bit-identical to the SIMD flavour for
+# any thread count (compute.h); only speed differs.
+add_library(icarl_engine_simd_threads STATIC ${ICARL_SOURCES})
+target_include_directories(icarl_engine_simd_threads PUBLIC include src)
+target_include_directories(icarl_engine_simd_threads SYSTEM PUBLIC ${STB_INCLUDE_DIR})
+target_compile_options(icarl_engine_simd_threads PUBLIC -msimd128 -pthread)
+target_compile_definitions(icarl_engine_simd_threads PUBLIC ICARL_THREADS_ENABLED=1)
+if(MATH_LIBRARY)
+  target_link_libraries(icarl_engine_simd_threads PUBLIC ${MATH_LIBRARY})
+endif()
+
+# emcc 3.1.6's pthreads glue calls require('worker_threads'), require('os') (the core count) and
+# require('fs') under Node, which an ES module does not define. icarl.js hands the main thread a
+# real require (createRequire) as Module.icarlRequire; in a pthread worker the .worker.cjs copy
+# below runs as CommonJS and puts require on the worker's global object.
+# The pool: Module.icarlPthreadPoolSize when icarl.js gives one, else the cores up to 4. A
+# learner with T threads takes T - 1 workers; the workers are started with the module, because a
+# worker created later only starts once the creating thread returns to its event loop, which a
+# thread blocked in the pool never does. PTHREAD_POOL_SIZE_STRICT=2 makes pthread_create fail
+# rather than wait when the pool is used up, and compute.c then runs that learner on one thread.
+set(ICARL_WASM_THREADS_PRE_JS ${CMAKE_BINARY_DIR}/icarl-wasm-threads-pre.js)
+file(WRITE ${ICARL_WASM_THREADS_PRE_JS}
+  "// Written by src/wasm/wasm.cmake: require and the pthread pool size for the threads flavour.\n"
+  "var require = typeof Module['icarlRequire'] == 'function' ? Module['icarlRequire'] : globalThis.require;\n"
+  "function icarlPoolSize() {\n"
+  "  if (typeof Module['icarlPthreadPoolSize'] == 'number') return Module['icarlPthreadPoolSize'];\n"
+  "  var cores = ENVIRONMENT_IS_NODE ? require('os').cpus().length\n"
+  "      : (typeof navigator == 'object' && navigator['hardwareConcurrency']) || 1;\n"
+  "  return Math.max(1, Math.min(4, cores));\n"
+  "}\n")
+
+icarl_wasm_module(icarl_wasm_simd_threads simd-threads icarl_engine_simd_threads)
+target_link_options(icarl_wasm_simd_threads PRIVATE
+  -pthread
+  "-sPTHREAD_POOL_SIZE=icarlPoolSize()"
+  -sPTHREAD_POOL_SIZE_STRICT=2
+  "SHELL:--pre-js ${ICARL_WASM_THREADS_PRE_JS}")
+# Node loads a .js file under web/package.json's "type": "module" as an ES module, where the
+# worker glue's require() does not exist; the browser needs the .js name (a JavaScript MIME type
+# from any static host). So Node's pthread workers start from a CommonJS copy.
+add_custom_command(TARGET icarl_wasm_simd_threads POST_BUILD
+  COMMAND ${CMAKE_COMMAND} -E copy
+    ${ICARL_WASM_OUTPUT_DIRECTORY}/icarl-engine-simd-threads.worker.js
+    ${ICARL_WASM_OUTPUT_DIRECTORY}/icarl-engine-simd-threads.worker.cjs)

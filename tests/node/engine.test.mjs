@@ -13,8 +13,9 @@ import { loadEngine, simdSupported } from '../../web/icarl.js';
 
 const webDirectory = fileURLToPath(new URL('../../web/', import.meta.url));
 
-test('Node 20 runs WebAssembly SIMD, so the SIMD flavour is the default', () => {
+test('Node 20 runs WebAssembly SIMD and threads, so the SIMD threads flavour is the default', async () => {
   assert.equal(simdSupported(), true);
+  assert.equal((await loadEngine()).flavour, 'simd-threads');
 });
 
 test('without SIMD support the scalar build is chosen (WebAssembly.validate probe)', async (t) => {
@@ -27,8 +28,9 @@ test('without SIMD support the scalar build is chosen (WebAssembly.validate prob
   assert.equal((await loadEngine()).flavour, 'scalar');
   await assert.rejects(loadEngine({ flavour: 'simd' }), (error) => error.code === 'ENGINE_UNAVAILABLE');
   await assert.rejects(loadEngine({ flavour: 'avx' }), (error) => error.code === 'INVALID_ARGUMENT');
+  await assert.rejects(loadEngine({ flavour: 'simd-threads' }), (error) => error.code === 'ENGINE_UNAVAILABLE');
   WebAssembly.validate = validate;
-  assert.equal((await loadEngine()).flavour, 'simd');
+  assert.equal((await loadEngine()).flavour, 'simd-threads');
 });
 
 for (const flavour of ['simd', 'scalar']) {
