@@ -121,9 +121,9 @@ function onMessage(event) {
   } else if (message.type === 'done') {
     state.seconds = message.seconds;
     state.flavour = message.flavour;
-    const final = (method) => state.results.filter((r) => r.method === method).at(-1);
+    const final = (method) => byMethod(method).at(-1);
     el.progress.value = 1;
-    finish('done', `Done in ${formatSeconds(message.seconds)} (${message.flavour} engine). Final accuracy on all 10 classes: iCaRL ${percent(final('icarl').accuracy)}, finetuning ${percent(final('finetune').accuracy)}.`);
+    finish('done', `Done in ${formatSeconds(message.seconds)} (${message.flavour} engine). Final accuracy on all ${final('icarl').classes.length} classes: iCaRL ${percent(final('icarl').accuracy)}, finetuning ${percent(final('finetune').accuracy)}.`);
   } else if (message.type === 'error') {
     if (message.code === 'ABORTED') finish('cancelled', 'Cancelled. The steps finished so far stay on screen.');
     else finish('error', `The experiment failed: ${message.message}`);
@@ -177,7 +177,8 @@ function render() {
 
 /** Accuracy on all classes seen so far, one line per method, x = step (classes seen). */
 function drawPlot() {
-  const steps = 5;
+  const steps = state.results[0]?.steps ?? 5;
+  const perStep = DEFAULTS.classesPerStep;
   const width = 460, height = 260, left = 46, right = 12, top = 34, bottom = 40;
   const x = (s) => left + ((width - left - right) * (s + 0.5)) / steps;
   const y = (a) => top + (height - top - bottom) * (1 - a);
@@ -187,7 +188,7 @@ function drawPlot() {
     root.append(svg('line', { x1: left, x2: width - right, y1: y(a), y2: y(a), class: 'grid' }));
     root.append(svg('text', { x: left - 6, y: y(a) + 4, 'text-anchor': 'end', class: 'tick' }, `${100 * a}%`));
   }
-  for (let s = 0; s < steps; s++) root.append(svg('text', { x: x(s), y: height - bottom + 16, 'text-anchor': 'middle', class: 'tick' }, `${2 * (s + 1)}`));
+  for (let s = 0; s < steps; s++) root.append(svg('text', { x: x(s), y: height - bottom + 16, 'text-anchor': 'middle', class: 'tick' }, `${perStep * (s + 1)}`));
   root.append(svg('text', { x: (left + width - right) / 2, y: height - 6, 'text-anchor': 'middle', class: 'axis' }, 'classes learned so far'));
   const summary = [];
   METHOD_ORDER.forEach((method, m) => {
@@ -230,7 +231,23 @@ function drawTable() {
     });
     body.append(row);
   }
-  el.table.replaceChildren(head, body);
+  // Average incremental accuracy (the mean over the steps so far), the paper's headline number.
+  const foot = document.createElement('tfoot');
+  if (steps > 0) {
+    const mean = (method) => {
+      const values = byMethod(method).map((r) => r.accuracy);
+      return values.length ? percent(values.reduce((a, b) => a + b, 0) / values.length) : '…';
+    };
+    const row = document.createElement('tr');
+    row.innerHTML = '<th scope="row" colspan="2">Average</th>';
+    for (const text of [mean('icarl'), mean('finetune'), '', '']) {
+      const cell = document.createElement('td');
+      cell.textContent = text;
+      row.append(cell);
+    }
+    foot.append(row);
+  }
+  el.table.replaceChildren(head, body, foot);
   el.table.hidden = steps === 0;
 }
 
@@ -246,7 +263,8 @@ function drawPerClass() {
     const caption = document.createElement('caption');
     caption.textContent = METHODS[method].label;
     const head = document.createElement('tr');
-    head.innerHTML = '<th scope="col">Class</th>' + [1, 2, 3, 4, 5].map((s) => `<th scope="col">${s}</th>`).join('');
+    const steps = results[0].steps;
+    head.innerHTML = '<th scope="col">Class</th>' + Array.from({ length: steps }, (_, s) => `<th scope="col">${s + 1}</th>`).join('');
     table.append(caption, head);
     const latest = results.at(-1);
     latest.classIndices.forEach((c, k) => {
@@ -255,7 +273,7 @@ function drawPerClass() {
       name.scope = 'row';
       name.textContent = latest.classes[k];
       row.append(name);
-      for (let s = 0; s < 5; s++) {
+      for (let s = 0; s < steps; s++) {
         const cell = document.createElement('td');
         const value = results[s]?.perClass[c];
         if (value !== undefined) {
@@ -282,9 +300,8 @@ function drawConfusion(result) {
     return;
   }
   const n = result.classes.length;
-  const cell = 26, left = 92, top = 84;
-  const size = left + n * cell + 4;
-  const root = svg('svg', { viewBox: `0 0 ${size} ${top + n * cell + 4}`, class: 'confusion-svg', role: 'img' });
+  const cell = 26, left = 92, top = 84, right = 56; // right: room for the last slanted name
+  const root = svg('svg', { viewBox: `0 0 ${left + n * cell + right} ${top + n * cell + 4}`, class: 'confusion-svg', role: 'img' });
   const total = result.confusion[0].reduce((a, b) => a + b, 0);
   let diagonal = 0;
   result.confusion.forEach((row, i) => {
@@ -348,7 +365,7 @@ function start() {
   wireTabs();
   el.run.addEventListener('click', run);
   el.cancel.addEventListener('click', cancel);
-  el.settings.textContent = `${OPTIONS.train} training and ${OPTIONS.test} test images per class · 5 steps of 2 classes · ResNet-${6 * OPTIONS.blocksPerStage + 2} · ${OPTIONS.epochs} epochs per step · K = ${OPTIONS.memory} exemplars in total · seed ${OPTIONS.seed}`;
+  el.settings.textContent = `${OPTIONS.train} training and ${OPTIONS.test} test images per class · 5 steps of ${DEFAULTS.classesPerStep} classes · ResNet-${6 * OPTIONS.blocksPerStage + 2} · ${OPTIONS.epochs} epochs per step · K = ${OPTIONS.memory} exemplars in total · seed ${OPTIONS.seed}`;
   setStatus('idle', 'No camera needed. Both methods learn the same stream in a background worker.');
   render();
 }

@@ -62,7 +62,7 @@ async function runToEnd(page) {
   assert.equal(await page.evaluate(() => document.body.dataset.experiment), 'done', status);
   assert.equal(await progress.getAttribute('value'), '1');
   assert.equal(await page.getByRole('button', { name: 'Cancel experiment' }).isHidden(), true);
-  return page.evaluate(() => ({ results: window.icarlExperiment.results, seconds: window.icarlExperiment.seconds }));
+  return page.evaluate(() => ({ results: window.icarlExperiment.results, seconds: window.icarlExperiment.seconds, flavour: window.icarlExperiment.flavour }));
 }
 
 function finals(results) {
@@ -83,13 +83,13 @@ test('Experiment mode: iCaRL beats finetuning, plots, forgetting, confusion matr
   assert.equal(await page.locator('#mode-experiment').isHidden(), true);
   await page.locator('#camera-message').waitFor({ state: 'visible', timeout: 10_000 });
 
-  const { results, seconds } = await runToEnd(page);
+  const { results, seconds, flavour } = await runToEnd(page);
   assert.equal(results.length, 10, 'five steps of two methods');
   assert.deepEqual(results.map((r) => `${r.step}${r.method}`), ['0icarl', '0finetune', '1icarl', '1finetune', '2icarl', '2finetune', '3icarl', '3finetune', '4icarl', '4finetune']);
   const { icarl, finetune } = finals(results);
   assert.equal(icarl.classes.length, 10);
   assert.equal(icarl.confusion.flat().reduce((a, b) => a + b, 0), 10 * 50, 'every test image in the confusion matrix');
-  console.log(`# quick run in ${seconds.toFixed(1)} s: iCaRL ${results.filter((r) => r.method === 'icarl').map((r) => r.accuracy.toFixed(3)).join(' ')}; finetuning ${results.filter((r) => r.method === 'finetune').map((r) => r.accuracy.toFixed(3)).join(' ')}`);
+  console.log(`# quick run in ${seconds.toFixed(1)} s (${flavour} engine): iCaRL ${results.filter((r) => r.method === 'icarl').map((r) => r.accuracy.toFixed(3)).join(' ')}; finetuning ${results.filter((r) => r.method === 'finetune').map((r) => r.accuracy.toFixed(3)).join(' ')}`);
   assert.ok(icarl.accuracy >= finetune.accuracy + 0.2, `iCaRL final ${icarl.accuracy} vs finetuning ${finetune.accuracy}`);
   assert.ok(finetune.accuracy < 0.35, `finetuning forgets: it knows little beyond the last two classes (${finetune.accuracy})`);
   assert.ok(finetune.forgetting > icarl.forgetting + 0.2, `forgetting: finetuning ${finetune.forgetting}, iCaRL ${icarl.forgetting}`);
