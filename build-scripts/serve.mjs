@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 // serve.mjs - a tiny static HTTP server for the page in web/ (no npm dependency): correct MIME
 // types (.wasm as exactly application/wasm, which instantiateStreaming requires), no directory
-// listings, nothing outside web/. For local use and the browser tests, not for production.
-//   node build-scripts/serve.mjs [--port N] [--host H]     (PORT env also works; 0 = a free port)
+// listings, nothing outside web/, and cross-origin isolation headers (COOP same-origin, COEP
+// require-corp) on every response, so the page may use SharedArrayBuffer and web/icarl.js picks
+// the threads engine. For local use and the browser tests, not for production.
+//   node build-scripts/serve.mjs [--port N] [--host H] [--no-isolation]
+//   (PORT env also works; 0 = a free port; --no-isolation serves like a static host without header
+//   control, where only the page's service worker can add the headers)
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -26,8 +30,18 @@ const MIME = {
 
 export const defaultRoot = fileURLToPath(new URL('../web/', import.meta.url));
 
-/** Starts serving `root`; resolves to {server, port, url}. port 0 picks a free port. */
-export function startServer({ root = defaultRoot, port = 8000, host = 'localhost', quiet = true } = {}) {
+// A document served with both is cross-origin isolated (crossOriginIsolated, SharedArrayBuffer);
+// its workers need them on their scripts too, hence on every response. CORP lets an isolated
+// page of another origin embed nothing of ours by accident.
+const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+/** Starts serving `root`; resolves to {server, port, url}. port 0 picks a free port. isolation
+ * false leaves out the cross-origin isolation headers (a static host without header control). */
+export function startServer({ root = defaultRoot, port = 8000, host = 'localhost', quiet = true, isolation = true } = {}) {
   const base = resolve(root);
   const server = createServer(async (request, response) => {
     try {
@@ -55,6 +69,7 @@ export function startServer({ root = defaultRoot, port = 8000, host = 'localhost
         // sw.js or engine around while developing.
         'Cache-Control': 'no-cache',
         'X-Content-Type-Options': 'nosniff',
+        ...(isolation ? ISOLATION_HEADERS : {}),
       });
       response.end(request.method === 'HEAD' ? undefined : body);
       if (!quiet) console.log(`${request.method} ${request.url} 200`);
@@ -80,7 +95,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
   const port = Number(option('--port') ?? process.env.PORT ?? 8000);
   const host = option('--host') ?? process.env.HOST ?? 'localhost';
   try {
-    const { url } = await startServer({ port, host, quiet: !args.includes('--verbose') });
+    const { url } = await startServer({ port, host, quiet: !args.includes('--verbose'), isolation: !args.includes('--no-isolation') });
     console.log(`Serving web/ at ${url}  (Ctrl+C to stop)`);
   } catch (error) {
     console.error(`serve.mjs: cannot listen on ${host}:${port}: ${error.message}`);

@@ -1,14 +1,18 @@
-// sw.js - the page's service worker: precaches the page, its scripts, both engine builds (.js glue
-// and .wasm) and the Experiment mode's data, so that after the first visit everything works with
-// the network off.
+// sw.js - the page's service worker: precaches the page, its scripts, the three engine builds
+// (.js glue and .wasm; the threads build's worker script) and the Experiment mode's data, so that
+// after the first visit everything works with the network off. It also gives every response the
+// cross-origin isolation headers (COOP same-origin, COEP require-corp), so that on a static host
+// without header control the page is isolated from the first load it controls, and icarl.js can
+// run the threads engine (SharedArrayBuffer) there.
 // Cache-first from one versioned cache; bump VERSION whenever a cached file changes, and the next
 // visit installs the new set and drops the old cache. Nothing else is cached; nothing is sent.
-const VERSION = 'icarl-page-v4';
+const VERSION = 'icarl-page-v5';
 const FILES = [
   './', 'index.html', 'style.css', 'manifest.webmanifest',
   'app.js', 'camera.js', 'store.js', 'worker.js', 'checkpoint-edit.js', 'icarl.js',
   'experiment.js', 'experiment-page.js', 'experiment-worker.js',
   'icarl-engine-simd.js', 'icarl-engine-simd.wasm', 'icarl-engine-scalar.js', 'icarl-engine-scalar.wasm',
+  'icarl-engine-simd-threads.js', 'icarl-engine-simd-threads.wasm', 'icarl-engine-simd-threads.worker.js',
 ];
 // The Experiment mode's data is made by build.sh from an optional Debian package: precached when
 // it is there, cached on its first successful fetch otherwise; never a reason to fail the install.
@@ -31,6 +35,17 @@ self.addEventListener('activate', (event) => {
   })());
 });
 
+// The same response with the isolation headers added. Same-origin responses only (the fetch
+// handler passes others through untouched); an opaque or error response is returned as it is.
+function isolated(response) {
+  if (!response || response.type === 'opaque' || response.type === 'error' || response.status === 0) return response;
+  const headers = new Headers(response.headers);
+  headers.set('Cross-Origin-Opener-Policy', 'same-origin');
+  headers.set('Cross-Origin-Embedder-Policy', 'require-corp');
+  headers.set('Cross-Origin-Resource-Policy', 'same-origin');
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   if (request.method !== 'GET' || new URL(request.url).origin !== self.location.origin) return;
@@ -38,10 +53,10 @@ self.addEventListener('fetch', (event) => {
     const cache = await caches.open(VERSION);
     // ignoreSearch: index.html?epochs=3 is the same page.
     const cached = await cache.match(request, { ignoreSearch: true });
-    if (cached) return cached;
+    if (cached) return isolated(cached);
     const response = await fetch(request);
     const path = new URL(request.url).pathname;
     if (response.ok && OPTIONAL_FILES.some((file) => path.endsWith(`/${file}`))) await cache.put(request, response.clone());
-    return response;
+    return isolated(response);
   })());
 });

@@ -5,7 +5,7 @@
 //
 // Messages in:  {type: 'train', id, checkpoint: ArrayBuffer, epochs?}   {type: 'cancel', id}
 // Messages out: {type: 'progress', id, progress, elapsed}
-//               {type: 'done', id, checkpoint: ArrayBuffer, loss, seconds, flavour}
+//               {type: 'done', id, checkpoint: ArrayBuffer, loss, seconds, phaseSeconds, flavour, threads}
 //               {type: 'error', id, code, message}
 import { loadLearner } from './icarl.js';
 
@@ -37,7 +37,8 @@ self.onmessage = async (event) => {
       },
     });
     const bytes = learner.save();
-    self.postMessage({ type: 'done', id, checkpoint: bytes.buffer, loss: result.loss, seconds: result.seconds, flavour: learner.engineFlavour }, [bytes.buffer]);
+    // phaseSeconds and threads: what the step's time went to, for bench/webcam-step.mjs
+    self.postMessage({ type: 'done', id, checkpoint: bytes.buffer, loss: result.loss, seconds: result.seconds, phaseSeconds: result.phaseSeconds, flavour: learner.engineFlavour, threads: learner.threads }, [bytes.buffer]);
   } catch (error) {
     self.postMessage({ type: 'error', id, code: error?.code ?? 'ERROR', message: error?.message ?? String(error) });
   } finally {
