@@ -3,11 +3,16 @@
 # one step, 2 epochs: accuracy and training images/s), `icarl protocol --size full` (the
 # class-incremental benchmark with ResNet-32), `icarl bench-gemm` (GFLOP/s per kernel), and
 # `speed`: one side-by-side table of GEMM GFLOP/s, ResNet-32 training images/s and convolution
-# backward/forward cost for native (1 and N threads), WebAssembly SIMD and scalar (Node),
-# TensorFlow.js's wasm backend (after `npm install --prefix bench`) and PyTorch.
-# Usage: build-scripts/bench.sh [sanity|full|quick|gemm|speed|compare|fuzz|all]  (default: all; builds first)
-# compare: the paper's comparison of four methods (build-scripts/compare.sh); fuzz: 10 minutes per
-# fuzz target (build-scripts/fuzz.sh 600).
+# backward/forward cost for native (1 and N threads), WebAssembly SIMD and scalar (Node), the
+# WebAssembly SIMD threads build with 1 and N threads (Node worker threads), TensorFlow.js's wasm
+# backend (after `npm install --prefix bench`) and PyTorch.
+# Usage: build-scripts/bench.sh [sanity|full|quick|gemm|speed|threads|webcam|compare|fuzz|all]
+#   (default: all; builds first)
+# threads: the thread speed-up alone, interleaved rounds (THREADS_ROUNDS, default 5) of native and
+# WebAssembly threads with 1 and N threads, medians; webcam: the page's step in headless Chromium
+# (bench/webcam-step.mjs, WEBCAM_ROUNDS rounds per engine, default 3); compare: the paper's
+# comparison of four methods (build-scripts/compare.sh); fuzz: 10 minutes per fuzz target
+# (build-scripts/fuzz.sh 600).
 # Reports go to build/bench/. ICARL=path uses that binary and skips the build.
 # SPEED_SECONDS (default 4) is the time budget per measurement of `speed`; NATIVE_BUILD and
 # WASM_BUILD (default build/native, build/wasm) are the build folders whose libraries it links.
@@ -16,14 +21,18 @@ cd "$(dirname "$0")/.."
 
 what=${1:-all}
 case "$what" in
-  sanity|full|quick|gemm|speed|all) ;;
+  sanity|full|quick|gemm|speed|threads|all) ;;
+  webcam)
+    [ -n "${ICARL:-}" ] || bash build-scripts/build.sh
+    echo "\$ node bench/webcam-step.mjs ${WEBCAM_ROUNDS:-3}"
+    exec node bench/webcam-step.mjs "${WEBCAM_ROUNDS:-3}" ;;
   compare) exec bash build-scripts/compare.sh quick ;;
   fuzz) exec bash build-scripts/fuzz.sh 600 ;;
   -h|--help)
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
     exit 0 ;;
   *)
-    echo "bench.sh: unknown benchmark '$what' (expected sanity, full, quick, gemm, speed or all)" >&2
+    echo "bench.sh: unknown benchmark '$what' (expected sanity, full, quick, gemm, speed, threads, webcam, compare, fuzz or all)" >&2
     exit 2 ;;
 esac
 
@@ -78,6 +87,25 @@ if [ "$what" = full ] || [ "$what" = all ]; then
     --json "$out/protocol-full.json" --svg "$out/protocol-full.svg"
 fi
 # ---- speed: everything measured in one run, side by side (issue 6) --------------------------
+
+# The WebAssembly threads build of bench/train_bench.c: the library of the simd-threads flavour,
+# linked for Node with a pool of 4 pthread workers (enough for 4 threads). CommonJS in a folder
+# of its own ("type": "commonjs"): the pthread worker script is a .js file, which the workspace's
+# "type": "module" would make an ES module, and it needs require(). EXIT_RUNTIME so that Node exits
+# when main returns instead of waiting for the pool's workers.
+build_wasm_threads_bench() {
+  local wasm=$1 dir=$out/wasm-threads
+  [ -f "$wasm/libicarl_engine_simd_threads.a" ] && command -v emcc >/dev/null || return 1
+  mkdir -p "$dir"
+  echo '{"type": "commonjs"}' > "$dir/package.json"
+  NODE_PATH=/usr/share/nodejs emcc -O3 -msimd128 -pthread -std=c11 -Iinclude -Isrc \
+    -DICARL_THREADS_ENABLED=1 bench/train_bench.c "$wasm/libicarl_engine_simd_threads.a" \
+    -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=2GB -sENVIRONMENT=node,worker -sSINGLE_FILE=1 \
+    -sPTHREAD_POOL_SIZE=4 -sEXIT_RUNTIME=1 -Wno-pthreads-mem-growth \
+    -o "$dir/train_bench_threads.js" 2>&1 | grep -v 'USE_PTHREADS + ALLOW_MEMORY_GROWTH' || true
+  [ -f "$dir/train_bench_threads.js" ]
+}
+
 speed() {
   local seconds=${SPEED_SECONDS:-4} threads
   threads=$(nproc)
@@ -105,6 +133,17 @@ speed() {
       node "$out/train_bench_$flavour.cjs" 1 "$seconds" | tee "$out/speed-wasm-$flavour.txt"
       columns+=("wasm-$flavour")
     done
+    # wasm-thr-T: the simd-threads build (Node worker threads) with T threads
+    if build_wasm_threads_bench "$wasm"; then
+      local count
+      for count in 1 "$threads"; do
+        echo "\$ node $out/wasm-threads/train_bench_threads.js $count $seconds"
+        node "$out/wasm-threads/train_bench_threads.js" "$count" "$seconds" | tee "$out/speed-wasm-thr-$count.txt"
+        columns+=("wasm-thr-$count")
+      done
+    else
+      echo "(no simd-threads library in $wasm: wasm-thr columns skipped)"
+    fi
   else
     echo "(no WebAssembly build: wasm columns skipped)"
   fi
@@ -145,6 +184,60 @@ speed() {
 
 if [ "$what" = speed ]; then
   speed
+fi
+
+# ---- threads: the speed-up of threads alone, interleaved rounds -----------------------------
+# On a shared machine one run per column says more about the other processes than about the
+# threads: each round runs native and WebAssembly with 1 and N threads back to back (GEMM and
+# training), and the medians over rounds are compared.
+threads_bench() {
+  local rounds=${THREADS_ROUNDS:-5} seconds=${SPEED_SECONDS:-3} threads round count kind file
+  threads=$(nproc)
+  [ "$threads" -gt 4 ] && threads=4
+  local native=${NATIVE_BUILD:-build/native} wasm=${WASM_BUILD:-build/wasm}
+  echo
+  echo "== Threads: 1 vs $threads threads, $rounds interleaved rounds (GEMM m=n=k; ResNet-32 28x28x1 batch 128)"
+  gcc -O3 -std=c11 -Iinclude -Isrc -DICARL_THREADS_ENABLED=1 bench/train_bench.c \
+    "$native/libicarl_engine.a" -lm -lz -pthread -o "$out/train_bench"
+  local kinds=(native)
+  build_wasm_threads_bench "$wasm" && kinds+=(wasm) || echo "(no simd-threads library in $wasm: wasm skipped)"
+  : > "$out/threads-rounds.txt"
+  for round in $(seq 1 "$rounds"); do
+    for kind in "${kinds[@]}"; do
+      for count in 1 "$threads"; do
+        local command=("$out/train_bench")
+        [ "$kind" = wasm ] && command=(node "$out/wasm-threads/train_bench_threads.js")
+        file=$out/threads-$kind-$count-$round.txt
+        "${command[@]}" "$count" "$seconds" gemm > "$file"
+        "${command[@]}" "$count" "$seconds" train >> "$file"
+        awk -v r="$round" -v k="$kind" -v t="$count" -v l="$(cut -d' ' -f1 /proc/loadavg)" \
+          '$1 == "result" {printf "round %s %s-%s %s %s (load %s)\n", r, k, t, $2, $3, l}' "$file" |
+          tee -a "$out/threads-rounds.txt"
+      done
+    done
+  done
+  echo
+  printf '%-26s' "" | tee "$out/threads-table.txt"
+  for kind in "${kinds[@]}"; do printf ' %10s %10s %8s' "$kind-1" "$kind-$threads" "speedup"; done | tee -a "$out/threads-table.txt"
+  echo | tee -a "$out/threads-table.txt"
+  local key
+  for key in gemm256 gemm512 gemm1024 train; do
+    printf '%-26s' "$key (median of $rounds)" | tee -a "$out/threads-table.txt"
+    for kind in "${kinds[@]}"; do
+      local one many
+      one=$(awk -v c="$kind-1" -v k="$key" '$3 == c && $4 == k {print $5}' "$out/threads-rounds.txt" | sort -g |
+        awk '{v[NR] = $1} END {print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
+      many=$(awk -v c="$kind-$threads" -v k="$key" '$3 == c && $4 == k {print $5}' "$out/threads-rounds.txt" | sort -g |
+        awk '{v[NR] = $1} END {print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
+      printf ' %10.1f %10.1f %7.2fx' "$one" "$many" "$(awk -v a="$one" -v b="$many" 'BEGIN {print b / a}')"
+    done | tee -a "$out/threads-table.txt"
+    echo | tee -a "$out/threads-table.txt"
+  done
+  echo "(GEMM in GFLOP/s, train in images/s; rounds in $out/threads-rounds.txt; load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+}
+
+if [ "$what" = threads ]; then
+  threads_bench
 fi
 
 echo

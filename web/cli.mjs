@@ -3,8 +3,9 @@
 // again, running the WebAssembly engine through icarl.js, with the same subcommands, flags,
 // printed lines, JSON keys and exit codes (0 ok, 1 failure while running, 2 bad usage), so the
 // two builds can be compared line by line. Images are decoded by the engine's own stb_image;
-// Fashion-MNIST is gunzipped with node:zlib and parsed here. ICARL_WASM_ENGINE=simd|scalar picks
-// the engine build (default: SIMD when supported).
+// Fashion-MNIST is gunzipped with node:zlib and parsed here. ICARL_WASM_ENGINE=simd-threads|simd|
+// scalar picks the engine build (default: simd-threads, Node has worker threads), and
+// ICARL_THREADS=N its threads, as for the native tool.
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -15,6 +16,8 @@ const VERSION = '0.1.0';
 const EXIT_USAGE = 2;
 const EXIT_FAILURE = 1;
 const FLAVOUR = process.env.ICARL_WASM_ENGINE || 'auto';
+// As src/icarl/learner.c reads it natively: a whole number 1..8, anything else is the default.
+const THREADS = /^[1-8]$/.test(process.env.ICARL_THREADS ?? '') ? Number(process.env.ICARL_THREADS) : undefined;
 
 // ---- printf-like formatting that matches glibc for the formats the native tool uses -------------
 
@@ -377,7 +380,7 @@ async function loadModel(command, file) {
   }
   await getEngine();
   try {
-    return await loadLearner(bytes, { engine: FLAVOUR });
+    return await loadLearner(bytes, { engine: FLAVOUR, threads: THREADS });
   } catch (error) {
     // The loader's message is the more specific one; the status sentence is the fallback.
     if (error instanceof IcarlError) throw new Failure(`icarl ${command}: cannot load model ${file}: ${(error.detail || sentence(error.code)).replace(/[\r\n]/g, ' ')}`);
@@ -552,7 +555,7 @@ async function commandLearn(argv) {
     if (seed !== undefined) process.stderr.write('icarl learn: note: --seed applies to new models only; ignored\n');
   } else {
     try {
-      learner = await createLearner({ preset: 'webcam', engine: FLAVOUR, ...(seed !== undefined ? { seed } : {}) });
+      learner = await createLearner({ preset: 'webcam', engine: FLAVOUR, threads: THREADS, ...(seed !== undefined ? { seed } : {}) });
     } catch (error) {
       if (error instanceof IcarlError) throw new Failure(`icarl learn: cannot create a model: ${error.message}`);
       throw error;
@@ -1031,7 +1034,7 @@ async function commandProtocol(argv) {
   const imageBytes = train.size * train.size * train.channels;
 
   const options = {
-    preset: 'fashion-mnist', engine: FLAVOUR, epochs, memory, blocksPerStage,
+    preset: 'fashion-mnist', engine: FLAVOUR, threads: THREADS, epochs, memory, blocksPerStage,
     method: METHOD_CHOICES[methodIndex], loss: LOSS_CHOICES[lossIndex], inputSize: train.size, channels: train.channels,
   };
   if (seedOption !== undefined) options.seed = seedOption;
@@ -1360,7 +1363,8 @@ commands:
 
 Progress bars are drawn on stderr only when it is a terminal. Errors are one line on
 stderr; exit status 1 for a failure while running, 2 for bad usage.
-This is the WebAssembly build (web/cli.mjs); ICARL_WASM_ENGINE=simd|scalar picks the engine.
+This is the WebAssembly build (web/cli.mjs); ICARL_WASM_ENGINE=simd-threads|simd|scalar picks
+the engine, ICARL_THREADS=N the threads of simd-threads (default: the cores, at most 4).
 `;
   write(text);
 }
