@@ -135,7 +135,7 @@ export async function runExperiment(subset, options, { createLearner, onProgress
   try {
     for (const method of methods) {
       learners[method] = await createLearner({
-        preset: 'fashion-mnist', engine: o.engine, method, memory: o.memory, epochs: o.epochs,
+        preset: 'fashion-mnist', inputSize: subset.side, channels: 1, engine: o.engine, method, memory: o.memory, epochs: o.epochs,
         blocksPerStage: o.blocksPerStage, batchSize: o.batchSize, learningRate: o.learningRate, seed: o.seed,
       });
       flavour = learners[method].engineFlavour;
