@@ -383,6 +383,10 @@ static void gemm_dot_taps9__portable(int kc, const float *a, int lda, const floa
     }
 }
 
+int sgemm_has_dot_taps9(const compute_context *context) {
+    return context->gemm->blocking != NULL && context->gemm->blocking->dot_taps != NULL;
+}
+
 void sgemm_dot_taps9(const compute_context *context, const ptrdiff_t *offsets, int m, int n,
                      int k, const float *a, int lda, const float *b, int ldb, float *sums,
                      int ld_sums) {

@@ -66,6 +66,7 @@ void sgemm_taps_on_thread(compute_context *context, int thread, int taps,
  * i.e. straight into a (C_out, C_in, 3, 3) weight gradient when a is the padded output gradient
  * and b the padded input. By the variant's dot_taps kernel, else the portable one; the same for
  * any split of j. */
+int sgemm_has_dot_taps9(const compute_context *context); /* a SIMD kernel, not the portable */
 void sgemm_dot_taps9(const compute_context *context, const ptrdiff_t *offsets, int m, int n,
                      int k, const float *a, int lda, const float *b, int ldb, float *sums,
                      int ld_sums);
