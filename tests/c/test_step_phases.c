@@ -1,0 +1,94 @@
+/* test_step_phases.c - icarl_step_phase_seconds and icarl_thread_count, which the JS API and the
+ * webcam bench use to show what a step's time went to and how many threads ran it: zeros before
+ * the first step, every phase of an iCaRL step timed (training the largest here), IDLE and DONE
+ * never charged, a second step starts from zero, and the thread count follows ICARL_THREADS. */
+#if !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200112L /* setenv under -std=c11 */
+#endif
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "icarl.h"
+
+#define SIDE 8
+#define PER_CLASS 16
+
+static icarl_learner *learner_with(const char *threads) {
+    if (threads) setenv("ICARL_THREADS", threads, 1);
+    else unsetenv("ICARL_THREADS");
+    icarl_config config;
+    icarl_config_preset(ICARL_PRESET_FASHION_MNIST, &config);
+    config.input_size = SIDE;
+    config.blocks_per_stage = 1;
+    config.base_width = 4;
+    config.batch_size = 8;
+    config.epochs = 3;
+    config.memory = 10;
+    icarl_learner *learner = NULL;
+    CHECK(icarl_create(&config, &learner, NULL, 0) == ICARL_OK);
+    return learner;
+}
+
+static void add_class(icarl_learner *learner, const char *name, int value) {
+    static uint8_t pixels[PER_CLASS][SIDE * SIDE];
+    icarl_image images[PER_CLASS];
+    for (int i = 0; i < PER_CLASS; i++) {
+        for (int p = 0; p < SIDE * SIDE; p++) pixels[i][p] = (uint8_t)((value + 13 * i + p) & 0xff);
+        images[i] = (icarl_image){pixels[i], SIDE, SIDE, 1};
+    }
+    CHECK(icarl_add_examples(learner, name, images, PER_CLASS) == ICARL_OK);
+}
+
+static void test_phases_are_timed(void) {
+    icarl_learner *learner = learner_with(NULL);
+    double seconds[ICARL_PHASE_DONE + 1];
+    memset(seconds, 0xff, sizeof seconds);
+    CHECK(icarl_step_phase_seconds(learner, seconds) == ICARL_OK);
+    for (int p = 0; p <= ICARL_PHASE_DONE; p++) CHECK(seconds[p] == 0.0);
+
+    add_class(learner, "a", 10);
+    add_class(learner, "b", 120);
+    CHECK(icarl_step(learner, NULL, NULL) == ICARL_OK);
+    CHECK(icarl_step_phase_seconds(learner, seconds) == ICARL_OK);
+    CHECK(seconds[ICARL_PHASE_IDLE] == 0.0 && seconds[ICARL_PHASE_DONE] == 0.0);
+    CHECK(seconds[ICARL_PHASE_TARGETS] == 0.0); /* no old classes: nothing to distil */
+    CHECK(seconds[ICARL_PHASE_TRAINING] > 0.0);
+    CHECK(seconds[ICARL_PHASE_HERDING] > 0.0);
+    CHECK(seconds[ICARL_PHASE_MEANS] > 0.0);
+    CHECK(seconds[ICARL_PHASE_TRAINING] > seconds[ICARL_PHASE_HERDING]);
+
+    /* The second step distils from the first: it has targets, and starts from zero. */
+    add_class(learner, "c", 200);
+    CHECK(icarl_step_begin(learner) == ICARL_OK);
+    CHECK(icarl_step_phase_seconds(learner, seconds) == ICARL_OK);
+    CHECK(seconds[ICARL_PHASE_TRAINING] == 0.0 && seconds[ICARL_PHASE_HERDING] == 0.0);
+    icarl_progress progress;
+    do CHECK(icarl_step_continue(learner, 1, &progress) == ICARL_OK);
+    while (progress.phase != ICARL_PHASE_DONE);
+    CHECK(icarl_step_phase_seconds(learner, seconds) == ICARL_OK);
+    CHECK(seconds[ICARL_PHASE_TARGETS] > 0.0);
+    CHECK(seconds[ICARL_PHASE_TRAINING] > 0.0);
+
+    CHECK(icarl_step_phase_seconds(NULL, seconds) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(icarl_step_phase_seconds(learner, NULL) == ICARL_ERROR_INVALID_ARGUMENT);
+    icarl_destroy(learner);
+}
+
+static void test_thread_count(void) {
+    icarl_learner *one = learner_with("1");
+    icarl_learner *two = learner_with("2");
+    CHECK(icarl_thread_count(one) == 1);
+    CHECK(icarl_thread_count(two) == 2);
+    CHECK(icarl_thread_count(NULL) == 1);
+    icarl_destroy(one);
+    icarl_destroy(two);
+    unsetenv("ICARL_THREADS");
+}
+
+int main(void) {
+    RUN(test_phases_are_timed);
+    RUN(test_thread_count);
+    return HARNESS_RESULT();
+}
