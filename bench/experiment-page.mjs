@@ -63,6 +63,7 @@ try {
       console.log(`${state.flavour}: ${wall.toFixed(1)} s from the click (worker ${state.seconds.toFixed(1)} s), load average at start ${load}`);
       console.log(`  iCaRL      per step ${line('icarl')}   average ${mean('icarl')}`);
       console.log(`  finetuning per step ${line('finetune')}   average ${mean('finetune')}`);
+      console.log(`  iCaRL's network outputs (CNN) per step ${state.results.filter((r) => r.method === 'icarl').map((r) => r.cnnAccuracy.toFixed(3)).join(' ')}`);
       const last = state.results.filter((r) => r.method === 'icarl').at(-1);
       console.log(`  forgetting after the last step: iCaRL ${last.forgetting.toFixed(3)}, finetuning ${state.results.at(-1).forgetting.toFixed(3)}`);
       if (screenshot && round === 0) {
