@@ -49,6 +49,7 @@ struct compute_pool {
     atomic_uint generation;      /* bumped (under mutex) once per dispatch */
     atomic_int remaining;        /* workers still running the current dispatch */
     atomic_int stop;
+    int started;                 /* workers that have begun running (under mutex) */
     /* the current dispatch, written before the generation bump */
     compute_task task;
     void *argument;
@@ -64,6 +65,10 @@ static inline void cpu_relax(void) {
 static void *worker_main(void *raw) {
     worker *self = raw;
     struct compute_pool *pool = self->pool;
+    pthread_mutex_lock(&pool->mutex); /* pool_create waits for every worker to get here */
+    pool->started++;
+    pthread_cond_signal(&pool->done);
+    pthread_mutex_unlock(&pool->mutex);
     unsigned seen = 0;
     for (;;) {
         unsigned generation;
@@ -141,6 +146,13 @@ static struct compute_pool *pool_create(int threads) {
         }
         pool->workers[t].started = 1;
     }
+    /* Returns only once every worker runs, so whatever a thread's start-up allocates (the
+     * WebAssembly threads build mallocs each thread's TLS block on the new thread) is allocated
+     * now, not at some moment during the caller's next allocations: the heap's layout, and with
+     * it when the WebAssembly memory grows, is then the same in every run. */
+    pthread_mutex_lock(&pool->mutex);
+    while (pool->started < threads - 1) pthread_cond_wait(&pool->done, &pool->mutex);
+    pthread_mutex_unlock(&pool->mutex);
     return pool;
 }
 
