@@ -8,10 +8,9 @@
 // Usage: node bench/experiment-page.mjs [--query 'exp-epochs=3'] [--only simd|simd-threads]
 //                                       [--screenshot docs/experiment.png]      (build first)
 import { loadavg } from 'node:os';
-import { chromium } from 'playwright-core';
 
 import { startServer } from '../build-scripts/serve.mjs';
-import { CHROMIUM, chromiumAvailable } from '../tests/browser/fake-camera.mjs';
+import { chromiumAvailable, launchWithoutCamera } from '../tests/browser/fake-camera.mjs';
 
 const args = process.argv.slice(2);
 const option = (name) => {
@@ -27,12 +26,7 @@ if (!chromiumAvailable) {
   process.exit(0);
 }
 
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--no-first-run', '--deny-permission-prompts'],
-});
+const browser = await launchWithoutCamera();
 let failed = false;
 try {
   for (const [round, flavour] of flavours.entries()) {

@@ -6,9 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { startServer } from '../../build-scripts/serve.mjs';
-import { CHROMIUM, chromiumAvailable } from './fake-camera.mjs';
+import { chromiumAvailable, launchWithoutCamera } from './fake-camera.mjs';
 
 const skip = chromiumAvailable ? false : 'no Chromium at /usr/bin/chromium (run build-scripts/setup.sh)';
 let server;
@@ -19,12 +18,7 @@ before(async () => {
   if (skip) return;
   dir = mkdtempSync(join(tmpdir(), 'icarl-controls-'));
   server = await startServer({ port: 0 });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run', '--deny-permission-prompts'],
-  });
+  browser = await launchWithoutCamera();
 });
 
 after(async () => {

@@ -11,9 +11,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { startServer, defaultRoot } from '../../build-scripts/serve.mjs';
-import { CHROMIUM, chromiumAvailable } from './fake-camera.mjs';
+import { chromiumAvailable, launchWithoutCamera } from './fake-camera.mjs';
 
 const haveData = existsSync(join(defaultRoot, 'data/fashion-subset.bin'));
 const skip = !chromiumAvailable ? 'no Chromium at /usr/bin/chromium (run build-scripts/setup.sh)'
@@ -29,12 +28,7 @@ before(async () => {
   if (skip) return;
   dir = mkdtempSync(join(tmpdir(), 'icarl-experiment-'));
   server = await startServer({ port: 0 });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run', '--deny-permission-prompts'],
-  });
+  browser = await launchWithoutCamera();
 });
 
 after(async () => {

@@ -63,6 +63,16 @@ export function sceneB(x, y, t) {
   return inside ? [200, 230, 255] : [30, 60, 200];
 }
 
+// What every launch needs on this machine: no sandbox (root), no GPU, and nothing that reaches
+// the network by itself.
+const BASE_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--no-first-run'];
+
+/** Launches Chromium with no camera at all (camera prompts are denied): a Browser. */
+export function launchWithoutCamera() {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...BASE_ARGS, '--deny-permission-prompts'] });
+}
+
 /** Launches Chromium with `video` as the camera and `profile` as the user-data directory. */
 export function launch(profile, video) {
   return chromium.launchPersistentContext(profile, {
@@ -70,8 +80,7 @@ export function launch(profile, video) {
     headless: true,
     viewport: { width: 1180, height: 860 },
     args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run',
+      ...BASE_ARGS,
       '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
       `--use-file-for-fake-video-capture=${video}`,
     ],
