@@ -12,6 +12,22 @@ void gemm_taps_4x8__wasmsimd(int taps, const ptrdiff_t *offsets, int kc, const f
                              size_t a_tap, const float *b, int ldb, float *c, int ldc, int mr,
                              int nr);
 
+/* One k step of the 4x8 tile (4 broadcasts of A against 2 vectors of B into c00..c31), shared
+ * by the plain and the taps kernels so both sum in exactly the same order. */
+#define WASMSIMD_4X8_ROW(a_element, cr0, cr1)                                                 \
+    do {                                                                                      \
+        v128_t x = wasm_v128_load32_splat(a_element);                                         \
+        cr0 = wasm_f32x4_add(cr0, wasm_f32x4_mul(x, b0));                                     \
+        cr1 = wasm_f32x4_add(cr1, wasm_f32x4_mul(x, b1));                                     \
+    } while (0)
+#define WASMSIMD_4X8_STEP(a_step, b_step)                                                     \
+    do {                                                                                      \
+        const float *a_ = (a_step), *b_ = (b_step);                                           \
+        v128_t b0 = wasm_v128_load(b_), b1 = wasm_v128_load(b_ + 4);                          \
+        WASMSIMD_4X8_ROW(a_ + 0, c00, c01); WASMSIMD_4X8_ROW(a_ + 1, c10, c11);               \
+        WASMSIMD_4X8_ROW(a_ + 2, c20, c21); WASMSIMD_4X8_ROW(a_ + 3, c30, c31);               \
+    } while (0)
+
 /* 8 accumulators + 2 B vectors + 1 broadcast fit the 16 xmm registers V8 has on x86-64, so
  * nothing spills inside the loop. load32_splat is one vbroadcastss where splat of a scalar
  * load is two instructions. */
@@ -21,23 +37,7 @@ void gemm_ukernel_4x8__wasmsimd(int kc, const float *a, const float *b, int ldb,
     v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
     /* Emscripten builds with loop strength reduction off, so step the pointer by hand rather
      * than index b[p * ldb]: that multiply per step cost about a fifth of the kernel's speed. */
-    for (int p = 0; p < kc; p++, b += ldb) {
-        v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
-        v128_t x;
-        x = wasm_v128_load32_splat(a + 0);
-        c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x, b0));
-        c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x, b1));
-        x = wasm_v128_load32_splat(a + 1);
-        c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x, b0));
-        c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x, b1));
-        x = wasm_v128_load32_splat(a + 2);
-        c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(x, b0));
-        c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(x, b1));
-        x = wasm_v128_load32_splat(a + 3);
-        c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x, b0));
-        c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x, b1));
-        a += 4;
-    }
+    for (int p = 0; p < kc; p++, b += ldb, a += 4) WASMSIMD_4X8_STEP(a, b);
     const v128_t alpha_v = wasm_f32x4_splat(alpha), beta_v = wasm_f32x4_splat(beta);
     v128_t acc[4][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
     for (int i = 0; i < 4; i++) {
@@ -83,22 +83,7 @@ void gemm_taps_4x8__wasmsimd(int taps, const ptrdiff_t *offsets, int kc, const f
     v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
     for (int t = 0; t < taps; t++) {
         const float *ap = a + (size_t)t * a_tap, *bp = b + offsets[t];
-        for (int p = 0; p < kc; p++, bp += ldb, ap += 4) {
-            v128_t b0 = wasm_v128_load(bp), b1 = wasm_v128_load(bp + 4);
-            v128_t x;
-            x = wasm_v128_load32_splat(ap + 0);
-            c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x, b0));
-            c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x, b1));
-            x = wasm_v128_load32_splat(ap + 1);
-            c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x, b0));
-            c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x, b1));
-            x = wasm_v128_load32_splat(ap + 2);
-            c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(x, b0));
-            c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(x, b1));
-            x = wasm_v128_load32_splat(ap + 3);
-            c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x, b0));
-            c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x, b1));
-        }
+        for (int p = 0; p < kc; p++, bp += ldb, ap += 4) WASMSIMD_4X8_STEP(ap, bp);
     }
     v128_t acc[4][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
     if (mr == 4 && nr == 8) {

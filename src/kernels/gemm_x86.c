@@ -92,41 +92,55 @@ __attribute__((target("avx2,fma"))) void gemm_ukernel_6x16__avx2(
     }
 }
 
+/* The 8x32 tile's 16 accumulators and one k step of it (8 broadcasts of A against 2 vectors of
+ * B), shared by the plain and the taps kernels so both sum in exactly the same order. */
+#define AVX512_8X32_ACCUMULATORS                                                              \
+    __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps();                              \
+    __m512 c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();                              \
+    __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps();                              \
+    __m512 c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();                              \
+    __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps();                              \
+    __m512 c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();                              \
+    __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps();                              \
+    __m512 c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps()
+#define AVX512_8X32_ROW(a_row, cr0, cr1)                                                      \
+    do {                                                                                      \
+        __m512 x = _mm512_set1_ps(a_row);                                                     \
+        cr0 = _mm512_fmadd_ps(x, b0, cr0);                                                    \
+        cr1 = _mm512_fmadd_ps(x, b1, cr1);                                                    \
+    } while (0)
+#define AVX512_8X32_STEP(a_step, b_step)                                                      \
+    do {                                                                                      \
+        const float *a_ = (a_step), *b_ = (b_step);                                           \
+        __m512 b0 = _mm512_loadu_ps(b_), b1 = _mm512_loadu_ps(b_ + 16);                       \
+        AVX512_8X32_ROW(a_[0], c00, c01); AVX512_8X32_ROW(a_[1], c10, c11);                   \
+        AVX512_8X32_ROW(a_[2], c20, c21); AVX512_8X32_ROW(a_[3], c30, c31);                   \
+        AVX512_8X32_ROW(a_[4], c40, c41); AVX512_8X32_ROW(a_[5], c50, c51);                   \
+        AVX512_8X32_ROW(a_[6], c60, c61); AVX512_8X32_ROW(a_[7], c70, c71);                   \
+    } while (0)
+
+/* The lanes of one 16-float store that hold the first `columns` columns (all, none or some):
+ * masked stores handle a narrow edge tile without a bounce buffer. */
+static inline __mmask16 avx512_columns_mask(int columns) {
+    return columns >= 16 ? (__mmask16)0xFFFF
+                         : columns <= 0 ? (__mmask16)0 : (__mmask16)((1u << columns) - 1u);
+}
+
 /* 8x32: 16 zmm accumulators of the 32 registers; per k step 2 B loads + 8 broadcasts feed 16
  * FMAs, within the two load ports while the two FMA ports stay busy. 8 rows divide the 16/32/64
  * output channels of the network's convolutions exactly. */
 __attribute__((target("avx512f"))) void gemm_ukernel_8x32__avx512(
     int kc, const float *a, const float *b, int ldb, float *c, int ldc, float alpha, float beta,
     int mr, int nr) {
-    __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps();
-    __m512 c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
-    __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps();
-    __m512 c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
-    __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps();
-    __m512 c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
-    __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps();
-    __m512 c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
+    AVX512_8X32_ACCUMULATORS;
     for (int p = 0; p < kc; p++) {
-        const float *bp = b + (size_t)p * ldb;
-        __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
-        __m512 x;
-        x = _mm512_set1_ps(a[0]); c00 = _mm512_fmadd_ps(x, b0, c00); c01 = _mm512_fmadd_ps(x, b1, c01);
-        x = _mm512_set1_ps(a[1]); c10 = _mm512_fmadd_ps(x, b0, c10); c11 = _mm512_fmadd_ps(x, b1, c11);
-        x = _mm512_set1_ps(a[2]); c20 = _mm512_fmadd_ps(x, b0, c20); c21 = _mm512_fmadd_ps(x, b1, c21);
-        x = _mm512_set1_ps(a[3]); c30 = _mm512_fmadd_ps(x, b0, c30); c31 = _mm512_fmadd_ps(x, b1, c31);
-        x = _mm512_set1_ps(a[4]); c40 = _mm512_fmadd_ps(x, b0, c40); c41 = _mm512_fmadd_ps(x, b1, c41);
-        x = _mm512_set1_ps(a[5]); c50 = _mm512_fmadd_ps(x, b0, c50); c51 = _mm512_fmadd_ps(x, b1, c51);
-        x = _mm512_set1_ps(a[6]); c60 = _mm512_fmadd_ps(x, b0, c60); c61 = _mm512_fmadd_ps(x, b1, c61);
-        x = _mm512_set1_ps(a[7]); c70 = _mm512_fmadd_ps(x, b0, c70); c71 = _mm512_fmadd_ps(x, b1, c71);
+        AVX512_8X32_STEP(a, b + (size_t)p * ldb);
         a += 8;
     }
     __m512 acc[8][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
                         {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
     const __m512 alpha_v = _mm512_set1_ps(alpha), beta_v = _mm512_set1_ps(beta);
-    /* Masked stores handle a narrow edge tile without a bounce buffer. */
-    __mmask16 mask0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1u);
-    __mmask16 mask1 = nr >= 32 ? (__mmask16)0xFFFF
-                               : nr <= 16 ? (__mmask16)0 : (__mmask16)((1u << (nr - 16)) - 1u);
+    __mmask16 mask0 = avx512_columns_mask(nr), mask1 = avx512_columns_mask(nr - 16);
     for (int i = 0; i < mr; i++) {
         float *row = c + (size_t)i * ldc;
         __m512 r0 = _mm512_mul_ps(alpha_v, acc[i][0]), r1 = _mm512_mul_ps(alpha_v, acc[i][1]);
@@ -146,34 +160,14 @@ __attribute__((target("avx512f"))) void gemm_ukernel_8x32__avx512(
 __attribute__((target("avx512f"))) void gemm_taps_8x32__avx512(
     int taps, const ptrdiff_t *offsets, int kc, const float *a, size_t a_tap, const float *b,
     int ldb, float *c, int ldc, int mr, int nr) {
-    __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps();
-    __m512 c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
-    __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps();
-    __m512 c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
-    __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps();
-    __m512 c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
-    __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps();
-    __m512 c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
+    AVX512_8X32_ACCUMULATORS;
     for (int t = 0; t < taps; t++) {
         const float *ap = a + (size_t)t * a_tap, *bp = b + offsets[t];
-        for (int p = 0; p < kc; p++, bp += ldb, ap += 8) {
-            __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
-            __m512 x;
-            x = _mm512_set1_ps(ap[0]); c00 = _mm512_fmadd_ps(x, b0, c00); c01 = _mm512_fmadd_ps(x, b1, c01);
-            x = _mm512_set1_ps(ap[1]); c10 = _mm512_fmadd_ps(x, b0, c10); c11 = _mm512_fmadd_ps(x, b1, c11);
-            x = _mm512_set1_ps(ap[2]); c20 = _mm512_fmadd_ps(x, b0, c20); c21 = _mm512_fmadd_ps(x, b1, c21);
-            x = _mm512_set1_ps(ap[3]); c30 = _mm512_fmadd_ps(x, b0, c30); c31 = _mm512_fmadd_ps(x, b1, c31);
-            x = _mm512_set1_ps(ap[4]); c40 = _mm512_fmadd_ps(x, b0, c40); c41 = _mm512_fmadd_ps(x, b1, c41);
-            x = _mm512_set1_ps(ap[5]); c50 = _mm512_fmadd_ps(x, b0, c50); c51 = _mm512_fmadd_ps(x, b1, c51);
-            x = _mm512_set1_ps(ap[6]); c60 = _mm512_fmadd_ps(x, b0, c60); c61 = _mm512_fmadd_ps(x, b1, c61);
-            x = _mm512_set1_ps(ap[7]); c70 = _mm512_fmadd_ps(x, b0, c70); c71 = _mm512_fmadd_ps(x, b1, c71);
-        }
+        for (int p = 0; p < kc; p++, bp += ldb, ap += 8) AVX512_8X32_STEP(ap, bp);
     }
     __m512 acc[8][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
                         {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
-    __mmask16 mask0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1u);
-    __mmask16 mask1 = nr >= 32 ? (__mmask16)0xFFFF
-                               : nr <= 16 ? (__mmask16)0 : (__mmask16)((1u << (nr - 16)) - 1u);
+    __mmask16 mask0 = avx512_columns_mask(nr), mask1 = avx512_columns_mask(nr - 16);
     for (int i = 0; i < mr; i++) {
         float *row = c + (size_t)i * ldc;
         _mm512_mask_storeu_ps(row, mask0, acc[i][0]);
