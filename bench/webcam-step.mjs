@@ -17,7 +17,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { startServer } from '../build-scripts/serve.mjs';
-import { chromiumAvailable, launch, sceneA, writeY4m } from '../tests/browser/fake-camera.mjs';
+import { addClass, chromiumAvailable, holdToRecord, launch, sceneA, writeY4m } from '../tests/browser/fake-camera.mjs';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
 const CLASSES = ['red', 'green', 'blue'];
@@ -72,18 +72,11 @@ async function round(url, dir, index) {
 
     // 3 classes x 50 frames: hold the button until the page has recorded 50 (10 per second).
     for (const name of CLASSES) {
-      await page.getByRole('button', { name: 'Add class' }).click();
-      const box = page.getByRole('textbox', { name: 'Class name' }).last();
-      await box.fill(name);
-      await box.press('Enter');
-      await page.waitForFunction((n) => window.icarlPage.meta.classes.some((c) => c.name === n), name);
-      await page.locator(`.class-card[data-name="${name}"]`).getByRole('button', { name: 'Hold to record' }).hover();
-      await page.mouse.down();
-      await page.waitForFunction(([n, count]) => {
+      await addClass(page, name);
+      await holdToRecord(page, name, () => page.waitForFunction(([n, count]) => {
         const text = document.querySelector(`.class-card[data-name="${n}"] .count`)?.textContent ?? '';
         return Number(text.match(/^(\d+) sample/)?.[1] ?? 0) >= count;
-      }, [name, FRAMES], { timeout: 30_000, polling: 10 });
-      await page.mouse.up();
+      }, [name, FRAMES], { timeout: 30_000, polling: 10 }));
     }
     const frames = [];
     for (const name of CLASSES) frames.push(await sampleCount(page, name));

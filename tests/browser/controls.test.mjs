@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../../build-scripts/serve.mjs';
-import { chromiumAvailable, launchWithoutCamera } from './fake-camera.mjs';
+import { addClass, chromiumAvailable, launchWithoutCamera } from './fake-camera.mjs';
 
 const skip = chromiumAvailable ? false : 'no Chromium at /usr/bin/chromium (run build-scripts/setup.sh)';
 let server;
@@ -73,12 +73,7 @@ test('without a camera: a clear message, image files as examples, rename, delete
   assert.match(await message.textContent(), /image files/);
 
   // Two classes from image files; a third one is renamed and deleted.
-  for (const name of ['Red', 'Blue', 'Spare']) {
-    await page.getByRole('button', { name: 'Add class' }).click();
-    const box = page.getByRole('textbox', { name: 'Class name' }).last();
-    await box.fill(name);
-    await box.press('Enter');
-  }
+  for (const name of ['Red', 'Blue', 'Spare']) await addClass(page, name);
   const cardOf = (name) => page.locator(`.class-card[data-name="${name}"]`);
   await cardOf('Red').locator('input.upload-file').setInputFiles(files('red', (x, y, i) => [200 + i * 5, 40 + ((x + y) % 9) * 4, 30], 6));
   await cardOf('Blue').locator('input.upload-file').setInputFiles(files('blue', (x, y, i) => [30, 50 + ((x * y) % 7) * 5, 190 + i * 5], 6));

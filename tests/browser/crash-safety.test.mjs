@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../../build-scripts/serve.mjs';
-import { chromiumAvailable, launch, sceneA, writeY4m } from './fake-camera.mjs';
+import { addClass, chromiumAvailable, holdToRecord, launch, sceneA, writeY4m } from './fake-camera.mjs';
 
 const skip = chromiumAvailable ? false : 'no Chromium at /usr/bin/chromium (run build-scripts/setup.sh)';
 let server;
@@ -94,14 +94,8 @@ test('a worker terminated or a tab closed during a save keeps the last good lear
   await page.waitForSelector('body[data-ready="true"]', { timeout: 90_000 });
 
   // The last good state: class A recorded from the camera and trained, saved by the page.
-  await page.getByRole('button', { name: 'Add class' }).click();
-  const box = page.getByRole('textbox', { name: 'Class name' }).last();
-  await box.fill('A');
-  await box.press('Enter');
-  await page.locator('.class-card[data-name="A"]').getByRole('button', { name: 'Hold to record' }).hover();
-  await page.mouse.down();
-  await page.waitForTimeout(1200);
-  await page.mouse.up();
+  await addClass(page, 'A');
+  await holdToRecord(page, 'A', () => page.waitForTimeout(1200));
   const savesBefore = Number(await page.evaluate(() => document.body.dataset.saves ?? 0));
   await page.getByRole('button', { name: 'Train' }).click();
   await page.waitForFunction((n) => Number(document.body.dataset.saves ?? 0) > n && /^Trained/.test(document.querySelector('#train-status').textContent), savesBefore, { timeout: 120_000 });

@@ -1,6 +1,7 @@
 // fake-camera.mjs - helpers of the browser tests: Y4M videos for Chromium's fake camera, and a
 // launcher of Debian's Chromium through playwright-core with one video per launch and a
-// profile directory shared between launches (so IndexedDB and the service worker persist).
+// profile directory shared between launches (so IndexedDB and the service worker persist), and
+// the page actions every test and bench repeats (add a class, hold to record).
 // Not a test file itself (node --test picks only *.test.mjs).
 import { writeFileSync, existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -85,4 +86,25 @@ export function launch(profile, video) {
       `--use-file-for-fake-video-capture=${video}`,
     ],
   });
+}
+
+/** Adds a class through the page's controls and waits until the page's state has it. */
+export async function addClass(page, name) {
+  await page.getByRole('button', { name: 'Add class' }).click();
+  const box = page.getByRole('textbox', { name: 'Class name' }).last();
+  await box.fill(name);
+  await box.press('Enter');
+  await page.waitForFunction((n) => window.icarlPage.meta.classes.some((c) => c.name === n), name);
+}
+
+/** Holds class `name`'s "Hold to record" button with the pointer until `whilePressed()`
+ * resolves (for example a timeout, or a wait for a sample count). */
+export async function holdToRecord(page, name, whilePressed) {
+  await page.locator(`.class-card[data-name="${name}"]`).getByRole('button', { name: 'Hold to record' }).hover();
+  await page.mouse.down();
+  try {
+    await whilePressed();
+  } finally {
+    await page.mouse.up();
+  }
 }

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../../build-scripts/serve.mjs';
-import { chromiumAvailable, launch, sceneA, writeY4m } from './fake-camera.mjs';
+import { addClass, chromiumAvailable, holdToRecord, launch, sceneA, writeY4m } from './fake-camera.mjs';
 
 const skip = chromiumAvailable ? false : 'no Chromium at /usr/bin/chromium (run build-scripts/setup.sh)';
 let dir;
@@ -63,15 +63,8 @@ function engineState(page) {
 /** Records about a second of class `name` from the fake camera, trains one step, and returns the
  * status line, which names the engine the training worker ran. */
 async function teachAndTrain(page, name) {
-  await page.getByRole('button', { name: 'Add class' }).click();
-  const box = page.getByRole('textbox', { name: 'Class name' }).last();
-  await box.fill(name);
-  await box.press('Enter');
-  await page.waitForFunction((n) => window.icarlPage.meta.classes.some((c) => c.name === n), name);
-  await page.locator(`.class-card[data-name="${name}"]`).getByRole('button', { name: 'Hold to record' }).hover();
-  await page.mouse.down();
-  await page.waitForTimeout(1000);
-  await page.mouse.up();
+  await addClass(page, name);
+  await holdToRecord(page, name, () => page.waitForTimeout(1000));
   await page.getByRole('button', { name: 'Train' }).click();
   await page.waitForFunction(() => /^(Trained|Training failed|Could not)/.test(document.querySelector('#train-status').textContent), null, { timeout: 120_000 });
   const status = await page.locator('#train-status').textContent();

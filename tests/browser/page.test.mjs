@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../../build-scripts/serve.mjs';
-import { chromiumAvailable, launch, sceneA, sceneB, writeY4m } from './fake-camera.mjs';
+import { addClass, chromiumAvailable, holdToRecord, launch, sceneA, sceneB, writeY4m } from './fake-camera.mjs';
 
 const skip = chromiumAvailable ? false : 'no Chromium at /usr/bin/chromium (run build-scripts/setup.sh)';
 const EPOCHS = 4;
@@ -71,13 +71,6 @@ async function waitSavedAfter(page, count) {
   await page.waitForFunction((n) => Number(document.body.dataset.saves ?? 0) > n, count, { timeout: 30_000 });
 }
 
-async function addClass(page, name) {
-  await page.getByRole('button', { name: 'Add class' }).click();
-  const box = page.getByRole('textbox', { name: 'Class name' }).last();
-  await box.fill(name);
-  await box.press('Enter');
-  await page.waitForFunction((n) => window.icarlPage.meta.classes.some((c) => c.name === n), name);
-}
 
 async function samples(page, name) {
   const text = await card(page, name).locator('.count').textContent();
@@ -110,11 +103,7 @@ test('teach two classes from two fake cameras, restore them from IndexedDB, work
     const { context, page, errors } = await open(videoA);
     await addClass(page, 'A');
     const saves = await savesNow(page);
-    const record = card(page, 'A').getByRole('button', { name: 'Hold to record' });
-    await record.hover();
-    await page.mouse.down();
-    await page.waitForTimeout(1500);
-    await page.mouse.up();
+    await holdToRecord(page, 'A', () => page.waitForTimeout(1500));
     const count = await samples(page, 'A');
     assert.ok(count >= 8 && count <= 25, `about 10 frames/s for 1.5 s, got ${count}`);
     await waitSavedAfter(page, saves);
@@ -186,10 +175,7 @@ test('teach two classes from two fake cameras, restore them from IndexedDB, work
     assert.equal(offline, 'application/wasm', 'the .wasm comes from the cache with its MIME type');
     // The worker (and the engine it imports) also starts offline: more of A, one more step.
     const before = await samples(page, 'A');
-    await card(page, 'A').getByRole('button', { name: 'Hold to record' }).hover();
-    await page.mouse.down();
-    await page.waitForTimeout(700);
-    await page.mouse.up();
+    await holdToRecord(page, 'A', () => page.waitForTimeout(700));
     assert.ok((await samples(page, 'A')) > before);
     await trainAndWait(page);
     await predictionIs(page, 'A');
