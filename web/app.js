@@ -8,7 +8,7 @@
 // on training, predictions go on with the previous step while it runs, and a cancelled step
 // changes nothing. After each step and each recording: checkpoint bytes + a small metadata record
 // go to IndexedDB in one transaction (store.js).
-import { createLearner, loadLearner } from './icarl.js';
+import { autoFlavour, createLearner, loadLearner } from './icarl.js';
 import { openStore } from './store.js';
 import { renameClass, removeUntrainedClass } from './checkpoint-edit.js';
 import { grabSquare, listCameras, startCamera } from './camera.js';
@@ -20,6 +20,14 @@ const FRAME_SIDE = 96;      // frames are centre squares of this side; the engin
 const THUMB_SIDE = 48;
 const THUMBS_KEPT = 24;
 const HIDDEN_PREFIX = '~deleted ';
+// The main thread classifies one camera frame at a time (about 2 ms), which a pool of pthread
+// workers does not speed up (one image is one chunk of work): its learner always runs the best
+// single-thread build ('simd', else 'scalar'), so an isolated page starts no pthread workers of
+// its own. The training worker (worker.js) loads 'auto': the threads build where isolated.
+// Checkpoint bytes are the same in every build, so they pass between the two unchanged.
+const PAGE_ENGINE = autoFlavour({ threads: false });
+const newLearner = () => createLearner({ preset: 'webcam', engine: PAGE_ENGINE });
+const openLearner = (bytes) => loadLearner(bytes, { engine: PAGE_ENGINE });
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const el = {
@@ -184,7 +192,7 @@ async function renameCard(entry, wanted) {
   }
   if (inLearner(entry.name)) {
     try {
-      const next = await loadLearner(renameClass(learner.save(), entry.name, name));
+      const next = await openLearner(renameClass(learner.save(), entry.name, name));
       entry.name = name;
       await replaceLearner(next);
     } catch (error) {
@@ -206,12 +214,12 @@ async function deleteCard(entry) {
   try {
     if (found && !found.trained) {
       const { inputSize, channels } = learner.config;
-      await replaceLearner(await loadLearner(removeUntrainedClass(learner.save(), entry.name, inputSize * inputSize * channels)));
+      await replaceLearner(await openLearner(removeUntrainedClass(learner.save(), entry.name, inputSize * inputSize * channels)));
     } else if (found) {
       // A trained class stays in the network and the exemplar memory: rename it out of the
       // way and ignore it in predictions.
       const hiddenName = uniqueName(`${HIDDEN_PREFIX}${entry.name}`);
-      await replaceLearner(await loadLearner(renameClass(learner.save(), entry.name, hiddenName)));
+      await replaceLearner(await openLearner(renameClass(learner.save(), entry.name, hiddenName)));
       meta.hidden.push(hiddenName);
     }
   } catch (error) {
@@ -367,7 +375,7 @@ async function onWorkerMessage(event) {
     el.trainStatus.textContent = `${PHASE_TEXT[progress.phase] ?? progress.phase}${epoch} · ${Math.round(progress.fraction * 100)}%${left === null ? '' : ` · about ${formatSeconds(left)} left`}`;
   } else if (message.type === 'done') {
     try {
-      const next = await loadLearner(message.checkpoint);
+      const next = await openLearner(message.checkpoint);
       for (const frame of training.frames) next.addExamples(frame.name, frame.image); // recorded meanwhile
       await replaceLearner(next);
       finishTraining(`Trained in ${formatSeconds(message.seconds)} (${message.flavour} engine).`);
@@ -620,7 +628,7 @@ function exportModel() {
 async function importModel(file) {
   if (!file) return;
   try {
-    const next = await loadLearner(await file.arrayBuffer());
+    const next = await openLearner(await file.arrayBuffer());
     const names = new Set(next.classes);
     const previous = new Map(meta.classes.map((c) => [c.name, c]));
     meta = freshMeta();
@@ -655,7 +663,7 @@ async function resetAll() {
     say(`Could not clear the saved state: ${error.message}`, 'error');
   }
   meta = freshMeta();
-  await replaceLearner(await createLearner({ preset: 'webcam' }));
+  await replaceLearner(await newLearner());
   el.progress.value = 0;
   el.trainStatus.textContent = '';
   say('Everything was reset.');
@@ -734,16 +742,16 @@ async function start() {
   }
   try {
     if (restored?.checkpoint) {
-      learner = await loadLearner(restored.checkpoint);
+      learner = await openLearner(restored.checkpoint);
       meta = restored.meta ?? freshMeta();
       meta.hidden ??= [];
     } else {
-      learner = await createLearner({ preset: 'webcam' });
+      learner = await newLearner();
       if (restored?.meta) meta = restored.meta;
     }
   } catch (error) {
     say(`The saved model could not be loaded (${error.message}); starting empty. Your previous data stays saved until you teach something new.`, 'error');
-    learner = await createLearner({ preset: 'webcam' });
+    learner = await newLearner();
   }
   reconcile();
   showStorage();

@@ -235,6 +235,11 @@ export function simdSupported(): boolean;
  * browser only when crossOriginIsolated) */
 export function threadsSupported(): boolean;
 
+/** the flavour engine 'auto' loads here: 'simd-threads' where threadsSupported(), else 'simd'
+ * where simdSupported(), else 'scalar'; with `{threads: false}` the best single-thread one
+ * ('simd', else 'scalar'), e.g. for a page's main thread while its worker trains on 'auto' */
+export function autoFlavour(options?: { threads?: boolean }): EngineFlavour;
+
 export interface DecodedImage {
   width: number;
   height: number;

@@ -85,20 +85,28 @@ export function threadsSupported() {
   }
 }
 
+/** The flavour 'auto' stands for here: 'simd-threads' where threadsSupported(), else 'simd' where
+ * simdSupported(), else 'scalar'. With {threads: false}, the best single-thread one ('simd', else
+ * 'scalar'): for a page's main thread, whose one-frame classify() gains nothing from a pool of
+ * pthread workers, in a page whose training worker still runs 'auto'. */
+export function autoFlavour({ threads = true } = {}) {
+  if (threads && threadsSupported()) return 'simd-threads';
+  return simdSupported() ? 'simd' : 'scalar';
+}
+
 const FLAVOURS = ['simd-threads', 'simd', 'scalar'];
 const enginePromises = new Map();
 
 /**
  * Loads (once per flavour) and returns the engine: the raw module and its wrapped functions.
- * options.flavour: 'auto' (default: 'simd-threads' where threadsSupported(), else 'simd' where
- * SIMD is supported, else 'scalar'), or one of those three.
+ * options.flavour: 'auto' (default: autoFlavour()), or one of 'simd-threads', 'simd', 'scalar'.
  * options.wasmBinary: the .wasm bytes, to skip fetching/reading them.
  * options.wasmUrl: where to fetch the .wasm from (default: beside icarl.js; file: URLs are read
  * from disk in Node).
  */
 export function loadEngine(options = {}) {
   let flavour = options.flavour ?? 'auto';
-  if (flavour === 'auto') flavour = threadsSupported() ? 'simd-threads' : simdSupported() ? 'simd' : 'scalar';
+  if (flavour === 'auto') flavour = autoFlavour();
   if (!FLAVOURS.includes(flavour)) {
     return Promise.reject(new IcarlError('INVALID_ARGUMENT', `engine flavour must be 'auto', ${FLAVOURS.map((name) => `'${name}'`).join(', ')}, not '${flavour}'`));
   }

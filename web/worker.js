@@ -1,7 +1,8 @@
 // worker.js - the page's training worker (a module worker): it receives checkpoint bytes, runs one
 // incremental iCaRL step on them with icarl.js and sends back the new checkpoint bytes, reporting
 // progress on the way. It keeps no state between steps: the page's own learner stays the one
-// source of truth, so a cancelled or failed step changes nothing.
+// source of truth, so a cancelled or failed step changes nothing. It loads the engine 'auto': the
+// threads build where the page is cross-origin isolated (the page's own learner stays single-thread).
 //
 // Messages in:  {type: 'train', id, checkpoint: ArrayBuffer, epochs?}   {type: 'cancel', id}
 // Messages out: {type: 'progress', id, progress, elapsed}

@@ -1,12 +1,13 @@
 // isolation.test.mjs - cross-origin isolation and the threads engine in headless Chromium (Debian's
 // /usr/bin/chromium through playwright-core, fake camera):
 //   1. served with COOP/COEP (build-scripts/serve.mjs): the page is crossOriginIsolated, its
-//      learner and its training worker run the 'simd-threads' engine with 2+ threads, and a step
-//      trains and predicts;
+//      training worker runs the 'simd-threads' engine, and the page's own learner (one frame at a
+//      time on the main thread) the single-thread 'simd' one: the main thread loads nothing of the
+//      threads build and starts no pthread workers;
 //   2. served like a static host without header control (serve.mjs isolation: false): the first
 //      load is not isolated and falls back to the single-thread 'simd' engine (and still trains);
 //      once the service worker controls the page it adds the headers itself, so the reload is
-//      isolated and runs the threads engine.
+//      isolated and its training worker runs the threads engine.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -60,6 +61,15 @@ function engineState(page) {
   }));
 }
 
+/** What the page's main thread itself loaded of the threads build: its pthread workers (Playwright
+ * lists the page's dedicated workers; the threads engine starts its pool when it loads) and the
+ * files in the main thread's resource timing (a worker's own fetches are in its own timeline). */
+async function mainThreadThreadsBuild(page) {
+  const workers = page.workers().map((worker) => new URL(worker.url()).pathname).filter((path) => path.includes('simd-threads'));
+  const files = await page.evaluate(() => performance.getEntriesByType('resource').map((entry) => new URL(entry.name).pathname).filter((path) => path.includes('simd-threads')));
+  return { workers, files };
+}
+
 /** Records about a second of class `name` from the fake camera, trains one step, and returns the
  * status line, which names the engine the training worker ran. */
 async function teachAndTrain(page, name) {
@@ -72,17 +82,22 @@ async function teachAndTrain(page, name) {
   return status;
 }
 
-test('served with COOP/COEP: the page is cross-origin isolated and trains on the threads engine', { skip, timeout: 240_000 }, async (t) => {
+test('served with COOP/COEP: the page is cross-origin isolated, trains on the threads engine and classifies on the single-thread one', { skip, timeout: 240_000 }, async (t) => {
   const served = await startServer({ port: 0 });
   servers.push(served);
   const { context, page, errors } = await open(served.url, 'profile-headers');
   const state = await engineState(page);
   t.diagnostic(`isolated ${state.isolated}, page engine ${state.flavour} with ${state.threads} threads`);
   assert.equal(state.isolated, true, 'crossOriginIsolated');
-  assert.equal(state.flavour, 'simd-threads');
-  assert.ok(state.threads >= 1);
+  assert.equal(state.flavour, 'simd', 'the main thread classifies single frames on the single-thread SIMD engine');
+  assert.equal(state.threads, 1);
+  assert.deepEqual(await mainThreadThreadsBuild(page), { workers: [], files: [] }, 'the main thread started no pthread pool');
   const status = await teachAndTrain(page, 'A');
   assert.match(status, /\(simd-threads engine\)/, 'the training worker ran the threads engine');
+  const after = await engineState(page);
+  assert.equal(after.flavour, 'simd', 'the trained checkpoint came back into a single-thread learner');
+  await page.waitForFunction(() => window.icarlPage.stats.classifyMs > 0, null, { timeout: 10_000 }); // it predicts with it
+  assert.deepEqual((await mainThreadThreadsBuild(page)).files, [], 'and the main thread still loaded nothing of the threads build');
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -105,8 +120,8 @@ test('a static host without the headers: single-thread SIMD at first, isolated o
   const second = await engineState(page);
   t.diagnostic(`after the service worker took over: isolated ${second.isolated}, engine ${second.flavour} with ${second.threads} threads`);
   assert.equal(second.isolated, true, 'the service worker added COOP/COEP');
-  assert.equal(second.flavour, 'simd-threads');
-  assert.match(await teachAndTrain(page, 'B'), /\(simd-threads engine\)/);
+  assert.equal(second.flavour, 'simd', 'the page\'s own learner stays single-thread');
+  assert.match(await teachAndTrain(page, 'B'), /\(simd-threads engine\)/, 'the training worker runs the threads engine');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -9,13 +9,15 @@ import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 
-import { loadEngine, simdSupported } from '../../web/icarl.js';
+import { autoFlavour, loadEngine, simdSupported } from '../../web/icarl.js';
 
 const webDirectory = fileURLToPath(new URL('../../web/', import.meta.url));
 
 test('Node 20 runs WebAssembly SIMD and threads, so the SIMD threads flavour is the default', async () => {
   assert.equal(simdSupported(), true);
+  assert.equal(autoFlavour(), 'simd-threads');
   assert.equal((await loadEngine()).flavour, 'simd-threads');
+  assert.equal(autoFlavour({ threads: false }), 'simd', 'the best single-thread flavour (a page\'s main thread)');
 });
 
 test('without SIMD support the scalar build is chosen (WebAssembly.validate probe)', async (t) => {
@@ -25,6 +27,8 @@ test('without SIMD support the scalar build is chosen (WebAssembly.validate prob
     WebAssembly.validate = validate;
   });
   assert.equal(simdSupported(), false);
+  assert.equal(autoFlavour(), 'scalar');
+  assert.equal(autoFlavour({ threads: false }), 'scalar');
   assert.equal((await loadEngine()).flavour, 'scalar');
   await assert.rejects(loadEngine({ flavour: 'simd' }), (error) => error.code === 'ENGINE_UNAVAILABLE');
   await assert.rejects(loadEngine({ flavour: 'avx' }), (error) => error.code === 'INVALID_ARGUMENT');

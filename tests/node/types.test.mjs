@@ -18,7 +18,7 @@ function haveTsc() {
 }
 
 const USAGE = `
-import { createLearner, loadLearner, loadEngine, IcarlError, type TrainProgress } from './icarl';
+import { autoFlavour, createLearner, loadLearner, loadEngine, IcarlError, type EngineFlavour, type TrainProgress } from './icarl';
 export async function example(images: ImageData[]): Promise<void> {
   const learner = await createLearner({ inputSize: 32, channels: 3, memory: 2000, seed: 1 });
   learner.addExamples('mug', images);
@@ -39,7 +39,8 @@ export async function example(images: ImageData[]): Promise<void> {
   } catch (error) {
     if (error instanceof IcarlError && error.code === 'NO_CLASSES') console.log(error.message, error.detail);
   }
-  const engine = await loadEngine({ flavour: 'simd' });
+  const single: EngineFlavour = autoFlavour({ threads: false });
+  const engine = await loadEngine({ flavour: single });
   const c: Float32Array = engine.sgemm('gemm_4x8__wasmsimd', { m: 1, n: 1, k: 1, a: new Float32Array(1), b: new Float32Array(1) });
   console.log(loss, label, best, classes, kept, c);
 }
