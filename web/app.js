@@ -94,15 +94,19 @@ function scheduleSave() {
   return saving;
 }
 
+let lastSaveFailed = false; // newer changes than the saved state live only in this tab
+
 async function saveNow() {
   if (!store || !learner) return;
   const bytes = learner.save();
   try {
     await store.save({ checkpoint: bytes, meta: structuredClone(meta) });
+    lastSaveFailed = false;
     stats.saves++;
     document.body.dataset.saves = String(stats.saves);
     showStorage();
   } catch (error) {
+    lastSaveFailed = true;
     if (error.code === 'UNAVAILABLE') {
       showStorage(); // already said: kept in memory only
       return;
@@ -125,6 +129,18 @@ function showStorage() {
 }
 
 // ---- the learner and the class list ----------------------------------------------------------
+
+/** Edits that await something (a file, a new learner) before they change the state and save it:
+ * counted while they run, so that the isolation reload below never cuts one off. */
+let editsRunning = 0;
+async function editing(work) {
+  editsRunning++;
+  try {
+    return await work();
+  } finally {
+    editsRunning--;
+  }
+}
 
 function details() {
   return learner ? learner.classDetails : [];
@@ -532,7 +548,7 @@ function makeCard(entry) {
     thumbs: $('.thumbs', root),
   };
   card.input.value = entry.name;
-  card.input.addEventListener('change', () => renameCard(entry, card.input.value));
+  card.input.addEventListener('change', () => editing(() => renameCard(entry, card.input.value)));
   card.input.addEventListener('keydown', (event) => {
     if (event.key === 'Enter') card.input.blur();
     if (event.key === 'Escape') {
@@ -543,7 +559,8 @@ function makeCard(entry) {
   wireRecordButton(card.record, entry);
   card.upload.addEventListener('click', () => card.uploadFile.click());
   card.uploadFile.addEventListener('change', () => {
-    addFiles(entry, [...card.uploadFile.files]);
+    const files = [...card.uploadFile.files];
+    editing(() => addFiles(entry, files));
     card.uploadFile.value = '';
   });
   root.addEventListener('dragover', (event) => {
@@ -554,9 +571,10 @@ function makeCard(entry) {
   root.addEventListener('drop', (event) => {
     event.preventDefault();
     root.classList.remove('drop');
-    addFiles(entry, [...(event.dataTransfer?.files ?? [])]);
+    const files = [...(event.dataTransfer?.files ?? [])];
+    editing(() => addFiles(entry, files));
   });
-  card.remove.addEventListener('click', () => deleteCard(entry));
+  card.remove.addEventListener('click', () => editing(() => deleteCard(entry)));
   cards.set(entry.id, card);
   return card;
 }
@@ -703,6 +721,76 @@ async function refreshCameraList() {
   el.cameraChoice.hidden = cameras.length < 2;
 }
 
+// ---- cross-origin isolation on a static host ----------------------------------------------------------
+// A host that sends no COOP/COEP headers serves a first visit that is not cross-origin isolated, so
+// the training worker runs the single-thread engine. The service worker adds the headers to what
+// it serves, but this document was fetched before it existed: once it takes control, one reload
+// makes the page isolated (and training uses threads). The page reloads itself only if
+//   - it is not isolated and a service worker controls it (it just took over, or it already did
+//     at load: a browser that ignores the headers, an older worker);
+//   - it has not done so before in this tab: sessionStorage remembers the reload, so it happens at
+//     most once per tab and can never loop (also where the headers have no effect);
+//   - nothing is going on: the page has finished starting, no training, no recording, no edit
+//     that awaits a file or a learner, no experiment run or results in the Experiment tab; the
+//     running save is awaited, and a state that could not be saved (no IndexedDB, a failed write)
+//     is never thrown away. When something is going on it does not reload at all: the next load
+//     is isolated anyway (the worker serves it).
+// The decision is shown in body[data-isolation-reload] (for tests and curious people).
+const ISOLATION_RELOAD_KEY = 'icarl-isolation-reload';
+
+function busyReason() {
+  if (training) return 'training';
+  if (recording) return 'recording';
+  if (editsRunning > 0) return 'editing';
+  const experiment = document.body.dataset.experiment;
+  if (experiment && experiment !== 'idle') return 'experiment';
+  return null;
+}
+
+/** True when this tab already reloaded for isolation, or cannot remember that it did. */
+function reloadedInThisTab() {
+  try {
+    return sessionStorage.getItem(ISOLATION_RELOAD_KEY) !== null;
+  } catch {
+    return true;
+  }
+}
+
+function watchIsolation(started) {
+  if (self.crossOriginIsolated || !('serviceWorker' in navigator)) return;
+  let deciding = false;
+  const decide = (text) => {
+    document.body.dataset.isolationReload = text;
+  };
+  const consider = async () => {
+    if (deciding || self.crossOriginIsolated || !navigator.serviceWorker.controller) return;
+    deciding = true;
+    try {
+      await started;
+      if (reloadedInThisTab()) return decide('once-already');
+      if (busyReason()) return decide(`busy: ${busyReason()}`);
+      while (saving) await saving; // a save in flight finishes first
+      const busy = busyReason(); // (something may have started meanwhile)
+      if (busy) return decide(`busy: ${busy}`);
+      const hasState = meta.classes.length > 0 || details().length > 0;
+      if (hasState && (lastSaveFailed || !store?.persistent)) return decide('unsaved');
+      try {
+        sessionStorage.setItem(ISOLATION_RELOAD_KEY, String(Date.now()));
+      } catch {
+        return decide('no-session-storage'); // no way to make sure it happens only once
+      }
+      decide('reloading');
+      location.reload();
+    } catch (error) {
+      console.warn('isolation reload:', error);
+    } finally {
+      deciding = false;
+    }
+  };
+  navigator.serviceWorker.addEventListener('controllerchange', consider);
+  consider(); // already controlled at load, but not isolated
+}
+
 // ---- start ----------------------------------------------------------------------------------------------
 
 async function start() {
@@ -723,10 +811,11 @@ async function start() {
   el.exportButton.addEventListener('click', exportModel);
   el.importButton.addEventListener('click', () => el.importFile.click());
   el.importFile.addEventListener('change', () => {
-    importModel(el.importFile.files[0]);
+    const file = el.importFile.files[0];
+    editing(() => importModel(file));
     el.importFile.value = '';
   });
-  el.reset.addEventListener('click', resetAll);
+  el.reset.addEventListener('click', () => editing(resetAll));
   window.addEventListener('pagehide', stopRecording);
 
   const cameraStarted = setupCamera();
@@ -761,8 +850,9 @@ async function start() {
   frameLoop();
 }
 
-start().catch((error) => {
+const started = start().catch((error) => {
   console.error(error);
   say(`The page could not start: ${error.message}`, 'error');
   document.body.dataset.ready = 'error';
 });
+watchIsolation(started);

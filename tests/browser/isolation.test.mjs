@@ -5,15 +5,17 @@
 //      time on the main thread) the single-thread 'simd' one: the main thread loads nothing of the
 //      threads build and starts no pthread workers;
 //   2. served like a static host without header control (serve.mjs isolation: false): the first
-//      load is not isolated and falls back to the single-thread 'simd' engine (and still trains);
-//      once the service worker controls the page it adds the headers itself, so the reload is
-//      isolated and its training worker runs the threads engine.
+//      load is not isolated; once the service worker controls it (and adds the headers itself)
+//      the page reloads itself, once, and is isolated: its training worker runs the threads engine;
+//   3. the same host, with a service worker whose headers give no isolation (a copy of web/ whose
+//      sw.js adds none; like a browser that ignores them): the page reloads once, the
+//      sessionStorage guard stops a second reload, and it trains on the single-thread engine.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer } from '../../build-scripts/serve.mjs';
+import { defaultRoot, startServer } from '../../build-scripts/serve.mjs';
 import { addClass, chromiumAvailable, holdToRecord, launch, sceneA, writeY4m } from './fake-camera.mjs';
 
 const skip = chromiumAvailable ? false : 'no Chromium at /usr/bin/chromium (run build-scripts/setup.sh)';
@@ -34,17 +36,49 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function open(url, profile) {
+// Runs before the page's scripts in every document: notes each load of the tab (isolated or not,
+// controlled by the service worker or not, a navigation or a reload) in sessionStorage.
+function logLoad() {
+  try {
+    const loads = JSON.parse(sessionStorage.getItem('test-loads') ?? '[]');
+    loads.push({ isolated: self.crossOriginIsolated, controlled: navigator.serviceWorker?.controller != null, type: performance.getEntriesByType('navigation')[0]?.type });
+    sessionStorage.setItem('test-loads', JSON.stringify(loads));
+  } catch {
+    // about:blank has no sessionStorage
+  }
+}
+
+/** Opens the page in a fresh profile; waits until it started unless `ready` is false (a page
+ * that is expected to reload itself). */
+async function open(url, profile, { ready = true } = {}) {
   const context = await launch(join(dir, profile), video);
   contexts.add(context);
   context.on('close', () => contexts.delete(context));
+  await context.addInitScript(logLoad);
   const page = context.pages()[0] ?? (await context.newPage());
   const errors = [];
   page.on('pageerror', (error) => errors.push(error.message));
   page.on('dialog', (dialog) => dialog.accept());
   await page.goto(`${url}?epochs=2`);
-  await waitReady(page);
+  if (ready) await waitReady(page);
   return { context, page, errors };
+}
+
+/** Polls `predicate` in the page until it is true, across the page's own reloads (an evaluate
+ * that meets a navigation fails, and is simply tried again in the next document). */
+async function waitInPage(page, predicate, what, timeout = 90_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    if (await page.evaluate(predicate).catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The loads of this tab so far, as [isolated, controlled, navigation type]. */
+async function loadsOf(page) {
+  const loads = await page.evaluate(() => JSON.parse(sessionStorage.getItem('test-loads') ?? '[]'));
+  return loads.map((load) => [load.isolated, load.controlled, load.type]);
 }
 
 async function waitReady(page) {
@@ -102,26 +136,45 @@ test('served with COOP/COEP: the page is cross-origin isolated, trains on the th
   await context.close();
 });
 
-test('a static host without the headers: single-thread SIMD at first, isolated once the service worker controls the page', { skip, timeout: 300_000 }, async (t) => {
+test('a static host without the headers: the first visit reloads itself once the service worker controls it, and is isolated', { skip, timeout: 300_000 }, async (t) => {
   const served = await startServer({ port: 0, isolation: false });
   servers.push(served);
-  const { context, page, errors } = await open(served.url, 'profile-static');
-  const first = await engineState(page);
-  t.diagnostic(`first load: isolated ${first.isolated}, engine ${first.flavour}`);
-  assert.equal(first.isolated, false, 'no headers, no service worker yet: not isolated');
-  assert.equal(first.flavour, 'simd', 'the fallback is the single-thread SIMD engine');
-  assert.equal(first.threads, 1);
-  assert.match(await teachAndTrain(page, 'A'), /\(simd engine\)/, 'the fallback trains');
+  const { context, page, errors } = await open(served.url, 'profile-static', { ready: false });
+  // No reload from the test: the page does it when the service worker takes over.
+  await waitInPage(page, () => self.crossOriginIsolated && document.body.dataset.ready === 'true', 'an isolated, started page');
+  const loads = await loadsOf(page);
+  t.diagnostic(`loads [isolated, controlled, type]: ${JSON.stringify(loads)}`);
+  assert.deepEqual(loads, [[false, false, 'navigate'], [true, true, 'reload']], 'not isolated at first (no headers, no service worker), then one reload, served by the worker with COOP/COEP');
+  const state = await engineState(page);
+  t.diagnostic(`after the reload: isolated ${state.isolated}, page engine ${state.flavour} with ${state.threads} threads`);
+  assert.equal(state.flavour, 'simd', 'the page\'s own learner stays single-thread');
+  assert.match(await teachAndTrain(page, 'A'), /\(simd-threads engine\)/, 'the training worker runs the threads engine');
+  assert.equal((await loadsOf(page)).length, 2, 'no further reload');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
 
-  await page.evaluate(() => navigator.serviceWorker.ready);
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
-  await page.reload();
+test('the isolation reload happens once per tab: where the service worker\'s headers give no isolation, the guard stops a second reload', { skip, timeout: 300_000 }, async (t) => {
+  // A copy of web/ whose service worker adds no headers: the page is controlled but never isolated.
+  const root = join(dir, 'web-no-headers');
+  cpSync(defaultRoot, root, { recursive: true });
+  const source = readFileSync(join(root, 'sw.js'), 'utf8');
+  const patched = source.replace('function isolated(response) {', 'function isolated(response) {\n  return response; // isolation.test.mjs: no headers\n');
+  assert.notEqual(patched, source, 'sw.js still has isolated(response)');
+  writeFileSync(join(root, 'sw.js'), patched);
+  const served = await startServer({ root, port: 0, isolation: false });
+  servers.push(served);
+  const { context, page, errors } = await open(served.url, 'profile-guard', { ready: false });
+  // Without the guard the controlled, non-isolated reload would reload again, and again.
+  await waitInPage(page, () => document.body.dataset.isolationReload === 'once-already', 'the guard\'s decision on the reloaded page');
+  const loads = await loadsOf(page);
+  t.diagnostic(`loads [isolated, controlled, type]: ${JSON.stringify(loads)}`);
+  assert.deepEqual(loads, [[false, false, 'navigate'], [false, true, 'reload']], 'one reload when the worker took over, none after it');
   await waitReady(page);
-  const second = await engineState(page);
-  t.diagnostic(`after the service worker took over: isolated ${second.isolated}, engine ${second.flavour} with ${second.threads} threads`);
-  assert.equal(second.isolated, true, 'the service worker added COOP/COEP');
-  assert.equal(second.flavour, 'simd', 'the page\'s own learner stays single-thread');
-  assert.match(await teachAndTrain(page, 'B'), /\(simd-threads engine\)/, 'the training worker runs the threads engine');
+  const state = await engineState(page);
+  assert.deepEqual(state, { isolated: false, flavour: 'simd', threads: 1 }, 'not isolated: the single-thread SIMD engine');
+  assert.match(await teachAndTrain(page, 'A'), /\(simd engine\)/, 'the fallback trains');
+  assert.equal((await loadsOf(page)).length, 2, 'still no second reload');
   assert.deepEqual(errors, []);
   await context.close();
 });
