@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """torch_resnet.py - PyTorch's side of build-scripts/bench.sh: ResNet-32 (CIFAR-style, widths
 16/32/64, BatchNorm, 1x1 projection shortcuts like the engine) on 28x28x1, batch 128, forward +
-backward + SGD update, images/s on one thread (or argv[1] threads). Prints 'torch not installed'
-when torch is missing. Median of the timed steps."""
+backward + SGD update, images/s on one thread (or argv[1] threads); then each convolution shape
+of that network at batch 128 (the shapes of bench/train_bench.c), forward and backward (input +
+weight gradient; the stem has no input gradient) ms, and oneDNN's backward/forward ratio summed
+the same way as the engine's. Prints 'torch not installed' when torch is missing. Medians."""
 import sys
 import time
 
@@ -74,5 +76,49 @@ def main():
           f"{128 / median:.1f} images/s (median of {len(times)} steps, {median * 1e3:.1f} ms/step)")
 
 
+# (in_channels, size, out_channels, kernel, stride): bench/train_bench.c's list
+SHAPES = [(1, 28, 16, 3, 1), (16, 28, 16, 3, 1), (16, 28, 32, 3, 2), (32, 14, 32, 3, 1),
+          (16, 28, 32, 1, 2), (32, 14, 64, 3, 2), (64, 7, 64, 3, 1), (32, 14, 64, 1, 2)]
+
+
+def median_ms(function, repeats=15):
+    function()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    return times[len(times) // 2] * 1e3
+
+
+def convs():
+    print(f"{'conv (batch 128)':<26} {'fwd ms':>10} {'bwd ms':>10} {'bwd/fwd':>8}")
+    total_forward = total_backward = 0.0
+    for cin, size, cout, kernel, stride in SHAPES:
+        conv = nn.Conv2d(cin, cout, kernel, stride, kernel // 2, bias=False)
+        x = torch.randn(128, cin, size, size, requires_grad=cin != 1)
+        with torch.no_grad():
+            grad = torch.randn_like(conv(x))
+
+        def forward():
+            with torch.no_grad():
+                conv(x)
+
+        out = conv(x)
+
+        def backward():
+            torch.autograd.grad(out, [x, conv.weight] if cin != 1 else [conv.weight], grad,
+                                retain_graph=True)
+
+        f, b = median_ms(forward), median_ms(backward)
+        total_forward += f
+        total_backward += b
+        name = f"{size}x{size}x{cin} -> {cout} k{kernel} s{stride}"
+        print(f"{name:<26} {f:10.3f} {b:10.3f} {b / f:8.2f}")
+    print(f"result conv_backward_over_forward {total_backward / total_forward:.2f}")
+
+
 if __name__ == "__main__":
     main()
+    convs()

@@ -179,6 +179,54 @@ void unpad_planes(const padded_layout *layout, const float *grid, size_t ld_grid
     }
 }
 
+void pad_phases(const padded_layout *layout, const float *tensor, int batch, int first_image,
+                int image_count, int first_channel, int end_channel, float *padded) {
+    const int h = layout->height, w = layout->width, p = layout->pad;
+    const size_t in_width = 2 * (size_t)w, in_plane = 4 * (size_t)h * w;
+    for (int c = first_channel; c < end_channel; c++) {
+        const float *channel = tensor + ((size_t)c * batch + first_image) * in_plane;
+        for (int phase = 0; phase < 4; phase++) {
+            const int py = phase >> 1, px = phase & 1;
+            float *dst = padded + ((size_t)(c - first_channel) * 4 + phase) * layout->stride;
+            float *end = dst + layout->stride;
+            memset(dst, 0, sizeof(float) * layout->lead);
+            dst += layout->lead;
+            for (int image = 0; image < image_count; image++) {
+                const float *src = channel + (size_t)image * in_plane + py * in_width + px;
+                for (int y = 0; y < h; y++, src += 2 * in_width, dst += layout->row) {
+                    for (int x = 0; x < w; x++) dst[x] = src[2 * x];
+                    for (int x = w; x < layout->row; x++) dst[x] = 0.0f;
+                }
+                if (image + 1 < image_count) {
+                    memset(dst, 0, sizeof(float) * (size_t)p * layout->row);
+                    dst += (size_t)p * layout->row;
+                }
+            }
+            memset(dst, 0, sizeof(float) * (size_t)(end - dst));
+        }
+    }
+}
+
+void unpad_phases(const padded_layout *layout, const float *grid, size_t ld_grid, size_t ld_phase,
+                  int batch, int first_image, int image_count, int first_channel, int end_channel,
+                  float *tensor) {
+    const int h = layout->height, w = layout->width, p = layout->pad;
+    const size_t out_width = 2 * (size_t)w, out_plane = 4 * (size_t)h * w;
+    for (int c = first_channel; c < end_channel; c++) {
+        float *channel = tensor + ((size_t)c * batch + first_image) * out_plane;
+        for (int phase = 0; phase < 4; phase++) {
+            const int py = phase >> 1, px = phase & 1;
+            const float *src = grid + phase * ld_phase + (size_t)(c - first_channel) * ld_grid;
+            for (int image = 0; image < image_count; image++) {
+                float *dst = channel + (size_t)image * out_plane + py * out_width + px;
+                for (int y = 0; y < h; y++, src += layout->row, dst += 2 * out_width)
+                    for (int x = 0; x < w; x++) dst[2 * x] = src[x];
+                src += (size_t)p * layout->row;
+            }
+        }
+    }
+}
+
 void col2im(const conv_geometry *geometry, const float *col, int first_image, int image_count,
             float *grad_input) {
     col2im_channels(geometry, col, first_image, image_count, 0, geometry->in_channels, grad_input);

@@ -69,4 +69,22 @@ void unpad_planes(const padded_layout *layout, const float *grid, size_t ld_grid
                   int first_image, int image_count, int first_channel, int end_channel,
                   float *tensor);
 
+/* Stride-2 convolutions with a 3x3 kernel and padding 1 over an even-sized input become "same"
+ * convolutions over the input's four phases: phase (py, px) is the (height/2, width/2) image of
+ * the pixels (2a + py, 2b + px), and output (oy, ox) reads tap (ky, kx) from phase (ky != 1,
+ * kx != 1) at (oy - (ky == 0), ox - (kx == 0)): a shift of 0 or -1, which the padded layout of
+ * the output's size (pad 1) turns into a plain offset, as for stride 1. The input gradient splits
+ * the same way: each phase is a small "same" convolution of the output gradient with 1, 2 or 4
+ * of the taps. layout is the padded layout of one phase (= of the output); channel c's four
+ * phases sit at padded + (c - first_channel) * 4 * stride + phase * stride, phase = 2 py + px. */
+void pad_phases(const padded_layout *layout, const float *tensor, int batch, int first_image,
+                int image_count, int first_channel, int end_channel, float *padded);
+
+/* The inverse for four phase grids: phase p of channel c at grid + p * ld_phase + (c -
+ * first_channel) * ld_grid, written to the pixels (2a + py, 2b + px) of the tensor (height and
+ * width twice the layout's). */
+void unpad_phases(const padded_layout *layout, const float *grid, size_t ld_grid, size_t ld_phase,
+                  int batch, int first_image, int image_count, int first_channel, int end_channel,
+                  float *tensor);
+
 #endif

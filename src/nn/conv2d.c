@@ -1,6 +1,8 @@
-/* conv2d.c - 2-D convolution (no bias) lowered to sgemm through im2col. The batch is processed in
- * ranges of whole images (chunks) so the column buffer stays small whatever the batch size; each
- * chunk's GEMM writes straight into its slice of the (C_out, N, H_out, W_out) output.
+/* conv2d.c - 2-D convolution (no bias) lowered to sgemm: through im2col in general, and without
+ * it, as shifted GEMMs over a padded copy, for "same" convolutions and for stride-2 3x3 ones
+ * (over the input's four phases). The batch is processed in ranges of whole images (chunks) so
+ * the scratch stays small whatever the batch size; each chunk's GEMM writes straight into its
+ * slice of the (C_out, N, H_out, W_out) output.
  *
  * Threads take whole chunks (forward, input gradient) or whole input channels (weight gradient),
  * one hand-off per layer, each thread with its own column buffer. Chunk boundaries depend on the
@@ -53,26 +55,55 @@ static int taps_eligible(const conv_geometry *g) {
            g->out_channels >= CONV2D_TAPS_MIN_CHANNELS;
 }
 
-/* Whether this context's GEMM variant runs the shifted products for this geometry: the choice
- * depends on the geometry and the variant only, never on the thread count. */
-static int use_taps(const compute_context *context, const conv_geometry *g) {
+/* The network's down-sampling 3x3 convolutions (stride 2, padding 1, even input) run as "same"
+ * convolutions over the input's four phases (im2col.h: pad_phases), also without im2col: the
+ * forward is one sgemm_taps over 9 shifted views of the phases, the input gradient one per
+ * phase with its 1, 2 or 4 taps, the weight gradient the dot_taps kernel over the phases. */
+static int phases_eligible(const conv_geometry *g) {
+    /* the padded grid of small outputs is mostly padding ((7+1)^2 / 7^2 = 1.31 at 7x7): there
+     * the phase path lost to im2col + GEMM (native backward 5.9 -> 6.5 ms, wasm forward 9.1 ->
+     * 9.7 ms for 14x14x32 -> 64 at batch 128), where at 14x14 outputs (waste 1.15) it won */
+    int grid = (g->out_height + 1) * (g->out_width + 1);
+    return g->stride == 2 && g->kernel_size == 3 && g->padding == 1 && g->in_height % 2 == 0 &&
+           g->in_width % 2 == 0 && g->out_height * 2 == g->in_height &&
+           g->out_width * 2 == g->in_width && g->in_channels >= CONV2D_TAPS_MIN_CHANNELS &&
+           g->out_channels >= CONV2D_TAPS_MIN_CHANNELS &&
+           5 * grid <= 6 * g->out_height * g->out_width;
+}
+
+typedef enum conv_path { CONV_IM2COL, CONV_TAPS, CONV_PHASES } conv_path;
+
+/* Which lowering this context's GEMM variant runs for this geometry: the choice depends on the
+ * geometry and the variant only, never on the thread count. */
+static conv_path choose_path(const compute_context *context, const conv_geometry *g) {
     int taps = g->kernel_size * g->kernel_size;
-    return taps_eligible(g) && sgemm_taps_fits(context, taps, g->out_channels, g->in_channels) &&
-           sgemm_taps_fits(context, taps, g->in_channels, g->out_channels);
+    if (taps_eligible(g) && sgemm_taps_fits(context, taps, g->out_channels, g->in_channels) &&
+        sgemm_taps_fits(context, taps, g->in_channels, g->out_channels))
+        return CONV_TAPS;
+    /* the input gradient's phases have at most 4 taps */
+    if (phases_eligible(g) && sgemm_taps_fits(context, 9, g->out_channels, g->in_channels) &&
+        sgemm_taps_fits(context, 4, g->in_channels, g->out_channels))
+        return CONV_PHASES;
+    return CONV_IM2COL;
 }
 
+/* The padded layout of a chunk's output: for stride 1 also the input's, for the phases each
+ * phase's. */
 static void chunk_layout(const conv_geometry *g, int images, padded_layout *layout) {
-    padded_layout_init(layout, g->in_height, g->in_width, g->padding, images);
+    padded_layout_init(layout, g->out_height, g->out_width, g->kernel_size / 2, images);
 }
 
-/* Scratch of one thread on the padded path: the weights rearranged per tap, then two padded
- * tensors of C_in and C_out channels and one grid of the larger. */
-static size_t taps_scratch_floats(const conv_geometry *g) {
+/* Scratch of one thread on the padded paths: the weights rearranged per tap, then the input's
+ * padded channels (four phases each on the phase path), then C_out padded channels, and for
+ * stride 1 one grid of the wider side. */
+static size_t padded_scratch_floats(const conv_geometry *g, int phases) {
     padded_layout layout;
     chunk_layout(g, most_chunk_images(g), &layout);
     size_t in = (size_t)g->in_channels, out = (size_t)g->out_channels;
+    size_t weights = (size_t)g->kernel_size * g->kernel_size * in * out;
+    if (phases) return weights + (4 * in + out) * layout.stride;
     size_t wider = in > out ? in : out;
-    return (size_t)g->kernel_size * g->kernel_size * in * out + (in + out + wider) * layout.stride;
+    return weights + (in + out + wider) * layout.stride;
 }
 
 /* Sized by most_chunk_images, which bounds chunk_images for this batch and every smaller one, so
@@ -82,9 +113,9 @@ size_t conv2d_scratch_floats(const conv_geometry *geometry) {
     size_t columns =
         (size_t)most_chunk_images(geometry) * geometry->out_height * geometry->out_width;
     size_t floats = rows * columns;
-    if (taps_eligible(geometry)) {
-        size_t taps = taps_scratch_floats(geometry);
-        if (taps > floats) floats = taps;
+    if (taps_eligible(geometry) || phases_eligible(geometry)) {
+        size_t padded = padded_scratch_floats(geometry, phases_eligible(geometry));
+        if (padded > floats) floats = padded;
     }
     return floats;
 }
@@ -92,6 +123,7 @@ size_t conv2d_scratch_floats(const conv_geometry *geometry) {
 typedef struct conv_job {
     compute_context *context;
     const conv_geometry *geometry;
+    conv_path path;
     const float *input, *weight, *grad_output;
     float *output, *grad_input, *grad_weight;
     float *scratch; /* thread 0's column buffer; the others use the context's workspace */
@@ -132,6 +164,18 @@ static void tap_offsets(const conv_geometry *g, const padded_layout *layout, ptr
             offsets[ky * g->kernel_size + kx] = (ptrdiff_t)ky * layout->row + kx;
 }
 
+/* Where tap t = (ky, kx) of a stride-2 3x3 convolution reads, relative to an output position,
+ * in the four phases (im2col.h: pad_phases): phase (ky != 1, kx != 1), shifted back one row
+ * when ky == 0 and one column when kx == 0. */
+static void phase_offsets(const padded_layout *layout, ptrdiff_t *offsets) {
+    for (int ky = 0; ky < 3; ky++)
+        for (int kx = 0; kx < 3; kx++) {
+            int phase = 2 * (ky != 1) + (kx != 1);
+            offsets[ky * 3 + kx] =
+                (ptrdiff_t)phase * (ptrdiff_t)layout->stride + (ky != 0) * layout->row + (kx != 0);
+        }
+}
+
 #define CONV2D_MAX_TAPS 49 /* 7x7: sgemm_taps_fits refuses larger kernels long before */
 
 /* One pass of the padded path over chunks [begin, end): src (channels_in of the (C, N, H, W)
@@ -163,15 +207,97 @@ static void taps_convolve_chunks(const conv_job *job, int thread, int begin, int
     }
 }
 
+/* The forward of chunks [begin, end) on the phase path: the chunk's input as four phases, one
+ * sgemm_taps over the 9 taps' views of them into the output's grid. */
+static void phases_forward_chunks(const conv_job *job, int thread, int begin, int end) {
+    const conv_geometry *g = job->geometry;
+    int step = chunk_images(g), in = g->in_channels, out = g->out_channels;
+    padded_layout most;
+    chunk_layout(g, most_chunk_images(g), &most);
+    float *a = thread_scratch(job, thread);
+    float *phases = a + (size_t)9 * in * out;
+    float *grid = phases + (size_t)4 * in * most.stride;
+    weights_by_tap(g, job->weight, 0, a);
+    for (int chunk = begin; chunk < end; chunk++) {
+        int first = chunk * step;
+        int count = g->batch - first < step ? g->batch - first : step;
+        padded_layout layout;
+        ptrdiff_t offsets[9];
+        chunk_layout(g, count, &layout);
+        phase_offsets(&layout, offsets);
+        pad_phases(&layout, job->input, g->batch, first, count, 0, in, phases);
+        sgemm_taps_on_thread(job->context, thread, 9, offsets, out, (int)layout.grid, in, a,
+                             phases, (int)(4 * layout.stride), grid, (int)layout.grid);
+        unpad_planes(&layout, grid, layout.grid, g->batch, first, count, 0, out, job->output);
+    }
+}
+
+/* The input gradient of chunks [begin, end) on the phase path. Input pixel (2a + py, 2b + px)
+ * receives dOut(oy, ox) w(ky, kx) for the taps with 2 oy + ky - 1 = 2a + py: ky = 1 (oy = a)
+ * when py = 0, else ky = 0 (oy = a + 1) and ky = 2 (oy = a); the same across. So each phase is a
+ * "same" convolution of the padded dOut with its 1, 2 or 4 taps, weights a[t][i][o]. */
+static void phases_input_gradient_chunks(const conv_job *job, int thread, int begin, int end) {
+    const conv_geometry *g = job->geometry;
+    int step = chunk_images(g), in = g->in_channels, out = g->out_channels;
+    padded_layout most;
+    chunk_layout(g, most_chunk_images(g), &most);
+    float *a = thread_scratch(job, thread);
+    float *grids = a + (size_t)9 * in * out; /* the four phases' grids, C_in rows each */
+    float *padded_grad = grids + (size_t)4 * in * most.stride;
+    int phase_taps[4], phase_first[4], taps_ky[9], taps_kx[9], tap = 0;
+    for (int phase = 0; phase < 4; phase++) {
+        int py = phase >> 1, px = phase & 1;
+        phase_first[phase] = tap;
+        for (int ky = 0; ky < 3; ky++)
+            for (int kx = 0; kx < 3; kx++)
+                if ((ky != 1) == py && (kx != 1) == px) {
+                    taps_ky[tap] = ky;
+                    taps_kx[tap] = kx;
+                    for (int i = 0; i < in; i++)
+                        for (int o = 0; o < out; o++)
+                            a[((size_t)tap * in + i) * out + o] =
+                                job->weight[((size_t)o * in + i) * 9 + ky * 3 + kx];
+                    tap++;
+                }
+        phase_taps[phase] = tap - phase_first[phase];
+    }
+    for (int chunk = begin; chunk < end; chunk++) {
+        int first = chunk * step;
+        int count = g->batch - first < step ? g->batch - first : step;
+        padded_layout layout;
+        chunk_layout(g, count, &layout);
+        pad_planes(&layout, job->grad_output, g->batch, first, count, 0, out, padded_grad);
+        size_t ld_phase = (size_t)in * layout.grid;
+        for (int phase = 0; phase < 4; phase++) {
+            ptrdiff_t offsets[4];
+            for (int t = 0; t < phase_taps[phase]; t++) {
+                int ky = taps_ky[phase_first[phase] + t], kx = taps_kx[phase_first[phase] + t];
+                /* dOut at (a + (ky == 0), b + (kx == 0)) */
+                offsets[t] = (ptrdiff_t)(1 + (ky == 0)) * layout.row + 1 + (kx == 0);
+            }
+            sgemm_taps_on_thread(job->context, thread, phase_taps[phase], offsets, in,
+                                 (int)layout.grid, out,
+                                 a + (size_t)phase_first[phase] * in * out, padded_grad,
+                                 (int)layout.stride, grids + phase * ld_phase, (int)layout.grid);
+        }
+        unpad_phases(&layout, grids, layout.grid, ld_phase, g->batch, first, count, 0, in,
+                     job->grad_input);
+    }
+}
+
 static void forward_task(void *argument, int thread, int threads) {
     const conv_job *job = argument;
     const conv_geometry *g = job->geometry;
-    if (use_taps(job->context, g)) {
+    if (job->path != CONV_IM2COL) {
         int step = chunk_images(g), chunks = (g->batch + step - 1) / step, begin, end;
         compute_split(chunks, 1, thread, threads, &begin, &end);
-        if (begin < end)
+        if (begin >= end) return;
+        if (job->path == CONV_PHASES) {
+            phases_forward_chunks(job, thread, begin, end);
+        } else {
             taps_convolve_chunks(job, thread, begin, end, job->input, g->in_channels,
                                  g->out_channels, 0, job->output);
+        }
         return;
     }
     int rows = g->in_channels * g->kernel_size * g->kernel_size;
@@ -196,7 +322,8 @@ static void forward_task(void *argument, int thread, int threads) {
 void conv2d_forward(compute_context *context, const conv_geometry *geometry, const float *input,
                     const float *weight, float *output, float *scratch) {
     if (geometry->batch <= 0) return;
-    conv_job job = {context, geometry, input, weight, NULL, output, NULL, NULL, scratch};
+    conv_job job = {context,         geometry, choose_path(context, geometry), input, weight, NULL,
+                    output,          NULL,     NULL,                           scratch};
     int step = chunk_images(geometry), chunks = (geometry->batch + step - 1) / step;
     compute_parallel(context, usable_threads(context, geometry, chunks), forward_task, &job);
 }
@@ -246,7 +373,8 @@ static void input_gradient_chunks(const conv_job *job, int thread, int begin, in
     }
 }
 
-/* The weight gradient of input channels [begin, end) on the padded path: per tap t,
+/* The weight gradient of input channels [begin, end) on the padded paths (the input as one
+ * padded plane per channel, or as four phases for stride 2): per tap t,
  * grad_W_t (C_out, its channels) (+)= dOut_padded (C_out, grid) x x_padded_shifted_t^T, where the
  * zeros dOut has at the layout's padding positions drop every product that im2col would not
  * have formed. Summed per tap over the chunks in tap-major scratch, then stored in place. */
@@ -264,9 +392,16 @@ static void taps_weight_gradient_channels(const conv_job *job, int thread, int b
         padded_layout layout;
         ptrdiff_t offsets[CONV2D_MAX_TAPS];
         chunk_layout(g, count, &layout);
-        tap_offsets(g, &layout, offsets);
         pad_planes(&layout, job->grad_output, g->batch, first, count, 0, out, padded_grad);
-        pad_planes(&layout, job->input, g->batch, first, count, begin, end, padded_input);
+        int input_stride = (int)layout.stride;
+        if (job->path == CONV_PHASES) {
+            phase_offsets(&layout, offsets);
+            pad_phases(&layout, job->input, g->batch, first, count, begin, end, padded_input);
+            input_stride = (int)(4 * layout.stride);
+        } else {
+            tap_offsets(g, &layout, offsets);
+            pad_planes(&layout, job->input, g->batch, first, count, begin, end, padded_input);
+        }
         if (taps == 9) {
             /* straight into grad_weight, zeroed before the first chunk */
             if (first == 0)
@@ -275,7 +410,7 @@ static void taps_weight_gradient_channels(const conv_job *job, int thread, int b
                            sizeof(float) * (size_t)(end - begin) * taps);
             sgemm_dot_taps9(job->context, offsets, out, end - begin, (int)layout.grid,
                             padded_grad + layout.lead, (int)layout.stride, padded_input,
-                            (int)layout.stride, job->grad_weight + (size_t)begin * taps,
+                            input_stride, job->grad_weight + (size_t)begin * taps,
                             in * taps);
             continue;
         }
@@ -296,12 +431,13 @@ static void taps_weight_gradient_channels(const conv_job *job, int thread, int b
 static void backward_task(void *argument, int thread, int threads) {
     const conv_job *job = argument;
     const conv_geometry *g = job->geometry;
-    int taps = use_taps(job->context, g), begin, end;
+    int begin, end;
     compute_split(g->in_channels, 1, thread, threads, &begin, &end);
     if (begin < end) {
         /* the padded weight gradient only with a SIMD dot_taps kernel (AVX-512): the portable
          * one, even vectorised by clang for simd128, was 15-60% slower than im2col + GEMM */
-        if (taps && g->kernel_size == 3 && sgemm_has_dot_taps9(job->context)) {
+        if (job->path != CONV_IM2COL && g->kernel_size == 3 &&
+            sgemm_has_dot_taps9(job->context)) {
             taps_weight_gradient_channels(job, thread, begin, end);
         } else {
             weight_gradient_channels(job, thread, begin, end);
@@ -310,10 +446,12 @@ static void backward_task(void *argument, int thread, int threads) {
     if (job->grad_input == NULL) return;
     int step = chunk_images(g), chunks = (g->batch + step - 1) / step;
     compute_split(chunks, 1, thread, threads, &begin, &end);
-    if (taps) {
+    if (job->path == CONV_TAPS) {
         if (begin < end)
             taps_convolve_chunks(job, thread, begin, end, job->grad_output, g->out_channels,
                                  g->in_channels, 1, job->grad_input);
+    } else if (job->path == CONV_PHASES) {
+        if (begin < end) phases_input_gradient_chunks(job, thread, begin, end);
     } else {
         input_gradient_chunks(job, thread, begin, end);
     }
@@ -331,7 +469,8 @@ void conv2d_backward(compute_context *context, const conv_geometry *geometry, co
                    sizeof(float));
         return;
     }
-    conv_job job = {context, g, input, weight, grad_output, NULL, grad_input, grad_weight, scratch};
+    conv_job job = {context,    g,           choose_path(context, g), input, weight, grad_output,
+                    NULL,       grad_input,  grad_weight,             scratch};
     int step = chunk_images(g), chunks = (g->batch + step - 1) / step;
     int items = grad_input != NULL && chunks > g->in_channels ? chunks : g->in_channels;
     compute_parallel(context, usable_threads(context, g, items), backward_task, &job);
