@@ -300,8 +300,9 @@ int sgemm_taps_fits(const compute_context *context, int taps, int m, int k) {
  * slivers read B in place; only a ragged last sliver is packed (once per tap). */
 void sgemm_taps_on_thread(compute_context *context, int thread, int taps,
                           const ptrdiff_t *offsets, int m, int n, int k, const float *a,
-                          const float *b, int ldb, float *c, int ldc) {
+                          const float *b, int ldb, float *c, int ldc, int period, int span) {
     if (m <= 0 || n <= 0) return;
+    if (period <= 0 || span <= 0 || span > period) period = span = n;
     const gemm_blocking *blocking = context->gemm->blocking;
     const int mr_tile = blocking->mr, nr_tile = blocking->nr;
     const int block = taps_row_block(context, taps, m, k);
@@ -316,6 +317,8 @@ void sgemm_taps_on_thread(compute_context *context, int thread, int taps,
                    packed_a + t * tap_floats);
         for (int jr = 0; jr < n; jr += nr_tile) {
             int nr = min_int(nr_tile, n - jr);
+            int phase = jr % period;
+            if (phase >= span && phase + nr <= period) continue; /* not needed at all */
             if (nr < nr_tile) {
                 for (int t = 0; t < taps; t++)
                     pack_b(GEMM_NORMAL, b + offsets[t], ldb, 0, jr, k, nr, nr_tile,

@@ -202,8 +202,10 @@ static void test_default_context_and_unknown_name(void) {
 /* sgemm_taps and sgemm_dot_taps9 on awkward sizes: m and n off every tile (the ragged last column
  * sliver is packed per tap), taps 1, 9 and 25 at unequal offsets, k from 1 to 64. B is one
  * buffer the offsets shift through; C's padding columns must stay untouched. */
+/* With period/span (both 0: every column), columns j with j % period >= span are not needed:
+ * only the needed ones are checked, and *skipped counts the values left untouched (NaN). */
 static int check_taps_case(compute_context *context, int taps, int m, int n, int k,
-                           uint32_t seed) {
+                           uint32_t seed, int period, int span, int *skipped) {
     uint32_t state = seed;
     ptrdiff_t offsets[25];
     ptrdiff_t most = 0;
@@ -216,13 +218,17 @@ static int check_taps_case(compute_context *context, int taps, int m, int n, int
     float *b = make_matrix(k, ldb, ldb, &state);
     float *c = malloc(sizeof(float) * (size_t)m * ldc);
     for (size_t i = 0; i < (size_t)m * ldc; i++) c[i] = NAN;
-    sgemm_taps_on_thread(context, 0, taps, offsets, m, n, k, a, b, ldb, c, ldc);
+    sgemm_taps_on_thread(context, 0, taps, offsets, m, n, k, a, b, ldb, c, ldc, period, span);
     int bad = 0;
     for (int i = 0; i < m; i++)
         for (int j = 0; j < ldc; j++) {
             float got = c[(size_t)i * ldc + j];
             if (j >= n) {
                 if (!isnan(got)) bad++;
+                continue;
+            }
+            if (period > 0 && j % period >= span) {
+                if (isnan(got)) ++*skipped;
                 continue;
             }
             double sum = 0.0, magnitude = 0.0;
@@ -300,12 +306,20 @@ static void test_taps_every_supported_variant(void) {
         compute_context *context = NULL;
         CHECK(compute_context_create(variant->name, &context) == ICARL_OK);
         if (context == NULL) continue;
-        int bad = 0;
+        int bad = 0, skipped = 0;
         for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
             const int *x = shapes[s];
             CHECK(sgemm_taps_fits(context, x[0], x[1], x[3]));
-            bad += check_taps_case(context, x[0], x[1], x[2], x[3], 77u + (uint32_t)s);
+            bad += check_taps_case(context, x[0], x[1], x[2], x[3], 77u + (uint32_t)s, 0, 0,
+                                   &skipped);
         }
+        CHECK_MESSAGE(skipped == 0, "%s: columns left out without a period", variant->name);
+        /* a 7x7 padded layout's columns: 8 per image, the last 8 of each 64 padding rows; with
+         * a gap of 2.5 tiles at least one whole tile per period must be skipped */
+        int nr = context->gemm->blocking->nr;
+        bad += check_taps_case(context, 9, 12, 64 * 3 + 40, 16, 5u, 64, 56, &skipped);
+        bad += check_taps_case(context, 9, 5, 9 * nr, 7, 6u, 5 * nr, 5 * nr / 2, &skipped);
+        CHECK_MESSAGE(skipped > 0, "%s: no unneeded column sliver was skipped", variant->name);
         for (size_t s = 0; s < sizeof dot_shapes / sizeof dot_shapes[0]; s++) {
             const int *x = dot_shapes[s];
             bad += check_dot_taps_case(context, x[0], x[1], x[2], 91u + (uint32_t)s);
