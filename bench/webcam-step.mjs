@@ -9,8 +9,8 @@
 //   - classifying one camera frame (96x96 RGBA, as the page does) on the page's main thread:
 //     median of back-to-back learner.classify() calls.
 // For both engines the page can get: 'simd-threads' (served with COOP/COEP, so the page is
-// cross-origin isolated) and 'simd' (served without them, first visit: the single-thread
-// fallback). Rounds alternate between the two, each in a fresh profile; medians are printed.
+// cross-origin isolated) and 'simd' (served without them, with the page's reload into
+// isolation switched off: the single-thread fallback). Rounds alternate between the two, each in a fresh profile; medians are printed.
 // Not a test. Usage: node bench/webcam-step.mjs [rounds]   (default 3; build first)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -58,10 +58,13 @@ async function sampleCount(page, name) {
 }
 
 /** One round on a fresh profile: returns the measurements, or throws. */
-async function round(url, dir, index) {
+async function round(url, dir, index, singleThread) {
   const context = await launch(join(dir, `profile-${index}`), join(dir, 'scene.y4m'));
   try {
     await context.addInitScript(recordWorkerResults);
+    // The page reloads itself once into isolation when its service worker takes control; the
+    // single-thread rounds measure the fallback, so they set the page's own once-per-tab guard.
+    if (singleThread) await context.addInitScript(() => sessionStorage.setItem('icarl-isolation-reload', 'bench'));
     const page = context.pages()[0] ?? (await context.newPage());
     const errors = [];
     page.on('pageerror', (error) => errors.push(error.message));
@@ -123,7 +126,7 @@ console.log(`load average at start: ${load()}`);
 try {
   for (let r = 0; r < ROUNDS; r++) {
     for (const expected of ['simd-threads', 'simd']) {
-      const result = await round(servers[expected].url, dir, `${expected}-${r}`);
+      const result = await round(servers[expected].url, dir, `${expected}-${r}`, expected === 'simd');
       const { step, classify } = result;
       if (step.flavour !== expected) throw new Error(`expected the ${expected} engine, the worker ran ${step.flavour} (isolated ${result.isolated})`);
       const p = step.phaseSeconds;
