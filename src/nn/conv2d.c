@@ -60,15 +60,22 @@ static int taps_eligible(const conv_geometry *g) {
  * forward is one sgemm_taps over 9 shifted views of the phases, the input gradient one per
  * phase with its 1, 2 or 4 taps, the weight gradient the dot_taps kernel over the phases. */
 static int phases_eligible(const conv_geometry *g) {
-    /* the padded grid of small outputs is mostly padding ((7+1)^2 / 7^2 = 1.31 at 7x7): there
-     * the phase path lost to im2col + GEMM (native backward 5.9 -> 6.5 ms, wasm forward 9.1 ->
-     * 9.7 ms for 14x14x32 -> 64 at batch 128), where at 14x14 outputs (waste 1.15) it won */
-    int grid = (g->out_height + 1) * (g->out_width + 1);
     return g->stride == 2 && g->kernel_size == 3 && g->padding == 1 && g->in_height % 2 == 0 &&
            g->in_width % 2 == 0 && g->out_height * 2 == g->in_height &&
            g->out_width * 2 == g->in_width && g->in_channels >= CONV2D_TAPS_MIN_CHANNELS &&
-           g->out_channels >= CONV2D_TAPS_MIN_CHANNELS &&
-           5 * grid <= 6 * g->out_height * g->out_width;
+           g->out_channels >= CONV2D_TAPS_MIN_CHANNELS;
+}
+
+/* Whether the grid positions sgemm_taps computes per image on the phase path, (h+1)(w+1) less
+ * the whole tiles of the padding row it skips, are at most 1.2 times the h*w outputs. Small
+ * outputs are mostly padding ((7+1)^2 / 7^2 = 1.31): there the phase path lost to im2col + GEMM
+ * (AVX-512, 32-wide tiles, 14x14x32 -> 64 at batch 128: backward 5.9 -> 6.5 ms), while with the
+ * simd128 8-wide tile the eighth row is skipped (1.14) and it won (forward 8.8-9.1 -> 8.5-8.6
+ * ms, input gradient 9.0-9.4 -> 8.0 ms). */
+static int phases_grid_small_enough(const compute_context *context, const conv_geometry *g) {
+    int row = g->out_width + 1, tile = context->gemm->blocking->nr;
+    int computed = (g->out_height + 1) * row - row / tile * tile;
+    return 5 * computed <= 6 * g->out_height * g->out_width;
 }
 
 typedef enum conv_path { CONV_IM2COL, CONV_TAPS, CONV_PHASES } conv_path;
@@ -82,7 +89,8 @@ static conv_path choose_path(const compute_context *context, const conv_geometry
         return CONV_TAPS;
     /* the input gradient's phases have at most 4 taps */
     if (phases_eligible(g) && sgemm_taps_fits(context, 9, g->out_channels, g->in_channels) &&
-        sgemm_taps_fits(context, 4, g->in_channels, g->out_channels))
+        sgemm_taps_fits(context, 4, g->in_channels, g->out_channels) &&
+        phases_grid_small_enough(context, g))
         return CONV_PHASES;
     return CONV_IM2COL;
 }

@@ -193,14 +193,16 @@ static void check_convs(compute_context *compute) {
     check_conv(compute, 7, 8, 20, 20, 11, 3, 1, 1, 1200);
     check_conv(compute, 2, 17, 1, 9, 10, 3, 1, 1, 1300);
     check_conv(compute, 3, 10, 6, 1, 19, 3, 1, 1, 1400);
-    /* stride-2 3x3 convolutions of even inputs with >= 8 channels and outputs of at least
-     * 11x11 or so take the phase path (square, not square, and 17 images of 24x24 -> 12x12:
-     * chunks of 9 and 8); an odd input and a small output stay on im2col */
+    /* stride-2 3x3 convolutions of even inputs with >= 8 channels take the phase path when
+     * their padded grid is not mostly padding (square, not square, 17 images of 24x24 ->
+     * 12x12: chunks of 9 and 8; 14x14 -> 7x7 only with the 8-wide tile); an odd input and a
+     * small output stay on im2col */
     check_conv(compute, 2, 8, 22, 22, 9, 3, 2, 1, 1500);
     check_conv(compute, 3, 12, 24, 28, 8, 3, 2, 1, 1600);
     check_conv(compute, 17, 8, 24, 24, 8, 3, 2, 1, 1700);
     check_conv(compute, 2, 8, 7, 7, 8, 3, 2, 1, 1800);
     check_conv(compute, 2, 8, 6, 6, 8, 3, 2, 1, 1900);
+    check_conv(compute, 3, 9, 14, 14, 10, 3, 2, 1, 2000);
 }
 
 /* ---- batchnorm ---- */
