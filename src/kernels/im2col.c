@@ -179,30 +179,43 @@ void unpad_planes(const padded_layout *layout, const float *grid, size_t ld_grid
     }
 }
 
+/* Each input row is read once and split into its even and odd columns, which go to the two
+ * phases of that row parity; a plain even/odd split of one source is what compilers turn into
+ * vector shuffles (the previous gather per phase read every row twice, strided). */
+static void deinterleave_row(const float *src, int width, float *even, float *odd) {
+    for (int x = 0; x < width; x++) {
+        even[x] = src[2 * x];
+        odd[x] = src[2 * x + 1];
+    }
+}
+
 void pad_phases(const padded_layout *layout, const float *tensor, int batch, int first_image,
                 int image_count, int first_channel, int end_channel, float *padded) {
     const int h = layout->height, w = layout->width, p = layout->pad;
     const size_t in_width = 2 * (size_t)w, in_plane = 4 * (size_t)h * w;
     for (int c = first_channel; c < end_channel; c++) {
         const float *channel = tensor + ((size_t)c * batch + first_image) * in_plane;
-        for (int phase = 0; phase < 4; phase++) {
-            const int py = phase >> 1, px = phase & 1;
-            float *dst = padded + ((size_t)(c - first_channel) * 4 + phase) * layout->stride;
-            float *end = dst + layout->stride;
-            memset(dst, 0, sizeof(float) * layout->lead);
-            dst += layout->lead;
+        float *phases = padded + (size_t)(c - first_channel) * 4 * layout->stride;
+        for (int py = 0; py < 2; py++) {
+            float *even = phases + (size_t)(2 * py) * layout->stride;
+            float *odd = even + layout->stride;
+            memset(even, 0, sizeof(float) * layout->lead);
+            memset(odd, 0, sizeof(float) * layout->lead);
+            size_t at = layout->lead;
             for (int image = 0; image < image_count; image++) {
-                const float *src = channel + (size_t)image * in_plane + py * in_width + px;
-                for (int y = 0; y < h; y++, src += 2 * in_width, dst += layout->row) {
-                    for (int x = 0; x < w; x++) dst[x] = src[2 * x];
-                    for (int x = w; x < layout->row; x++) dst[x] = 0.0f;
+                const float *src = channel + (size_t)image * in_plane + py * in_width;
+                for (int y = 0; y < h; y++, src += 2 * in_width, at += layout->row) {
+                    deinterleave_row(src, w, even + at, odd + at);
+                    for (int x = w; x < layout->row; x++) even[at + x] = odd[at + x] = 0.0f;
                 }
                 if (image + 1 < image_count) {
-                    memset(dst, 0, sizeof(float) * (size_t)p * layout->row);
-                    dst += (size_t)p * layout->row;
+                    memset(even + at, 0, sizeof(float) * (size_t)p * layout->row);
+                    memset(odd + at, 0, sizeof(float) * (size_t)p * layout->row);
+                    at += (size_t)p * layout->row;
                 }
             }
-            memset(dst, 0, sizeof(float) * (size_t)(end - dst));
+            memset(even + at, 0, sizeof(float) * (layout->stride - at));
+            memset(odd + at, 0, sizeof(float) * (layout->stride - at));
         }
     }
 }
