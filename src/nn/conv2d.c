@@ -17,9 +17,18 @@
 /* Output columns per chunk at most: enough for efficient GEMM panels, few enough that the column
  * buffer (C_in*k*k rows of it) is still in cache when the GEMM reads it. Measured on ResNet-20
  * 28x28 batch 128 (avx512 GEMM, CPU time): 512-2048 columns ~305 images/s, 8192 ~240, 16384
- * ~228. */
+ * ~228; ResNet-32 training, interleaved: native 512 / 2048 columns 252.8 / 262.2 images/s (1
+ * thread), 460 / 477 (2 threads). WebAssembly prefers smaller chunks (the padded paths read
+ * their shifted views in place, with 4 phases of 16-64 channels per chunk, and V8's simd128 code
+ * has a slower memory path): 512 / 2048 columns gave 81.2 / 79.9 images/s training and, at
+ * batch 128, forwards of 8.3 / 8.9 ms (28x28x16 -> 32 s2), 7.6 / 8.4 ms (14x14x32 -> 64 s2) and
+ * 13.2 / 13.9 ms (7x7x64 -> 64). */
 #ifndef CONV2D_CHUNK_COLUMNS
+#if defined(__wasm__)
+#define CONV2D_CHUNK_COLUMNS 512
+#else
 #define CONV2D_CHUNK_COLUMNS 2048
+#endif
 #endif
 
 /* Images per chunk: as many as fit CONV2D_CHUNK_COLUMNS, then evened out over the chunks that
