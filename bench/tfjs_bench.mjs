@@ -1,6 +1,7 @@
 // tfjs_bench.mjs - TensorFlow.js's WebAssembly backend (XNNPACK) on the same work as
 // bench/train_bench.c, for build-scripts/bench.sh: square matMul GFLOP/s at 256/512/1024 and
-// conv2d forward on the ResNet-32 28x28x1 shapes at batch 128, single-threaded (SIMD build).
+// conv2d forward on the ResNet-32 28x28x1 shapes at batch 128 and the page's default network's
+// (32x32x3) at batch 32, single-threaded (SIMD build).
 // Needs `npm install` in bench/ (bench-only dependencies); prints 'tfjs not installed' without.
 // Usage: node bench/tfjs_bench.mjs [seconds]
 let tf;
@@ -50,13 +51,21 @@ for (const n of [256, 512, 1024]) {
   b.dispose();
 }
 
+// [batch, in channels, size, out channels, kernel, stride]: ResNet-32 on 28x28x1 at batch 128,
+// then the page's default network (32x32x3, batch 32); the lists of bench/train_bench.c
 const shapes = [
-  [1, 28, 16, 3, 1], [16, 28, 16, 3, 1], [16, 28, 32, 3, 2], [32, 14, 32, 3, 1],
-  [16, 28, 32, 1, 2], [32, 14, 64, 3, 2], [64, 7, 64, 3, 1], [32, 14, 64, 1, 2],
+  [128, 1, 28, 16, 3, 1], [128, 16, 28, 16, 3, 1], [128, 16, 28, 32, 3, 2], [128, 32, 14, 32, 3, 1],
+  [128, 16, 28, 32, 1, 2], [128, 32, 14, 64, 3, 2], [128, 64, 7, 64, 3, 1], [128, 32, 14, 64, 1, 2],
+  [32, 3, 32, 16, 3, 1], [32, 16, 32, 16, 3, 1], [32, 16, 32, 32, 3, 2], [32, 32, 16, 32, 3, 1],
+  [32, 16, 32, 32, 1, 2], [32, 32, 16, 64, 3, 2], [32, 64, 8, 64, 3, 1], [32, 32, 16, 64, 1, 2],
 ];
-console.log('conv forward (batch 128, NHWC)   ms');
-for (const [cin, size, cout, k, stride] of shapes) {
-  const x = tf.randomNormal([128, size, size, cin]);
+let batchShown = null;
+for (const [batch, cin, size, cout, k, stride] of shapes) {
+  if (batch !== batchShown) {
+    console.log(`${batch === 128 ? 'conv' : 'webcam conv'} forward (batch ${batch}, NHWC)`.padEnd(26) + 'ms'.padStart(10));
+    batchShown = batch;
+  }
+  const x = tf.randomNormal([batch, size, size, cin]);
   const w = tf.randomNormal([k, k, cin, cout]);
   const t = timeIt(() => {
     const y = tf.conv2d(x, w, stride, 'same');

@@ -76,9 +76,12 @@ def main():
           f"{128 / median:.1f} images/s (median of {len(times)} steps, {median * 1e3:.1f} ms/step)")
 
 
-# (in_channels, size, out_channels, kernel, stride): bench/train_bench.c's list
+# (in_channels, size, out_channels, kernel, stride): bench/train_bench.c's lists, ResNet-32 on
+# 28x28x1 at batch 128 and the page's default network (32x32x3) at batch 32
 SHAPES = [(1, 28, 16, 3, 1), (16, 28, 16, 3, 1), (16, 28, 32, 3, 2), (32, 14, 32, 3, 1),
           (16, 28, 32, 1, 2), (32, 14, 64, 3, 2), (64, 7, 64, 3, 1), (32, 14, 64, 1, 2)]
+WEBCAM_SHAPES = [(3, 32, 16, 3, 1), (16, 32, 16, 3, 1), (16, 32, 32, 3, 2), (32, 16, 32, 3, 1),
+                 (16, 32, 32, 1, 2), (32, 16, 64, 3, 2), (64, 8, 64, 3, 1), (32, 16, 64, 1, 2)]
 
 
 def median_ms(function, repeats=15):
@@ -92,12 +95,12 @@ def median_ms(function, repeats=15):
     return times[len(times) // 2] * 1e3
 
 
-def convs():
-    print(f"{'conv (batch 128)':<26} {'fwd ms':>10} {'bwd ms':>10} {'bwd/fwd':>8}")
+def convs(title, batch, shapes, key):
+    print(f"{title:<26} {'fwd ms':>10} {'bwd ms':>10} {'bwd/fwd':>8}")
     total_forward = total_backward = 0.0
-    for cin, size, cout, kernel, stride in SHAPES:
+    for cin, size, cout, kernel, stride in shapes:
         conv = nn.Conv2d(cin, cout, kernel, stride, kernel // 2, bias=False)
-        x = torch.randn(128, cin, size, size, requires_grad=cin != 1)
+        x = torch.randn(batch, cin, size, size, requires_grad=cin > 3)
         with torch.no_grad():
             grad = torch.randn_like(conv(x))
 
@@ -108,7 +111,7 @@ def convs():
         out = conv(x)
 
         def backward():
-            torch.autograd.grad(out, [x, conv.weight] if cin != 1 else [conv.weight], grad,
+            torch.autograd.grad(out, [x, conv.weight] if cin > 3 else [conv.weight], grad,
                                 retain_graph=True)
 
         f, b = median_ms(forward), median_ms(backward)
@@ -116,9 +119,10 @@ def convs():
         total_backward += b
         name = f"{size}x{size}x{cin} -> {cout} k{kernel} s{stride}"
         print(f"{name:<26} {f:10.3f} {b:10.3f} {b / f:8.2f}")
-    print(f"result conv_backward_over_forward {total_backward / total_forward:.2f}")
+    print(f"result {key} {total_backward / total_forward:.2f}")
 
 
 if __name__ == "__main__":
     main()
-    convs()
+    convs("conv (batch 128)", 128, SHAPES, "conv_backward_over_forward")
+    convs("webcam conv (batch 32)", 32, WEBCAM_SHAPES, "webcam_conv_backward_over_forward")

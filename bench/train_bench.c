@@ -2,8 +2,9 @@
  * built from the engine's own sources natively and with Emscripten (scalar and SIMD), so every
  * build is measured on the same work:
  *   1. ResNet-32 on 28x28x1, batch 128: forward + backward + SGD update, images/s;
- *   2. every convolution shape of that network: forward vs backward (input and weight
- *      gradients) time, and the ratio the speed issue bounds at 1.5;
+ *   2. every convolution shape of that network, and of the page's default network (32x32x3,
+ *      batch 32): forward vs backward (input and weight gradients) time, and the ratio the
+ *      speed issue bounds at 1.5;
  *   3. square GEMM GFLOP/s at 256, 512 and 1024.
  * Not part of the engine or its tests. Usage: train_bench [threads] [seconds] [gemm|train|conv|all]
  * (threads 0 = the default: online CPUs up to 4; builds without threads use 1). Medians of
@@ -101,19 +102,20 @@ typedef struct conv_shape {
     int in_channels, size, out_channels, kernel, stride;
 } conv_shape;
 
-static void convs(compute_context *context) {
-    static const conv_shape shapes[] = {{1, 28, 16, 3, 1},  {16, 28, 16, 3, 1}, {16, 28, 32, 3, 2},
-                                        {32, 14, 32, 3, 1}, {16, 28, 32, 1, 2}, {32, 14, 64, 3, 2},
-                                        {64, 7, 64, 3, 1},  {32, 14, 64, 1, 2}};
-    printf("%-26s %10s %10s %8s\n", "conv (batch 128)", "fwd ms", "bwd ms", "bwd/fwd");
+/* Forward and backward time of each shape at this batch, and the backward / forward ratio of
+ * their sums, printed as "result <key> <ratio>". The stem (1 or 3 input channels) has no input
+ * gradient in the network. */
+static void conv_group(compute_context *context, const char *title, int batch,
+                       const conv_shape *shapes, size_t count, const char *key) {
+    printf("%-26s %10s %10s %8s\n", title, "fwd ms", "bwd ms", "bwd/fwd");
     double total_forward = 0.0, total_backward = 0.0;
-    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+    for (size_t s = 0; s < count; s++) {
         const conv_shape *sh = &shapes[s];
         conv_geometry g;
-        conv_geometry_init(&g, BATCH, sh->in_channels, sh->size, sh->size, sh->out_channels,
+        conv_geometry_init(&g, batch, sh->in_channels, sh->size, sh->size, sh->out_channels,
                            sh->kernel, sh->stride, sh->kernel / 2);
-        size_t in_count = (size_t)sh->in_channels * BATCH * sh->size * sh->size;
-        size_t out_count = (size_t)sh->out_channels * BATCH * g.out_height * g.out_width;
+        size_t in_count = (size_t)sh->in_channels * batch * sh->size * sh->size;
+        size_t out_count = (size_t)sh->out_channels * batch * g.out_height * g.out_width;
         size_t w_count = (size_t)sh->out_channels * sh->in_channels * sh->kernel * sh->kernel;
         float *input = random_floats(in_count, 5), *weight = random_floats(w_count, 6);
         float *grad_output = random_floats(out_count, 7);
@@ -122,8 +124,7 @@ static void convs(compute_context *context) {
         float *scratch = malloc(conv2d_scratch_floats(&g) * sizeof(float));
         compute_context_reserve_workspace(context, conv2d_scratch_floats(&g));
         double forward[REPEATS], backward[REPEATS];
-        /* the stem has no input gradient in the network */
-        float *gi = sh->in_channels == 1 ? NULL : grad_input;
+        float *gi = sh->in_channels <= 3 ? NULL : grad_input;
         conv2d_forward(context, &g, input, weight, output, scratch);
         conv2d_backward(context, &g, input, weight, grad_output, gi, grad_weight, scratch);
         for (int r = 0; r < REPEATS; r++) {
@@ -150,7 +151,23 @@ static void convs(compute_context *context) {
         free(grad_weight);
         free(scratch);
     }
-    printf("result conv_backward_over_forward %.2f\n", total_backward / total_forward);
+    printf("result %s %.2f\n", key, total_backward / total_forward);
+}
+
+/* Every convolution shape of the two networks: ResNet-32 on 28x28x1 at batch 128 (the issue's
+ * training benchmark) and the page's default network, 32x32x3 at its batch of 32. The same lists
+ * are in bench/tfjs_bench.mjs and bench/torch_resnet.py. */
+static void convs(compute_context *context) {
+    static const conv_shape resnet32[] = {
+        {1, 28, 16, 3, 1},  {16, 28, 16, 3, 1}, {16, 28, 32, 3, 2}, {32, 14, 32, 3, 1},
+        {16, 28, 32, 1, 2}, {32, 14, 64, 3, 2}, {64, 7, 64, 3, 1},  {32, 14, 64, 1, 2}};
+    static const conv_shape webcam[] = {
+        {3, 32, 16, 3, 1},  {16, 32, 16, 3, 1}, {16, 32, 32, 3, 2}, {32, 16, 32, 3, 1},
+        {16, 32, 32, 1, 2}, {32, 16, 64, 3, 2}, {64, 8, 64, 3, 1},  {32, 16, 64, 1, 2}};
+    conv_group(context, "conv (batch 128)", BATCH, resnet32, sizeof resnet32 / sizeof *resnet32,
+               "conv_backward_over_forward");
+    conv_group(context, "webcam conv (batch 32)", 32, webcam, sizeof webcam / sizeof *webcam,
+               "webcam_conv_backward_over_forward");
 }
 
 static void gemms(compute_context *context, double seconds) {

@@ -5,7 +5,8 @@
 # `speed`: one side-by-side table of GEMM GFLOP/s, ResNet-32 training images/s and convolution
 # backward/forward cost for native (1 and N threads), WebAssembly SIMD and scalar (Node), the
 # WebAssembly SIMD threads build with 1 and N threads (Node worker threads), TensorFlow.js's wasm
-# backend (after `npm install --prefix bench`) and PyTorch.
+# backend (after `npm install --prefix bench`) and PyTorch; then each convolution shape's forward,
+# WebAssembly SIMD against TensorFlow.js.
 # Usage: build-scripts/bench.sh [sanity|full|quick|gemm|speed|threads|webcam|compare|fuzz|all]
 #   (default: all; builds first)
 # threads: the thread speed-up alone, interleaved rounds (THREADS_ROUNDS, default 5) of native and
@@ -29,7 +30,7 @@ case "$what" in
   compare) exec bash build-scripts/compare.sh quick ;;
   fuzz) exec bash build-scripts/fuzz.sh 600 ;;
   -h|--help)
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
     exit 0 ;;
   *)
     echo "bench.sh: unknown benchmark '$what' (expected sanity, full, quick, gemm, speed, threads, webcam, compare, fuzz or all)" >&2
@@ -168,7 +169,8 @@ speed() {
   for column in "${columns[@]}"; do header+=$(printf ' %12s' "$column"); done
   printf '%-30s%s\n' "" "$header" | tee "$out/speed-table.txt"
   for row in gemm256:"GEMM 256 GFLOP/s" gemm512:"GEMM 512 GFLOP/s" gemm1024:"GEMM 1024 GFLOP/s" \
-             train:"ResNet-32 train images/s" conv_backward_over_forward:"conv backward / forward"; do
+             train:"ResNet-32 train images/s" conv_backward_over_forward:"conv backward / forward" \
+             webcam_conv_backward_over_forward:"webcam conv backward / fwd"; do
     local key=${row%%:*} label=${row#*:} line
     line=$(printf '%-30s' "$label")
     for column in "${columns[@]}"; do
@@ -180,6 +182,16 @@ speed() {
     echo "$line" | tee -a "$out/speed-table.txt"
   done
   echo "(table in $out/speed-table.txt; load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+  # every convolution shape, forward: the WebAssembly SIMD build against TensorFlow.js's conv2d
+  if [ -f "$out/speed-wasm-simd.txt" ] && grep -q '^result' "$out/speed-tfjs.txt"; then
+    echo
+    printf '%-26s %10s %10s %14s\n' "conv forward, ms" "wasm-simd" "tfjs" "tfjs / ours" |
+      tee "$out/speed-conv-vs-tfjs.txt"
+    awk 'FNR == NR { if ($2 == "->") tfjs[$1 " " $2 " " $3 " " $4 " " $5] = $6; next }
+         $2 == "->" { shape = $1 " " $2 " " $3 " " $4 " " $5
+                      if (shape in tfjs) printf "%-26s %10.3f %10.3f %14.2f\n", shape, $6, tfjs[shape], tfjs[shape] / $6 }' \
+      "$out/speed-tfjs.txt" "$out/speed-wasm-simd.txt" | tee -a "$out/speed-conv-vs-tfjs.txt"
+  fi
 }
 
 if [ "$what" = speed ]; then
