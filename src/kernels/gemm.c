@@ -45,6 +45,37 @@ static void pack_a(gemm_transpose transpose_a, const float *a, int lda, int i0, 
     }
 }
 
+/* Four source rows (s0..s3, from p) into four columns of an NR-wide sliver, four steps at a
+ * time: a 4x4 transpose in generic vectors (GCC 12 and clang both have __builtin_shufflevector;
+ * clang makes simd128 shuffles of it, GCC SSE), where the scalar loop moves one float per load
+ * and store. The weight gradient's B^T packing is all this (rows = input channels x taps). */
+typedef float pack_vector __attribute__((vector_size(16)));
+
+static int pack_four_columns(const float *s0, const float *s1, const float *s2, const float *s3,
+                             int kc, int nr_tile, float *out) {
+    int p = 0;
+    for (; p + 4 <= kc; p += 4, out += 4 * (size_t)nr_tile) {
+        pack_vector v0, v1, v2, v3;
+        memcpy(&v0, s0 + p, sizeof v0);
+        memcpy(&v1, s1 + p, sizeof v1);
+        memcpy(&v2, s2 + p, sizeof v2);
+        memcpy(&v3, s3 + p, sizeof v3);
+        pack_vector t0 = __builtin_shufflevector(v0, v1, 0, 4, 1, 5);
+        pack_vector t1 = __builtin_shufflevector(v0, v1, 2, 6, 3, 7);
+        pack_vector t2 = __builtin_shufflevector(v2, v3, 0, 4, 1, 5);
+        pack_vector t3 = __builtin_shufflevector(v2, v3, 2, 6, 3, 7);
+        pack_vector r0 = __builtin_shufflevector(t0, t2, 0, 1, 4, 5);
+        pack_vector r1 = __builtin_shufflevector(t0, t2, 2, 3, 6, 7);
+        pack_vector r2 = __builtin_shufflevector(t1, t3, 0, 1, 4, 5);
+        pack_vector r3 = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
+        memcpy(out, &r0, sizeof r0);
+        memcpy(out + nr_tile, &r1, sizeof r1);
+        memcpy(out + 2 * (size_t)nr_tile, &r2, sizeof r2);
+        memcpy(out + 3 * (size_t)nr_tile, &r3, sizeof r3);
+    }
+    return p;
+}
+
 /* Packs op(B)[p0 .. p0+kc, j0 .. j0+nc) into NR-wide slivers, zero-padded past nc. */
 static void pack_b(gemm_transpose transpose_b, const float *b, int ldb, int p0, int j0, int kc,
                    int nc, int nr_tile, float *packed) {
@@ -73,7 +104,8 @@ static void pack_b(gemm_transpose transpose_b, const float *b, int ldb, int p0, 
                 const float *s0 = b + (size_t)(j0 + j + q) * ldb + p0;
                 const float *s1 = s0 + ldb, *s2 = s1 + ldb, *s3 = s2 + ldb;
                 float *out = dst + q;
-                for (int p = 0; p < kc; p++, out += nr_tile) {
+                int p = pack_four_columns(s0, s1, s2, s3, kc, nr_tile, out);
+                for (out += (size_t)p * nr_tile; p < kc; p++, out += nr_tile) {
                     out[0] = s0[p];
                     out[1] = s1[p];
                     out[2] = s2[p];
