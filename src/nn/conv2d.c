@@ -48,6 +48,11 @@ static int chunk_images(const conv_geometry *g) {
     return chunks < 1 ? 1 : (g->batch + chunks - 1) / chunks;
 }
 
+/* Images in the chunk that starts at image `first`: `step`, or fewer in the last chunk. */
+static int chunk_count(const conv_geometry *g, int first, int step) {
+    return g->batch - first < step ? g->batch - first : step;
+}
+
 /* "Same" convolutions (stride 1, odd kernel, output as large as the input; the network's 3x3
  * convolutions after the stem) with at least this many input and output channels skip im2col:
  * on the padded layout (im2col.h) each kernel tap is one shifted view of the chunk, so forward,
@@ -223,7 +228,7 @@ static void taps_convolve_chunks(const conv_job *job, int thread, int begin, int
     weights_by_tap(g, job->weight, flipped, a);
     for (int chunk = begin; chunk < end; chunk++) {
         int first = chunk * step;
-        int count = g->batch - first < step ? g->batch - first : step;
+        int count = chunk_count(g, first, step);
         padded_layout layout;
         ptrdiff_t offsets[CONV2D_MAX_TAPS];
         chunk_layout(g, count, &layout);
@@ -249,7 +254,7 @@ static void phases_forward_chunks(const conv_job *job, int thread, int begin, in
     weights_by_tap(g, job->weight, 0, a);
     for (int chunk = begin; chunk < end; chunk++) {
         int first = chunk * step;
-        int count = g->batch - first < step ? g->batch - first : step;
+        int count = chunk_count(g, first, step);
         padded_layout layout;
         ptrdiff_t offsets[9];
         chunk_layout(g, count, &layout);
@@ -293,7 +298,7 @@ static void phases_input_gradient_chunks(const conv_job *job, int thread, int be
     }
     for (int chunk = begin; chunk < end; chunk++) {
         int first = chunk * step;
-        int count = g->batch - first < step ? g->batch - first : step;
+        int count = chunk_count(g, first, step);
         padded_layout layout;
         chunk_layout(g, count, &layout);
         pad_planes(&layout, job->grad_output, g->batch, first, count, 0, out, padded_grad);
@@ -338,7 +343,7 @@ static void forward_task(void *argument, int thread, int threads) {
     compute_split(chunks, 1, thread, threads, &begin, &end);
     for (int chunk = begin; chunk < end; chunk++) {
         int first = chunk * step;
-        int count = g->batch - first < step ? g->batch - first : step;
+        int count = chunk_count(g, first, step);
         int columns = count * pixels;
         im2col(g, job->input, first, count, scratch);
         /* output[:, first:first+count] = W (C_out, rows) x col (rows, columns) */
@@ -369,7 +374,7 @@ static void weight_gradient_channels(const conv_job *job, int thread, int begin,
     int row0 = begin * taps, row_count = (end - begin) * taps;
     float *scratch = thread_scratch(job, thread);
     for (int first = 0; first < g->batch; first += step) {
-        int count = g->batch - first < step ? g->batch - first : step;
+        int count = chunk_count(g, first, step);
         int columns = count * pixels;
         im2col_channels(g, job->input, first, count, begin, end, scratch);
         sgemm_on_thread(job->context, thread, GEMM_NORMAL, GEMM_TRANSPOSED, g->out_channels,
@@ -390,7 +395,7 @@ static void input_gradient_chunks(const conv_job *job, int thread, int begin, in
     size_t plane = (size_t)g->in_height * g->in_width;
     for (int chunk = begin; chunk < end; chunk++) {
         int first = chunk * step;
-        int count = g->batch - first < step ? g->batch - first : step;
+        int count = chunk_count(g, first, step);
         int columns = count * pixels;
         /* col2im accumulates, so the chunk's images start from zero */
         for (int c = 0; c < g->in_channels; c++)
@@ -420,7 +425,7 @@ static void taps_weight_gradient_channels(const conv_job *job, int thread, int b
     float *padded_grad = sums + (size_t)taps * in * out;
     float *padded_input = padded_grad + (size_t)out * most.stride;
     for (int first = 0; first < g->batch; first += step) {
-        int count = g->batch - first < step ? g->batch - first : step;
+        int count = chunk_count(g, first, step);
         padded_layout layout;
         ptrdiff_t offsets[CONV2D_MAX_TAPS];
         chunk_layout(g, count, &layout);
