@@ -180,12 +180,42 @@ void unpad_planes(const padded_layout *layout, const float *grid, size_t ld_grid
 }
 
 /* Each input row is read once and split into its even and odd columns, which go to the two
- * phases of that row parity; a plain even/odd split of one source is what compilers turn into
- * vector shuffles (the previous gather per phase read every row twice, strided). */
+ * phases of that row parity, and back: four columns of each at a time with generic vector
+ * shuffles (GCC 12 and clang; simd128 shuffles in the wasm build, which did not vectorise the
+ * plain loop). */
+typedef float phase_vector __attribute__((vector_size(16)));
+
 static void deinterleave_row(const float *src, int width, float *even, float *odd) {
-    for (int x = 0; x < width; x++) {
+    int x = 0;
+    for (; x + 4 <= width; x += 4) {
+        phase_vector low, high;
+        memcpy(&low, src + 2 * x, sizeof low);
+        memcpy(&high, src + 2 * x + 4, sizeof high);
+        phase_vector evens = __builtin_shufflevector(low, high, 0, 2, 4, 6);
+        phase_vector odds = __builtin_shufflevector(low, high, 1, 3, 5, 7);
+        memcpy(even + x, &evens, sizeof evens);
+        memcpy(odd + x, &odds, sizeof odds);
+    }
+    for (; x < width; x++) {
         even[x] = src[2 * x];
         odd[x] = src[2 * x + 1];
+    }
+}
+
+static void interleave_row(const float *even, const float *odd, int width, float *dst) {
+    int x = 0;
+    for (; x + 4 <= width; x += 4) {
+        phase_vector evens, odds;
+        memcpy(&evens, even + x, sizeof evens);
+        memcpy(&odds, odd + x, sizeof odds);
+        phase_vector low = __builtin_shufflevector(evens, odds, 0, 4, 1, 5);
+        phase_vector high = __builtin_shufflevector(evens, odds, 2, 6, 3, 7);
+        memcpy(dst + 2 * x, &low, sizeof low);
+        memcpy(dst + 2 * x + 4, &high, sizeof high);
+    }
+    for (; x < width; x++) {
+        dst[2 * x] = even[x];
+        dst[2 * x + 1] = odd[x];
     }
 }
 
@@ -227,14 +257,17 @@ void unpad_phases(const padded_layout *layout, const float *grid, size_t ld_grid
     const size_t out_width = 2 * (size_t)w, out_plane = 4 * (size_t)h * w;
     for (int c = first_channel; c < end_channel; c++) {
         float *channel = tensor + ((size_t)c * batch + first_image) * out_plane;
-        for (int phase = 0; phase < 4; phase++) {
-            const int py = phase >> 1, px = phase & 1;
-            const float *src = grid + phase * ld_phase + (size_t)(c - first_channel) * ld_grid;
+        for (int py = 0; py < 2; py++) {
+            /* the phases (py, 0) and (py, 1) interleave into the rows of parity py */
+            const float *even = grid + 2 * py * ld_phase + (size_t)(c - first_channel) * ld_grid;
+            const float *odd = even + ld_phase;
             for (int image = 0; image < image_count; image++) {
-                float *dst = channel + (size_t)image * out_plane + py * out_width + px;
-                for (int y = 0; y < h; y++, src += layout->row, dst += 2 * out_width)
-                    for (int x = 0; x < w; x++) dst[2 * x] = src[x];
-                src += (size_t)p * layout->row;
+                float *dst = channel + (size_t)image * out_plane + py * out_width;
+                for (int y = 0; y < h; y++, even += layout->row, odd += layout->row,
+                         dst += 2 * out_width)
+                    interleave_row(even, odd, w, dst);
+                even += (size_t)p * layout->row;
+                odd += (size_t)p * layout->row;
             }
         }
     }
