@@ -34,6 +34,24 @@ static void valid_span(int width, int out_width, int stride, int padding, int kx
     *hi = last_plus;
 }
 
+typedef float im2col_vector __attribute__((vector_size(16)));
+
+/* dst[i] = src[2 i] for i < count, four at a time with a generic vector shuffle (GCC 12 and
+ * clang): the wasm build left the plain strided loop scalar. A vector step reads src up to
+ * 2 i + 7, so it stops while that is still at most 2 (count - 1): src[2 count - 1] may lie past
+ * the tensor. */
+static void gather_even(const float *src, int count, float *dst) {
+    int i = 0;
+    for (; i + 5 <= count; i += 4) {
+        im2col_vector low, high;
+        memcpy(&low, src + 2 * i, sizeof low);
+        memcpy(&high, src + 2 * i + 4, sizeof high);
+        im2col_vector evens = __builtin_shufflevector(low, high, 0, 2, 4, 6);
+        memcpy(dst + i, &evens, sizeof evens);
+    }
+    for (; i < count; i++) dst[i] = src[2 * i];
+}
+
 /* "Same" convolution (stride 1, output as large as the input): each tap's output plane is the
  * input plane shifted by (ky - pad) rows and (kx - pad) columns, so the valid rows are one
  * contiguous copy; only the few entries that wrapped across a row end are then zeroed. At 7x7 and
@@ -108,10 +126,8 @@ void im2col_channels(const conv_geometry *geometry, const float *input, int firs
                         if (s == 1) {
                             memcpy(out + lo, in_row, sizeof(float) * (size_t)(hi - lo));
                         } else if (s == 2) {
-                            /* a constant stride lets the compiler vectorise the even-element
-                             * gather (the network's down-sampling convolutions) */
-                            float *span = out + lo;
-                            for (int i = 0; i < hi - lo; i++) span[i] = in_row[2 * i];
+                            /* the network's down-sampling convolutions */
+                            gather_even(in_row, hi - lo, out + lo);
                         } else {
                             for (int ox = lo; ox < hi; ox++) out[ox] = in_row[(ox - lo) * s];
                         }
@@ -183,16 +199,14 @@ void unpad_planes(const padded_layout *layout, const float *grid, size_t ld_grid
  * phases of that row parity, and back: four columns of each at a time with generic vector
  * shuffles (GCC 12 and clang; simd128 shuffles in the wasm build, which did not vectorise the
  * plain loop). */
-typedef float phase_vector __attribute__((vector_size(16)));
-
 static void deinterleave_row(const float *src, int width, float *even, float *odd) {
     int x = 0;
     for (; x + 4 <= width; x += 4) {
-        phase_vector low, high;
+        im2col_vector low, high;
         memcpy(&low, src + 2 * x, sizeof low);
         memcpy(&high, src + 2 * x + 4, sizeof high);
-        phase_vector evens = __builtin_shufflevector(low, high, 0, 2, 4, 6);
-        phase_vector odds = __builtin_shufflevector(low, high, 1, 3, 5, 7);
+        im2col_vector evens = __builtin_shufflevector(low, high, 0, 2, 4, 6);
+        im2col_vector odds = __builtin_shufflevector(low, high, 1, 3, 5, 7);
         memcpy(even + x, &evens, sizeof evens);
         memcpy(odd + x, &odds, sizeof odds);
     }
@@ -205,11 +219,11 @@ static void deinterleave_row(const float *src, int width, float *even, float *od
 static void interleave_row(const float *even, const float *odd, int width, float *dst) {
     int x = 0;
     for (; x + 4 <= width; x += 4) {
-        phase_vector evens, odds;
+        im2col_vector evens, odds;
         memcpy(&evens, even + x, sizeof evens);
         memcpy(&odds, odd + x, sizeof odds);
-        phase_vector low = __builtin_shufflevector(evens, odds, 0, 4, 1, 5);
-        phase_vector high = __builtin_shufflevector(evens, odds, 2, 6, 3, 7);
+        im2col_vector low = __builtin_shufflevector(evens, odds, 0, 4, 1, 5);
+        im2col_vector high = __builtin_shufflevector(evens, odds, 2, 6, 3, 7);
         memcpy(dst + 2 * x, &low, sizeof low);
         memcpy(dst + 2 * x + 4, &high, sizeof high);
     }
