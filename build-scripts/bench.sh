@@ -7,10 +7,12 @@
 # WebAssembly SIMD threads build with 1 and N threads (Node worker threads), TensorFlow.js's wasm
 # backend (after `npm install --prefix bench`) and PyTorch; then each convolution shape's forward,
 # WebAssembly SIMD against TensorFlow.js.
-# Usage: build-scripts/bench.sh [sanity|full|quick|gemm|speed|threads|webcam|compare|fuzz|all]
+# Usage: build-scripts/bench.sh [sanity|full|quick|gemm|speed|threads|conv|webcam|compare|fuzz|all]
 #   (default: all; builds first)
 # threads: the thread speed-up alone, interleaved rounds (THREADS_ROUNDS, default 5) of native and
-# WebAssembly threads with 1 and N threads, medians; webcam: the page's step in headless Chromium
+# WebAssembly threads with 1 and N threads, medians; conv: WebAssembly SIMD against TensorFlow.js
+# conv2d alone, CONV_ROUNDS (default 5) interleaved rounds, medians per shape; webcam: the page's
+# step in headless Chromium
 # (bench/webcam-step.mjs, WEBCAM_ROUNDS rounds per engine, default 3); compare: the paper's
 # comparison of four methods (build-scripts/compare.sh); fuzz: 10 minutes per fuzz target
 # (build-scripts/fuzz.sh 600).
@@ -22,7 +24,7 @@ cd "$(dirname "$0")/.."
 
 what=${1:-all}
 case "$what" in
-  sanity|full|quick|gemm|speed|threads|all) ;;
+  sanity|full|quick|gemm|speed|threads|conv|all) ;;
   webcam)
     [ -n "${ICARL:-}" ] || bash build-scripts/build.sh
     echo "\$ node bench/webcam-step.mjs ${WEBCAM_ROUNDS:-3}"
@@ -30,10 +32,10 @@ case "$what" in
   compare) exec bash build-scripts/compare.sh quick ;;
   fuzz) exec bash build-scripts/fuzz.sh 600 ;;
   -h|--help)
-    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
     exit 0 ;;
   *)
-    echo "bench.sh: unknown benchmark '$what' (expected sanity, full, quick, gemm, speed, threads, webcam, compare, fuzz or all)" >&2
+    echo "bench.sh: unknown benchmark '$what' (expected sanity, full, quick, gemm, speed, threads, conv, webcam, compare, fuzz or all)" >&2
     exit 2 ;;
 esac
 
@@ -250,6 +252,54 @@ threads_bench() {
 
 if [ "$what" = threads ]; then
   threads_bench
+fi
+
+# ---- conv: every convolution shape's forward, WebAssembly SIMD vs TensorFlow.js, interleaved --
+# One speed run gives one sample per shape; a neighbour's burst during one column moves a ratio
+# by 5-10%. Here each round runs both back to back, and the medians over rounds are compared.
+conv_bench() {
+  local rounds=${CONV_ROUNDS:-5} round wasm=${WASM_BUILD:-build/wasm}
+  [ -f "$wasm/libicarl_engine_simd.a" ] && command -v emcc >/dev/null ||
+    { echo "bench.sh: no WebAssembly SIMD library in $wasm" >&2; return 1; }
+  NODE_PATH=/usr/share/nodejs emcc -O3 -msimd128 -std=c11 -Iinclude -Isrc bench/train_bench.c \
+    "$wasm/libicarl_engine_simd.a" -sALLOW_MEMORY_GROWTH=1 -sENVIRONMENT=node -sSINGLE_FILE=1 \
+    -o "$out/train_bench_simd.cjs"
+  echo
+  echo "== Convolution forward, WebAssembly SIMD vs TensorFlow.js, $rounds interleaved rounds"
+  for round in $(seq 1 "$rounds"); do
+    node "$out/train_bench_simd.cjs" 1 1 conv > "$out/conv-wasm-$round.txt"
+    node bench/tfjs_bench.mjs 1 > "$out/conv-tfjs-$round.txt"
+    grep -q '^result' "$out/conv-tfjs-$round.txt" ||
+      { echo "bench.sh: tfjs not installed (npm install --prefix bench)" >&2; return 1; }
+    echo "round $round done (load $(cut -d' ' -f1 /proc/loadavg))"
+  done
+  node - "$out" "$rounds" <<'SCRIPT' | tee "$out/conv-table.txt"
+const [out, rounds] = [process.argv[2], Number(process.argv[3])];
+const fs = require('fs');
+const samples = {}; // shape -> {wasm: [], tfjs: []}
+for (let round = 1; round <= rounds; round++) {
+  for (const side of ['wasm', 'tfjs']) {
+    for (const line of fs.readFileSync(`${out}/conv-${side}-${round}.txt`, 'utf8').split('\n')) {
+      const f = line.trim().split(/\s+/);
+      if (f[1] !== '->') continue;
+      const shape = f.slice(0, 5).join(' ');
+      (samples[shape] ??= { wasm: [], tfjs: [] })[side].push(Number(f[5]));
+    }
+  }
+}
+const median = (v) => { const s = [...v].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+console.log(`${'conv forward, ms (medians)'.padEnd(28)}${'wasm-simd'.padStart(10)}${'tfjs'.padStart(10)}${'tfjs / ours'.padStart(13)}`);
+for (const [shape, { wasm, tfjs }] of Object.entries(samples)) {
+  if (!wasm.length || !tfjs.length) continue;
+  const w = median(wasm), t = median(tfjs);
+  console.log(`${shape.padEnd(28)}${w.toFixed(3).padStart(10)}${t.toFixed(3).padStart(10)}${(t / w).toFixed(2).padStart(13)}`);
+}
+SCRIPT
+  echo "(rounds in $out/conv-{wasm,tfjs}-N.txt; load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+}
+
+if [ "$what" = conv ]; then
+  conv_bench
 fi
 
 echo

@@ -20,12 +20,13 @@
  * ~228; ResNet-32 training, interleaved: native 512 / 2048 columns 252.8 / 262.2 images/s (1
  * thread), 460 / 477 (2 threads). WebAssembly prefers smaller chunks (the padded paths read
  * their shifted views in place, with 4 phases of 16-64 channels per chunk, and V8's simd128 code
- * has a slower memory path): 512 / 2048 columns gave 81.2 / 79.9 images/s training and, at
- * batch 128, forwards of 8.3 / 8.9 ms (28x28x16 -> 32 s2), 7.6 / 8.4 ms (14x14x32 -> 64 s2) and
- * 13.2 / 13.9 ms (7x7x64 -> 64). */
+ * has a slower memory path): 1024 / 2048 columns, forwards at batch 128 of 8.4-8.5 / 8.7-8.9 ms
+ * (28x28x16 -> 32 s2), 13.8-14.1 / 14.2 ms (14x14x32 -> 32); 1024 / 512: 13.4-13.7 / 13.8-13.9
+ * ms (7x7x64 -> 64), 15.1-15.5 / 15.6 ms (28x28x16 -> 16), 14.2-14.4 / 14.5-15.2 ms (14x14x32
+ * -> 32), training the same (79.6-81.6 images/s). */
 #ifndef CONV2D_CHUNK_COLUMNS
 #if defined(__wasm__)
-#define CONV2D_CHUNK_COLUMNS 512
+#define CONV2D_CHUNK_COLUMNS 1024
 #else
 #define CONV2D_CHUNK_COLUMNS 2048
 #endif
