@@ -34,19 +34,27 @@ static void valid_span(int width, int out_width, int stride, int padding, int kx
     *hi = last_plus;
 }
 
+/* The stride-2 copies (im2col's gather, the phase split and join) move four columns at a time
+ * with generic vector shuffles (GCC 12 and clang): the wasm build had left the plain strided
+ * loops scalar. */
 typedef float im2col_vector __attribute__((vector_size(16)));
 
-/* dst[i] = src[2 i] for i < count, four at a time with a generic vector shuffle (GCC 12 and
- * clang): the wasm build left the plain strided loop scalar. A vector step reads src up to
- * 2 i + 7, so it stops while that is still at most 2 (count - 1): src[2 count - 1] may lie past
- * the tensor. */
+/* src[0..8) as its even and its odd elements */
+static void split_eight(const float *src, im2col_vector *evens, im2col_vector *odds) {
+    im2col_vector low, high;
+    memcpy(&low, src, sizeof low);
+    memcpy(&high, src + 4, sizeof high);
+    *evens = __builtin_shufflevector(low, high, 0, 2, 4, 6);
+    *odds = __builtin_shufflevector(low, high, 1, 3, 5, 7);
+}
+
+/* dst[i] = src[2 i] for i < count. A vector step reads src up to 2 i + 7, so it stops while
+ * that is still at most 2 (count - 1): src[2 count - 1] may lie past the tensor. */
 static void gather_even(const float *src, int count, float *dst) {
     int i = 0;
     for (; i + 5 <= count; i += 4) {
-        im2col_vector low, high;
-        memcpy(&low, src + 2 * i, sizeof low);
-        memcpy(&high, src + 2 * i + 4, sizeof high);
-        im2col_vector evens = __builtin_shufflevector(low, high, 0, 2, 4, 6);
+        im2col_vector evens, odds;
+        split_eight(src + 2 * i, &evens, &odds);
         memcpy(dst + i, &evens, sizeof evens);
     }
     for (; i < count; i++) dst[i] = src[2 * i];
@@ -196,17 +204,12 @@ void unpad_planes(const padded_layout *layout, const float *grid, size_t ld_grid
 }
 
 /* Each input row is read once and split into its even and odd columns, which go to the two
- * phases of that row parity, and back: four columns of each at a time with generic vector
- * shuffles (GCC 12 and clang; simd128 shuffles in the wasm build, which did not vectorise the
- * plain loop). */
+ * phases of that row parity (and joined back by interleave_row). */
 static void deinterleave_row(const float *src, int width, float *even, float *odd) {
     int x = 0;
     for (; x + 4 <= width; x += 4) {
-        im2col_vector low, high;
-        memcpy(&low, src + 2 * x, sizeof low);
-        memcpy(&high, src + 2 * x + 4, sizeof high);
-        im2col_vector evens = __builtin_shufflevector(low, high, 0, 2, 4, 6);
-        im2col_vector odds = __builtin_shufflevector(low, high, 1, 3, 5, 7);
+        im2col_vector evens, odds;
+        split_eight(src + 2 * x, &evens, &odds);
         memcpy(even + x, &evens, sizeof evens);
         memcpy(odd + x, &odds, sizeof odds);
     }
