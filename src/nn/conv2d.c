@@ -212,20 +212,22 @@ static void phase_offsets(const padded_layout *layout, ptrdiff_t *offsets) {
 
 #define CONV2D_MAX_TAPS 49 /* 7x7: sgemm_taps_fits refuses larger kernels long before */
 
-/* One pass of the padded path over chunks [begin, end): src (channels_in of the (C, N, H, W)
+/* One pass of the padded paths over chunks [begin, end): src (channels_in of the (C, N, H, W)
  * tensor) convolved with the tap-major weights a (taps, channels_out, channels_in) into dst
- * (channels_out, N, H, W), overwritten. The forward (x -> out) and the input gradient
- * (dOut -> dIn with the flipped weights) are both this. */
+ * (channels_out, N, H, W), overwritten. The forward (x -> out) and, on the stride-1 path, the
+ * input gradient (dOut -> dIn with the flipped weights) are both this; on the phase path (the
+ * forward only) src is read as its four phases, each channel's four planes one after another. */
 static void taps_convolve_chunks(const conv_job *job, int thread, int begin, int end,
                                  const float *src, int channels_in, int channels_out, int flipped,
                                  float *dst) {
     const conv_geometry *g = job->geometry;
     int taps = g->kernel_size * g->kernel_size, step = chunk_images(g);
+    int phases = job->path == CONV_PHASES, planes = phases ? 4 : 1;
     padded_layout most;
     chunk_layout(g, most_chunk_images(g), &most);
     float *a = thread_scratch(job, thread);
     float *padded = a + (size_t)taps * g->in_channels * g->out_channels;
-    float *grid = padded + (size_t)channels_in * most.stride;
+    float *grid = padded + (size_t)planes * channels_in * most.stride;
     weights_by_tap(g, job->weight, flipped, a);
     for (int chunk = begin; chunk < end; chunk++) {
         int first = chunk * step;
@@ -233,38 +235,17 @@ static void taps_convolve_chunks(const conv_job *job, int thread, int begin, int
         padded_layout layout;
         ptrdiff_t offsets[CONV2D_MAX_TAPS];
         chunk_layout(g, count, &layout);
-        tap_offsets(g, &layout, offsets);
-        pad_planes(&layout, src, g->batch, first, count, 0, channels_in, padded);
+        if (phases) {
+            phase_offsets(&layout, offsets);
+            pad_phases(&layout, src, g->batch, first, count, 0, channels_in, padded);
+        } else {
+            tap_offsets(g, &layout, offsets);
+            pad_planes(&layout, src, g->batch, first, count, 0, channels_in, padded);
+        }
         sgemm_taps_on_thread(job->context, thread, taps, offsets, channels_out, (int)layout.grid,
-                             channels_in, a, padded, (int)layout.stride, grid, (int)layout.grid,
-                             layout_period(&layout), layout_span(&layout));
+                             channels_in, a, padded, (int)(planes * layout.stride), grid,
+                             (int)layout.grid, layout_period(&layout), layout_span(&layout));
         unpad_planes(&layout, grid, layout.grid, g->batch, first, count, 0, channels_out, dst);
-    }
-}
-
-/* The forward of chunks [begin, end) on the phase path: the chunk's input as four phases, one
- * sgemm_taps over the 9 taps' views of them into the output's grid. */
-static void phases_forward_chunks(const conv_job *job, int thread, int begin, int end) {
-    const conv_geometry *g = job->geometry;
-    int step = chunk_images(g), in = g->in_channels, out = g->out_channels;
-    padded_layout most;
-    chunk_layout(g, most_chunk_images(g), &most);
-    float *a = thread_scratch(job, thread);
-    float *phases = a + (size_t)9 * in * out;
-    float *grid = phases + (size_t)4 * in * most.stride;
-    weights_by_tap(g, job->weight, 0, a);
-    for (int chunk = begin; chunk < end; chunk++) {
-        int first = chunk * step;
-        int count = chunk_count(g, first, step);
-        padded_layout layout;
-        ptrdiff_t offsets[9];
-        chunk_layout(g, count, &layout);
-        phase_offsets(&layout, offsets);
-        pad_phases(&layout, job->input, g->batch, first, count, 0, in, phases);
-        sgemm_taps_on_thread(job->context, thread, 9, offsets, out, (int)layout.grid, in, a,
-                             phases, (int)(4 * layout.stride), grid, (int)layout.grid,
-                             layout_period(&layout), layout_span(&layout));
-        unpad_planes(&layout, grid, layout.grid, g->batch, first, count, 0, out, job->output);
     }
 }
 
@@ -328,13 +309,9 @@ static void forward_task(void *argument, int thread, int threads) {
     if (job->path != CONV_IM2COL) {
         int step = chunk_images(g), chunks = (g->batch + step - 1) / step, begin, end;
         compute_split(chunks, 1, thread, threads, &begin, &end);
-        if (begin >= end) return;
-        if (job->path == CONV_PHASES) {
-            phases_forward_chunks(job, thread, begin, end);
-        } else {
+        if (begin < end)
             taps_convolve_chunks(job, thread, begin, end, job->input, g->in_channels,
                                  g->out_channels, 0, job->output);
-        }
         return;
     }
     int rows = g->in_channels * g->kernel_size * g->kernel_size;
