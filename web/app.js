@@ -768,9 +768,10 @@ function watchIsolation(started) {
     try {
       await started;
       if (reloadedInThisTab()) return decide('once-already');
-      if (busyReason()) return decide(`busy: ${busyReason()}`);
+      let busy = busyReason();
+      if (busy) return decide(`busy: ${busy}`);
       while (saving) await saving; // a save in flight finishes first
-      const busy = busyReason(); // (something may have started meanwhile)
+      busy = busyReason(); // (something may have started meanwhile)
       if (busy) return decide(`busy: ${busy}`);
       const hasState = meta.classes.length > 0 || details().length > 0;
       if (hasState && (lastSaveFailed || !store?.persistent)) return decide('unsaved');
