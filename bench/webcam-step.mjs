@@ -10,7 +10,8 @@
 //     median of back-to-back learner.classify() calls.
 // For both engines the page can get: 'simd-threads' (served with COOP/COEP, so the page is
 // cross-origin isolated) and 'simd' (served without them, with the page's reload into
-// isolation switched off: the single-thread fallback). Rounds alternate between the two, each in a fresh profile; medians are printed.
+// isolation switched off: the single-thread fallback). Rounds alternate between the two, each
+// in a fresh profile; medians are printed.
 // Not a test. Usage: node bench/webcam-step.mjs [rounds]   (default 3; build first)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
