@@ -57,6 +57,40 @@ static int png_chunk_overruns(const uint8_t *bytes, size_t size) {
     return 0;
 }
 
+/* An IDAT chunk may be empty, but stb_image 2.27 then adds 0 to its still-NULL data buffer
+ * (undefined behaviour, found by tests/fuzz/fuzz_image). Empty chunks carry nothing, so a copy
+ * of the file without them decodes to the same pixels. Returns the copy (caller frees) or NULL
+ * when there is no empty IDAT or no memory (*failed tells which). Chunks were checked to fit. */
+static uint8_t *png_without_empty_idat(const uint8_t *bytes, size_t size, size_t *copy_size,
+                                       int *failed) {
+    static const uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    *failed = 0;
+    if (size < 8 || memcmp(bytes, signature, 8) != 0) return NULL;
+    uint8_t *copy = NULL;
+    size_t at = 8, kept = 8;
+    while (size - at >= 12) {
+        size_t length = (size_t)bytes[at] << 24 | (size_t)bytes[at + 1] << 16 |
+                        (size_t)bytes[at + 2] << 8 | bytes[at + 3];
+        int empty_idat = length == 0 && memcmp(bytes + at + 4, "IDAT", 4) == 0;
+        int last = memcmp(bytes + at + 4, "IEND", 4) == 0;
+        if (empty_idat && copy == NULL) {
+            if ((copy = malloc(size)) == NULL) { *failed = 1; return NULL; }
+            memcpy(copy, bytes, at);
+            kept = at;
+        }
+        if (copy != NULL && !empty_idat) {
+            memcpy(copy + kept, bytes + at, 12 + length);
+            kept += 12 + length;
+        }
+        at += 12 + length;
+        if (last) break;
+    }
+    if (copy == NULL) return NULL;
+    memcpy(copy + kept, bytes + at, size - at); /* whatever trails the chunks, as it was */
+    *copy_size = kept + (size - at);
+    return copy;
+}
+
 /* stb_image 2.27 (Debian's) builds a Huffman table from a DHT segment without checking that
  * its 16 code counts sum to at most 256, and then writes past the table (CVE-2021-37789, fixed
  * upstream in 2.28). Walking the JPEG's segments first and refusing such a table keeps hostile
@@ -124,9 +158,15 @@ icarl_status image_decode(const uint8_t *bytes, size_t size, int channels_wanted
         png_chunk_overruns(bytes, size))
         return ICARL_ERROR_TRUNCATED;
 
+    size_t cleaned_size = 0;
+    int no_memory = 0;
+    uint8_t *cleaned = png_without_empty_idat(bytes, size, &cleaned_size, &no_memory);
+    if (no_memory) return ICARL_ERROR_OUT_OF_MEMORY;
     int decoded_width = 0, decoded_height = 0;
-    uint8_t *pixels = stbi_load_from_memory(bytes, (int)size, &decoded_width, &decoded_height,
-                                            &file_channels, channels_wanted);
+    uint8_t *pixels = stbi_load_from_memory(cleaned ? cleaned : bytes,
+                                            (int)(cleaned ? cleaned_size : size), &decoded_width,
+                                            &decoded_height, &file_channels, channels_wanted);
+    free(cleaned);
     if (!pixels) return ICARL_ERROR_DECODE;
     if (decoded_width != width || decoded_height != height) {
         stbi_image_free(pixels);

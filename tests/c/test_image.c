@@ -242,6 +242,40 @@ static void test_png_exact(void) {
     free(pixels);
 }
 
+/* Empty IDAT chunks are legal and carry nothing: before, between and after the data ones
+ * they change no pixel (stb_image alone does undefined arithmetic on the first; the fuzzer
+ * found it, and the sanitizer build of this test fails without the engine's guard). */
+static void test_png_empty_idat_chunks(void) {
+    static buffer plain, split;
+    uint8_t rgb[5 * 4 * 3];
+    fill_pattern(rgb, sizeof rgb, 4);
+    write_png(&plain, rgb, 5, 4, 3);
+    /* write_png's layout: signature, IHDR (25 bytes), one IDAT, IEND (12 bytes). */
+    size_t idat_at = 8 + 25, idat_length = plain.size - idat_at - 12 - 12;
+    const uint8_t *data = plain.data + idat_at + 8;
+    split.size = 0;
+    append(&split, plain.data, (int)idat_at);
+    png_chunk(&split, "IDAT", NULL, 0);
+    png_chunk(&split, "IDAT", data, (uint32_t)(idat_length / 2));
+    png_chunk(&split, "IDAT", NULL, 0);
+    png_chunk(&split, "IDAT", data + idat_length / 2, (uint32_t)(idat_length - idat_length / 2));
+    png_chunk(&split, "IDAT", NULL, 0);
+    png_chunk(&split, "IEND", NULL, 0);
+    uint8_t *pixels = NULL;
+    int width = 0, height = 0;
+    CHECK(image_decode(split.data, split.size, 3, &pixels, &width, &height) == ICARL_OK);
+    CHECK(width == 5 && height == 4 && pixels && memcmp(pixels, rgb, sizeof rgb) == 0);
+    free(pixels);
+    /* Only empty IDATs: no image data, refused, nothing left behind. */
+    split.size = 0;
+    append(&split, plain.data, (int)idat_at);
+    png_chunk(&split, "IDAT", NULL, 0);
+    png_chunk(&split, "IEND", NULL, 0);
+    pixels = NULL;
+    CHECK(image_decode(split.data, split.size, 3, &pixels, &width, &height) != ICARL_OK);
+    CHECK(pixels == NULL);
+}
+
 static void test_jpeg_near(void) {
     uint8_t *pixels = NULL;
     int width = 0, height = 0;
@@ -442,6 +476,7 @@ static void test_channel_conversion(void) {
 int main(void) {
     RUN(test_bmp_exact);
     RUN(test_png_exact);
+    RUN(test_png_empty_idat_chunks);
     RUN(test_jpeg_near);
     RUN(test_garbage);
     RUN(test_prepare_arguments);
