@@ -327,14 +327,23 @@ int sgemm_taps_fits(const compute_context *context, int taps, int m, int k) {
                context->gemm->packed_b_floats;
 }
 
+int gemm_columns_needed(const gemm_needed_columns *needed, int first, int count) {
+    if (needed == NULL) return 1;
+    for (int j = first; j < first + count; j++) {
+        int position = j % needed->period;
+        if (position < needed->span && position % needed->row < needed->width) return 1;
+    }
+    return 0;
+}
+
 /* For each NR-wide column sliver, every tap in turn accumulates into the sliver's C tiles (beta 0
  * on the first tap, 1 after): the C tiles and the few B rows the taps share stay in L1. Full
  * slivers read B in place; only a ragged last sliver is packed (once per tap). */
 void sgemm_taps_on_thread(compute_context *context, int thread, int taps,
                           const ptrdiff_t *offsets, int m, int n, int k, const float *a,
-                          const float *b, int ldb, float *c, int ldc, int period, int span) {
+                          const float *b, int ldb, float *c, int ldc,
+                          const gemm_needed_columns *needed) {
     if (m <= 0 || n <= 0) return;
-    if (period <= 0 || span <= 0 || span > period) period = span = n;
     const gemm_blocking *blocking = context->gemm->blocking;
     const int mr_tile = blocking->mr, nr_tile = blocking->nr;
     const int block = taps_row_block(context, taps, m, k);
@@ -349,8 +358,7 @@ void sgemm_taps_on_thread(compute_context *context, int thread, int taps,
                    packed_a + t * tap_floats);
         for (int jr = 0; jr < n; jr += nr_tile) {
             int nr = min_int(nr_tile, n - jr);
-            int phase = jr % period;
-            if (phase >= span && phase + nr <= period) continue; /* not needed at all */
+            if (!gemm_columns_needed(needed, jr, nr)) continue;
             if (nr < nr_tile) {
                 for (int t = 0; t < taps; t++)
                     pack_b(GEMM_NORMAL, b + offsets[t], ldb, 0, jr, k, nr, nr_tile,

@@ -54,14 +54,25 @@ void sgemm_on_thread(compute_context *context, int thread, gemm_transpose transp
  * tap: every B_t is read in place, so nothing like the 9x larger im2col buffer is written. C is
  * overwritten (ldc its row stride). Computed on `thread`'s packing scratch by the context's
  * variant; each output is summed tap after tap with the variant's microkernel, the same for any
- * split of the columns. Only columns j with j % period < span are needed (a padded layout's
- * padding rows are not): NR-wide column slivers made only of unneeded columns are skipped and
- * their C left as it was (period = span = n: every column). sgemm_taps_fits tells whether the
- * variant's scratch holds all the taps' packed A (else use im2col + sgemm). */
+ * split of the columns. `needed` (NULL: every column) names the columns the caller will read:
+ * NR-wide column slivers made only of unneeded columns are skipped and their C left as it was.
+ * sgemm_taps_fits tells whether the variant's scratch holds all the taps' packed A (else use
+ * im2col + sgemm). */
 int sgemm_taps_fits(const compute_context *context, int taps, int m, int k);
+
+/* The columns a padded layout's grid needs: column j, at position q = j % period of its image,
+ * is needed when q < span (not a padding row) and q % row < width (not a padding column). */
+typedef struct gemm_needed_columns {
+    int period, span, row, width;
+} gemm_needed_columns;
+
+/* Whether any of columns [first, first + count) is needed (always, when needed is NULL). */
+int gemm_columns_needed(const gemm_needed_columns *needed, int first, int count);
+
 void sgemm_taps_on_thread(compute_context *context, int thread, int taps,
                           const ptrdiff_t *offsets, int m, int n, int k, const float *a,
-                          const float *b, int ldb, float *c, int ldc, int period, int span);
+                          const float *b, int ldb, float *c, int ldc,
+                          const gemm_needed_columns *needed);
 
 /* The weight gradient's counterpart for 3x3 taps: for i < m, j < n, t < 9,
  *     sums[i*ld_sums + j*9 + t] += sum_{q < k} a[i*lda + q] * b[j*ldb + offsets[t] + q],

@@ -149,11 +149,12 @@ void im2col_channels(const conv_geometry *geometry, const float *input, int firs
 
 /* ---- the padded layout (im2col.h) ---------------------------------------------------------- */
 
-void padded_layout_init(padded_layout *layout, int height, int width, int pad, int image_count) {
+void padded_layout_init(padded_layout *layout, int height, int width, int pad, int row,
+                        int image_count) {
     layout->height = height;
     layout->width = width;
     layout->pad = pad;
-    layout->row = width + pad;
+    layout->row = row > width + pad ? row : width + pad;
     layout->image_rows = height + pad;
     layout->lead = (size_t)pad * layout->row + pad;
     layout->grid = image_count > 0

@@ -39,8 +39,10 @@ void col2im_channels(const conv_geometry *geometry, const float *col, int first_
 /* The zero-padded layout of a "same" convolution (stride 1, odd kernel k, padding p = (k-1)/2,
  * output as large as the input), in which every kernel tap is one shift of the whole chunk:
  * pixel (image n of the chunk, y, x) of a channel sits at
- *     lead + (n * (height + p) + y) * row + x,   row = width + p,  lead = p * row + p,
- * with zeros in the p columns after each row, the p rows after each image and before the first.
+ *     lead + (n * (height + p) + y) * row + x,   row >= width + p,  lead = p * row + p,
+ * with zeros in the row - width columns after each row, the p rows after each image and before
+ * the first. row = width + p is the tightest; a wider row can align each row of the grid to the
+ * GEMM's column tiles so that whole tiles fall in the padding and are skipped (conv2d.c).
  * Output position q of the same grid (q = (n * (height + p) + y) * row + x, q < grid) then reads
  * tap (ky, kx) at q + ky * row + kx, never outside the channel's `stride` floats and never an
  * other image's pixel. Grid positions with x >= width or y >= height are padding: outputs there
@@ -48,14 +50,16 @@ void col2im_channels(const conv_geometry *geometry, const float *col, int first_
  * im2col writes k*k times them. */
 typedef struct padded_layout {
     int height, width, pad;
-    int row;        /* width + pad */
+    int row;        /* width + pad or more */
     int image_rows; /* height + pad */
     size_t lead;    /* pad * row + pad: zeros before the first pixel */
     size_t grid;    /* output positions of a chunk: the last image's trailing rows dropped */
     size_t stride;  /* floats per channel, a multiple of 16 */
 } padded_layout;
 
-void padded_layout_init(padded_layout *layout, int height, int width, int pad, int image_count);
+/* row < width + pad means the tightest, width + pad. */
+void padded_layout_init(padded_layout *layout, int height, int width, int pad, int row,
+                        int image_count);
 
 /* Channels [first_channel, end_channel) of images [first_image, first_image + image_count) of a
  * (C, batch, height, width) tensor into the layout, channel c at padded + (c - first_channel) *

@@ -81,19 +81,73 @@ static int phases_eligible(const conv_geometry *g) {
            g->out_channels >= CONV2D_TAPS_MIN_CHANNELS;
 }
 
-/* Whether the grid positions sgemm_taps computes per image on the phase path, (h+1)(w+1) less
- * the whole tiles of the padding row it skips, are at most 1.2 times the h*w outputs. Small
- * outputs are mostly padding ((7+1)^2 / 7^2 = 1.31): there the phase path lost to im2col + GEMM
- * (AVX-512, 32-wide tiles, 14x14x32 -> 64 at batch 128: backward 5.9 -> 6.5 ms), while with the
- * simd128 8-wide tile the eighth row is skipped (1.14) and it won (forward 8.8-9.1 -> 8.5-8.6
- * ms, input gradient 9.0-9.4 -> 8.0 ms). */
-static int phases_grid_small_enough(const compute_context *context, const conv_geometry *g) {
-    int row = g->out_width + 1, tile = context->gemm->blocking->nr;
-    int computed = (g->out_height + 1) * row - row / tile * tile;
-    return 5 * computed <= 6 * g->out_height * g->out_width;
+typedef enum conv_path { CONV_IM2COL, CONV_TAPS, CONV_PHASES } conv_path;
+
+/* The padded layout of a chunk's output (row: see padded_row): for stride 1 also the input's,
+ * for the phases each phase's. */
+static void chunk_layout(const conv_geometry *g, int images, int row, padded_layout *layout) {
+    padded_layout_init(layout, g->out_height, g->out_width, g->kernel_size / 2, row, images);
 }
 
-typedef enum conv_path { CONV_IM2COL, CONV_TAPS, CONV_PHASES } conv_path;
+/* The grid positions an image takes in the layout, and those of them that are not its padding
+ * rows and columns: sgemm_taps skips the column slivers that fall wholly in the padding. */
+static gemm_needed_columns layout_needed(const padded_layout *layout) {
+    gemm_needed_columns needed = {layout->image_rows * layout->row, layout->height * layout->row,
+                                  layout->row, layout->width};
+    return needed;
+}
+
+/* Grid positions sgemm_taps computes over a chunk of this layout with `tile`-wide slivers. */
+static size_t computed_positions(const padded_layout *layout, int tile) {
+    gemm_needed_columns needed = layout_needed(layout);
+    size_t computed = 0;
+    for (size_t j = 0; j < layout->grid; j += (size_t)tile) {
+        int count = layout->grid - j < (size_t)tile ? (int)(layout->grid - j) : tile;
+        if (gemm_columns_needed(&needed, (int)j, count)) computed += (size_t)count;
+    }
+    return computed;
+}
+
+/* The widest row padded_row may choose: rounding width + pad up to 8 floats keeps the scratch
+ * bound independent of the GEMM variant (conv2d_scratch_floats has no context). */
+static int widest_row(const conv_geometry *g) {
+    return (g->out_width + g->kernel_size / 2 + 7) & ~7;
+}
+
+/* The row of the padded layout: of the rows from the tightest (width + pad) to widest_row, the
+ * one whose grid leaves the GEMM's tiles the fewest positions to compute (the narrowest among
+ * equals). A row that is a multiple of the tile width puts the padding columns of every row in
+ * whole tiles, which sgemm_taps skips: at 8x8 with the simd128 8-wide tile, rows of 16 instead
+ * of 9 compute 64 positions per image instead of 73. The AVX-512 32-wide tile gains nothing
+ * at these sizes and keeps the tightest row. */
+static int padded_row(const compute_context *context, const conv_geometry *g) {
+    int tile = context->gemm->blocking->nr, images = most_chunk_images(g);
+    int best_row = 0;
+    size_t best = 0;
+    for (int row = g->out_width + g->kernel_size / 2; row <= widest_row(g); row++) {
+        padded_layout layout;
+        chunk_layout(g, images, row, &layout);
+        size_t computed = computed_positions(&layout, tile);
+        if (best_row == 0 || computed < best) {
+            best = computed;
+            best_row = row;
+        }
+    }
+    return best_row;
+}
+
+/* Whether the grid positions sgemm_taps computes on the phase path are at most 1.2 times the
+ * outputs. Small outputs are mostly padding ((7+1)^2 / 7^2 = 1.31): there the phase path lost to
+ * im2col + GEMM (AVX-512, 32-wide tiles, 14x14x32 -> 64 at batch 128: backward 5.9 -> 6.5 ms),
+ * while with the simd128 8-wide tile the eighth row is skipped (1.14) and it won (forward
+ * 8.8-9.1 -> 8.5-8.6 ms, input gradient 9.0-9.4 -> 8.0 ms). */
+static int phases_grid_small_enough(const compute_context *context, const conv_geometry *g) {
+    int images = most_chunk_images(g);
+    padded_layout layout;
+    chunk_layout(g, images, padded_row(context, g), &layout);
+    size_t outputs = (size_t)images * g->out_height * g->out_width;
+    return 5 * computed_positions(&layout, context->gemm->blocking->nr) <= 6 * outputs;
+}
 
 /* Which lowering this context's GEMM variant runs for this geometry: the choice depends on the
  * geometry and the variant only, never on the thread count. */
@@ -110,21 +164,8 @@ static conv_path choose_path(const compute_context *context, const conv_geometry
     return CONV_IM2COL;
 }
 
-/* The padded layout of a chunk's output: for stride 1 also the input's, for the phases each
- * phase's. */
-static void chunk_layout(const conv_geometry *g, int images, padded_layout *layout) {
-    padded_layout_init(layout, g->out_height, g->out_width, g->kernel_size / 2, images);
-}
-
-/* The grid positions an image takes in the layout, and those of them that are not its padding
- * rows: sgemm_taps skips column slivers that fall wholly in the padding rows (at 7x7 with the
- * simd128 4x8 tile, one sliver in 8). */
-static int layout_period(const padded_layout *layout) {
-    return layout->image_rows * layout->row;
-}
-
-static int layout_span(const padded_layout *layout) {
-    return layout->height * layout->row;
+int conv2d_padded_row(const compute_context *context, const conv_geometry *geometry) {
+    return choose_path(context, geometry) == CONV_IM2COL ? 0 : padded_row(context, geometry);
 }
 
 /* Scratch of one thread on the padded paths: the weights rearranged per tap, then the input's
@@ -132,7 +173,7 @@ static int layout_span(const padded_layout *layout) {
  * stride 1 one grid of the wider side. */
 static size_t padded_scratch_floats(const conv_geometry *g, int phases) {
     padded_layout layout;
-    chunk_layout(g, most_chunk_images(g), &layout);
+    chunk_layout(g, most_chunk_images(g), widest_row(g), &layout);
     size_t in = (size_t)g->in_channels, out = (size_t)g->out_channels;
     size_t weights = (size_t)g->kernel_size * g->kernel_size * in * out;
     if (phases) return weights + (4 * in + out) * layout.stride;
@@ -158,6 +199,7 @@ typedef struct conv_job {
     compute_context *context;
     const conv_geometry *geometry;
     conv_path path;
+    int row; /* of the padded layout, on the padded paths */
     const float *input, *weight, *grad_output;
     float *output, *grad_input, *grad_weight;
     float *scratch; /* thread 0's column buffer; the others use the context's workspace */
@@ -224,7 +266,7 @@ static void taps_convolve_chunks(const conv_job *job, int thread, int begin, int
     int taps = g->kernel_size * g->kernel_size, step = chunk_images(g);
     int phases = job->path == CONV_PHASES, planes = phases ? 4 : 1;
     padded_layout most;
-    chunk_layout(g, most_chunk_images(g), &most);
+    chunk_layout(g, most_chunk_images(g), job->row, &most);
     float *a = thread_scratch(job, thread);
     float *padded = a + (size_t)taps * g->in_channels * g->out_channels;
     float *grid = padded + (size_t)planes * channels_in * most.stride;
@@ -234,7 +276,8 @@ static void taps_convolve_chunks(const conv_job *job, int thread, int begin, int
         int count = chunk_count(g, first, step);
         padded_layout layout;
         ptrdiff_t offsets[CONV2D_MAX_TAPS];
-        chunk_layout(g, count, &layout);
+        chunk_layout(g, count, job->row, &layout);
+        gemm_needed_columns needed = layout_needed(&layout);
         if (phases) {
             phase_offsets(&layout, offsets);
             pad_phases(&layout, src, g->batch, first, count, 0, channels_in, padded);
@@ -244,7 +287,7 @@ static void taps_convolve_chunks(const conv_job *job, int thread, int begin, int
         }
         sgemm_taps_on_thread(job->context, thread, taps, offsets, channels_out, (int)layout.grid,
                              channels_in, a, padded, (int)(planes * layout.stride), grid,
-                             (int)layout.grid, layout_period(&layout), layout_span(&layout));
+                             (int)layout.grid, &needed);
         unpad_planes(&layout, grid, layout.grid, g->batch, first, count, 0, channels_out, dst);
     }
 }
@@ -257,7 +300,7 @@ static void phases_input_gradient_chunks(const conv_job *job, int thread, int be
     const conv_geometry *g = job->geometry;
     int step = chunk_images(g), in = g->in_channels, out = g->out_channels;
     padded_layout most;
-    chunk_layout(g, most_chunk_images(g), &most);
+    chunk_layout(g, most_chunk_images(g), job->row, &most);
     float *a = thread_scratch(job, thread);
     float *grids = a + (size_t)9 * in * out; /* the four phases' grids, C_in rows each */
     float *padded_grad = grids + (size_t)4 * in * most.stride;
@@ -282,7 +325,8 @@ static void phases_input_gradient_chunks(const conv_job *job, int thread, int be
         int first = chunk * step;
         int count = chunk_count(g, first, step);
         padded_layout layout;
-        chunk_layout(g, count, &layout);
+        chunk_layout(g, count, job->row, &layout);
+        gemm_needed_columns needed = layout_needed(&layout);
         pad_planes(&layout, job->grad_output, g->batch, first, count, 0, out, padded_grad);
         size_t ld_phase = (size_t)in * layout.grid;
         for (int phase = 0; phase < 4; phase++) {
@@ -296,7 +340,7 @@ static void phases_input_gradient_chunks(const conv_job *job, int thread, int be
                                  (int)layout.grid, out,
                                  a + (size_t)phase_first[phase] * in * out, padded_grad,
                                  (int)layout.stride, grids + phase * ld_phase, (int)layout.grid,
-                                 layout_period(&layout), layout_span(&layout));
+                                 &needed);
         }
         unpad_phases(&layout, grids, layout.grid, ld_phase, g->batch, first, count, 0, in,
                      job->grad_input);
@@ -336,8 +380,9 @@ static void forward_task(void *argument, int thread, int threads) {
 void conv2d_forward(compute_context *context, const conv_geometry *geometry, const float *input,
                     const float *weight, float *output, float *scratch) {
     if (geometry->batch <= 0) return;
-    conv_job job = {context,         geometry, choose_path(context, geometry), input, weight, NULL,
-                    output,          NULL,     NULL,                           scratch};
+    conv_job job = {context, geometry, choose_path(context, geometry), 0,  input, weight, NULL,
+                    output,  NULL,     NULL,                           scratch};
+    job.row = conv2d_padded_row(context, geometry);
     int step = chunk_images(geometry), chunks = (geometry->batch + step - 1) / step;
     compute_parallel(context, usable_threads(context, geometry, chunks), forward_task, &job);
 }
@@ -397,7 +442,7 @@ static void taps_weight_gradient_channels(const conv_job *job, int thread, int b
     int taps = g->kernel_size * g->kernel_size, step = chunk_images(g);
     int in = g->in_channels, out = g->out_channels;
     padded_layout most;
-    chunk_layout(g, most_chunk_images(g), &most);
+    chunk_layout(g, most_chunk_images(g), job->row, &most);
     int dot = taps == 9 && sgemm_has_dot_taps9(job->context);
     float *sums = thread_scratch(job, thread); /* (taps, C_out, C_in): this thread's columns */
     float *padded_grad = sums + (size_t)taps * in * out;
@@ -406,7 +451,7 @@ static void taps_weight_gradient_channels(const conv_job *job, int thread, int b
         int count = chunk_count(g, first, step);
         padded_layout layout;
         ptrdiff_t offsets[CONV2D_MAX_TAPS];
-        chunk_layout(g, count, &layout);
+        chunk_layout(g, count, job->row, &layout);
         pad_planes(&layout, job->grad_output, g->batch, first, count, 0, out, padded_grad);
         int input_stride = (int)layout.stride;
         if (job->path == CONV_PHASES) {
@@ -486,8 +531,9 @@ void conv2d_backward(compute_context *context, const conv_geometry *geometry, co
                    sizeof(float));
         return;
     }
-    conv_job job = {context,    g,           choose_path(context, g), input, weight, grad_output,
-                    NULL,       grad_input,  grad_weight,             scratch};
+    conv_job job = {context, g,          choose_path(context, g), 0, input, weight, grad_output,
+                    NULL,    grad_input, grad_weight,             scratch};
+    job.row = conv2d_padded_row(context, g);
     int step = chunk_images(g), chunks = (g->batch + step - 1) / step;
     int items = grad_input != NULL && chunks > g->in_channels ? chunks : g->in_channels;
     compute_parallel(context, usable_threads(context, g, items), backward_task, &job);

@@ -202,10 +202,11 @@ static void test_default_context_and_unknown_name(void) {
 /* sgemm_taps and sgemm_dot_taps9 on awkward sizes: m and n off every tile (the ragged last column
  * sliver is packed per tap), taps 1, 9 and 25 at unequal offsets, k from 1 to 64. B is one
  * buffer the offsets shift through; C's padding columns must stay untouched. */
-/* With period/span (both 0: every column), columns j with j % period >= span are not needed:
- * only the needed ones are checked, and *skipped counts the values left untouched (NaN). */
+/* With `needed` (NULL: every column), column j at q = j % period is needed only when q < span
+ * and q % row < width: only the needed ones are checked, and *skipped counts the values left
+ * untouched (NaN). */
 static int check_taps_case(compute_context *context, int taps, int m, int n, int k,
-                           uint32_t seed, int period, int span, int *skipped) {
+                           uint32_t seed, const gemm_needed_columns *needed, int *skipped) {
     uint32_t state = seed;
     ptrdiff_t offsets[25];
     ptrdiff_t most = 0;
@@ -218,7 +219,7 @@ static int check_taps_case(compute_context *context, int taps, int m, int n, int
     float *b = make_matrix(k, ldb, ldb, &state);
     float *c = malloc(sizeof(float) * (size_t)m * ldc);
     for (size_t i = 0; i < (size_t)m * ldc; i++) c[i] = NAN;
-    sgemm_taps_on_thread(context, 0, taps, offsets, m, n, k, a, b, ldb, c, ldc, period, span);
+    sgemm_taps_on_thread(context, 0, taps, offsets, m, n, k, a, b, ldb, c, ldc, needed);
     int bad = 0;
     for (int i = 0; i < m; i++)
         for (int j = 0; j < ldc; j++) {
@@ -227,7 +228,8 @@ static int check_taps_case(compute_context *context, int taps, int m, int n, int
                 if (!isnan(got)) bad++;
                 continue;
             }
-            if (period > 0 && j % period >= span) {
+            int q = needed != NULL ? j % needed->period : 0;
+            if (needed != NULL && (q >= needed->span || q % needed->row >= needed->width)) {
                 if (isnan(got)) ++*skipped;
                 continue;
             }
@@ -310,16 +312,30 @@ static void test_taps_every_supported_variant(void) {
         for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
             const int *x = shapes[s];
             CHECK(sgemm_taps_fits(context, x[0], x[1], x[3]));
-            bad += check_taps_case(context, x[0], x[1], x[2], x[3], 77u + (uint32_t)s, 0, 0,
+            bad += check_taps_case(context, x[0], x[1], x[2], x[3], 77u + (uint32_t)s, NULL,
                                    &skipped);
         }
-        CHECK_MESSAGE(skipped == 0, "%s: columns left out without a period", variant->name);
+        CHECK_MESSAGE(skipped == 0, "%s: columns left out with every column needed",
+                      variant->name);
         /* a 7x7 padded layout's columns: 8 per image, the last 8 of each 64 padding rows; with
          * a gap of 2.5 tiles at least one whole tile per period must be skipped */
         int nr = context->gemm->blocking->nr;
-        bad += check_taps_case(context, 9, 12, 64 * 3 + 40, 16, 5u, 64, 56, &skipped);
-        bad += check_taps_case(context, 9, 5, 9 * nr, 7, 6u, 5 * nr, 5 * nr / 2, &skipped);
+        const gemm_needed_columns rows_7x7 = {64, 56, 64, 64}, rows_gap = {5 * nr, 5 * nr / 2,
+                                                                           5 * nr, 5 * nr};
+        bad += check_taps_case(context, 9, 12, 64 * 3 + 40, 16, 5u, &rows_7x7, &skipped);
+        bad += check_taps_case(context, 9, 5, 9 * nr, 7, 6u, &rows_gap, &skipped);
         CHECK_MESSAGE(skipped > 0, "%s: no unneeded column sliver was skipped", variant->name);
+        /* padding columns: rows two tiles wide of which the first is needed, 3 rows per image
+         * and one padding row: of each image's 8 tiles the 3 padding-column tiles and the 2
+         * padding-row tiles are skipped, 10 tiles in two images; with rows of 1.5 tiles (some
+         * tiles half needed) all needed values are still computed */
+        const gemm_needed_columns columns_aligned = {8 * nr, 6 * nr, 2 * nr, nr},
+                                  columns_ragged = {6 * nr, 3 * nr, 3 * nr / 2, nr / 2 + 1};
+        skipped = 0;
+        bad += check_taps_case(context, 9, 6, 8 * nr * 2 + 3, 5, 8u, &columns_aligned, &skipped);
+        CHECK_MESSAGE(skipped == 6 * 10 * nr, "%s: %d values of unneeded column slivers left "
+                      "untouched, expected %d", variant->name, skipped, 6 * 10 * nr);
+        bad += check_taps_case(context, 4, 7, 6 * nr * 2 + 5, 9, 9u, &columns_ragged, &skipped);
         for (size_t s = 0; s < sizeof dot_shapes / sizeof dot_shapes[0]; s++) {
             const int *x = dot_shapes[s];
             bad += check_dot_taps_case(context, x[0], x[1], x[2], 91u + (uint32_t)s);

@@ -204,6 +204,44 @@ static void check_convs(compute_context *compute) {
     check_conv(compute, 2, 8, 7, 7, 8, 3, 2, 1, 1800);
     check_conv(compute, 2, 8, 6, 6, 8, 3, 2, 1, 1900);
     check_conv(compute, 3, 9, 14, 14, 10, 3, 2, 1, 2000);
+    /* 8x8 outputs, where an 8-wide tile takes rows of 16 (padding columns in whole, skipped
+     * tiles): a "same" convolution and a stride-2 one over 16x16 */
+    check_conv(compute, 3, 8, 8, 8, 9, 3, 1, 1, 2100);
+    check_conv(compute, 2, 9, 16, 16, 8, 3, 2, 1, 2200);
+}
+
+/* The padded layout's row: where a wider row puts the padding columns in whole tiles (8x8
+ * outputs with an 8-wide tile: rows of 16), the tiles compute only the outputs; where it cannot
+ * (14x14 with 8-wide tiles, AVX-512's 32-wide tile at 8x8), the row stays width + 1. */
+static void test_conv2d_padded_rows(void) {
+    conv_geometry same_8x8, down_to_8x8, same_14x14, stem;
+    conv_geometry_init(&same_8x8, 32, 64, 8, 8, 64, 3, 1, 1);
+    conv_geometry_init(&down_to_8x8, 32, 32, 16, 16, 64, 3, 2, 1);
+    conv_geometry_init(&same_14x14, 128, 32, 14, 14, 32, 3, 1, 1);
+    conv_geometry_init(&stem, 32, 3, 32, 32, 16, 3, 1, 1);
+    int checked = 0;
+    for (int v = 0; v < gemm_variant_count; v++) {
+        const gemm_variant *variant = &gemm_variants[v];
+        if (variant->is_supported != NULL && !variant->is_supported()) continue;
+        compute_context *compute = NULL;
+        CHECK(compute_context_create(variant->name, &compute) == ICARL_OK);
+        int tile = compute->gemm->blocking->nr;
+        int same = conv2d_padded_row(compute, &same_8x8);
+        int down = conv2d_padded_row(compute, &down_to_8x8);
+        int tight = conv2d_padded_row(compute, &same_14x14);
+        CHECK_MESSAGE(conv2d_padded_row(compute, &stem) == 0, "%s: the stem is padded",
+                      variant->name);
+        CHECK_MESSAGE(tight == 15, "%s: 14x14 row %d, expected 15", variant->name, tight);
+        if (tile == 8) {
+            CHECK_MESSAGE(same == 16 && down == 16, "%s: 8x8 rows %d and %d, expected 16",
+                          variant->name, same, down);
+            checked++;
+        } else if (tile == 32) {
+            CHECK_MESSAGE(same == 9, "%s: 8x8 row %d, expected 9", variant->name, same);
+        }
+        compute_context_destroy(compute);
+    }
+    CHECK_MESSAGE(checked > 0, "no variant with an 8-wide tile (the portable one has it)");
 }
 
 /* ---- batchnorm ---- */
@@ -447,6 +485,7 @@ static void test_linear(void) {
 
 int main(void) {
     RUN(test_conv2d);
+    RUN(test_conv2d_padded_rows);
     RUN(test_batchnorm);
     RUN(test_relu);
     RUN(test_residual);
