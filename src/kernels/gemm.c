@@ -308,6 +308,8 @@ void gemm_blocked(const gemm_blocking *blocking, compute_context *context, int t
 /* ---- shifted products for convolutions over a padded layout (gemm.h: sgemm_taps) ----------- */
 
 #define GEMM_MAX_TAPS 49 /* a 7x7 kernel */
+#define GEMM_MAX_MR 8   /* the largest register tile of any blocking (AVX-512's 8 x 32), */
+#define GEMM_MAX_NR 32  /* for the stack tile of sgemm_taps' dense storage */
 
 /* Rows of A per block: all taps' packed slivers of the block must fit the packing scratch
  * together, so one C tile is finished (every tap) while it is in L1. */
@@ -322,7 +324,9 @@ static int taps_row_block(const compute_context *context, int taps, int m, int k
 }
 
 int sgemm_taps_fits(const compute_context *context, int taps, int m, int k) {
-    return m > 0 && taps <= GEMM_MAX_TAPS && taps_row_block(context, taps, m, k) > 0 &&
+    const gemm_blocking *blocking = context->gemm->blocking;
+    return m > 0 && taps <= GEMM_MAX_TAPS && blocking != NULL && blocking->mr <= GEMM_MAX_MR &&
+           blocking->nr <= GEMM_MAX_NR && taps_row_block(context, taps, m, k) > 0 &&
            (size_t)taps * (size_t)k * (size_t)context->gemm->blocking->nr + 16 <=
                context->gemm->packed_b_floats;
 }
@@ -336,9 +340,43 @@ int gemm_columns_needed(const gemm_needed_columns *needed, int first, int count)
     return 0;
 }
 
-/* For each NR-wide column sliver, every tap in turn accumulates into the sliver's C tiles (beta 0
- * on the first tap, 1 after): the C tiles and the few B rows the taps share stay in L1. Full
- * slivers read B in place; only a ragged last sliver is packed (once per tap). */
+/* Column of C that grid column j goes to (gemm.h): j itself, or its place among the needed. */
+static size_t dense_column(const gemm_needed_columns *needed, int j) {
+    if (needed == NULL || !needed->dense) return (size_t)j;
+    int position = j % needed->period;
+    size_t image_pixels = (size_t)(needed->span / needed->row) * needed->width;
+    return (size_t)(j / needed->period) * image_pixels +
+           (size_t)(position / needed->row) * needed->width + position % needed->row;
+}
+
+/* Whether the sliver's columns [first, first + count) land on consecutive columns of C, so the
+ * microkernel can write them in place: always without dense storage; with it, when they are all
+ * in one row of one image, none in its padding. */
+static int sliver_in_place(const gemm_needed_columns *needed, int first, int count) {
+    if (needed == NULL || !needed->dense) return 1;
+    int position = first % needed->period;
+    return position < needed->span && position % needed->row + count <= needed->width;
+}
+
+/* One MR x NR tile of C (the top-left mr x nr) summed over every tap: by the blocking's taps
+ * kernel in one call, else tap after tap with the plain kernel (beta 0, then 1). */
+static void taps_tile(const gemm_blocking *blocking, int taps, const ptrdiff_t *offsets, int k,
+                      const float *packed_a, size_t tap_floats, const float *b, int ldb, float *c,
+                      int ldc, int mr, int nr) {
+    if (blocking->taps != NULL) {
+        blocking->taps(taps, offsets, k, packed_a, tap_floats, b, ldb, c, ldc, mr, nr);
+        return;
+    }
+    for (int t = 0; t < taps; t++)
+        blocking->kernel(k, packed_a + t * tap_floats, b + offsets[t], ldb, c, ldc, 1.0f,
+                         t == 0 ? 0.0f : 1.0f, mr, nr);
+}
+
+/* For each NR-wide column sliver, each MR-tall tile of C is summed over every tap while its
+ * accumulators (or, tap by tap, the tile) stay in registers and L1, B rows shared by the taps
+ * in cache. Full slivers read B in place; only a ragged last sliver is packed (once per tap).
+ * With dense storage a sliver that straddles a row end or the padding is computed into a tile
+ * on the stack and its needed columns copied out. */
 void sgemm_taps_on_thread(compute_context *context, int thread, int taps,
                           const ptrdiff_t *offsets, int m, int n, int k, const float *a,
                           const float *b, int ldb, float *c, int ldc,
@@ -359,39 +397,43 @@ void sgemm_taps_on_thread(compute_context *context, int thread, int taps,
         for (int jr = 0; jr < n; jr += nr_tile) {
             int nr = min_int(nr_tile, n - jr);
             if (!gemm_columns_needed(needed, jr, nr)) continue;
+            /* the ragged sliver's taps are packed one after another: offsets t*k*NR */
+            const ptrdiff_t *tap_offsets = offsets;
+            const float *b_base = b + jr;
+            int b_stride = ldb;
             if (nr < nr_tile) {
-                for (int t = 0; t < taps; t++)
+                for (int t = 0; t < taps; t++) {
                     pack_b(GEMM_NORMAL, b + offsets[t], ldb, 0, jr, k, nr, nr_tile,
                            packed_b + (size_t)t * k * nr_tile);
-            }
-            if (blocking->taps != NULL) {
-                /* the ragged sliver's taps are packed one after another: offsets t*k*NR */
-                const ptrdiff_t *tap_offsets = offsets;
-                const float *b_base = b + jr;
-                int b_stride = ldb;
-                if (nr < nr_tile) {
-                    for (int t = 0; t < taps; t++) packed_offsets[t] = (ptrdiff_t)t * k * nr_tile;
-                    tap_offsets = packed_offsets;
-                    b_base = packed_b;
-                    b_stride = nr_tile;
+                    packed_offsets[t] = (ptrdiff_t)t * k * nr_tile;
                 }
-                for (int ir = 0; ir < mc; ir += mr_tile)
-                    blocking->taps(taps, tap_offsets, k, packed_a + (size_t)ir * k, tap_floats,
-                                   b_base, b_stride, c + (size_t)(ic + ir) * ldc + jr, ldc,
-                                   min_int(mr_tile, mc - ir), nr);
-                continue;
+                tap_offsets = packed_offsets;
+                b_base = packed_b;
+                b_stride = nr_tile;
             }
-            for (int t = 0; t < taps; t++) {
-                const float *b_sliver = b + offsets[t] + jr;
-                int b_stride = ldb;
-                if (nr < nr_tile) {
-                    b_sliver = packed_b + (size_t)t * k * nr_tile;
-                    b_stride = nr_tile;
+            int in_place = sliver_in_place(needed, jr, nr);
+            float *c_sliver = c + dense_column(needed, jr);
+            int destination[GEMM_MAX_NR]; /* C column of each column of the stack tile, or -1 */
+            if (!in_place)
+                for (int column = 0; column < nr; column++)
+                    destination[column] = gemm_columns_needed(needed, jr + column, 1)
+                                              ? (int)dense_column(needed, jr + column)
+                                              : -1;
+            for (int ir = 0; ir < mc; ir += mr_tile) {
+                int mr = min_int(mr_tile, mc - ir);
+                const float *a_tile = packed_a + (size_t)ir * k;
+                if (in_place) {
+                    taps_tile(blocking, taps, tap_offsets, k, a_tile, tap_floats, b_base,
+                              b_stride, c_sliver + (size_t)(ic + ir) * ldc, ldc, mr, nr);
+                    continue;
                 }
-                for (int ir = 0; ir < mc; ir += mr_tile) {
-                    blocking->kernel(k, packed_a + t * tap_floats + (size_t)ir * k, b_sliver,
-                                     b_stride, c + (size_t)(ic + ir) * ldc + jr, ldc, 1.0f,
-                                     t == 0 ? 0.0f : 1.0f, min_int(mr_tile, mc - ir), nr);
+                float tile[GEMM_MAX_MR * GEMM_MAX_NR];
+                taps_tile(blocking, taps, tap_offsets, k, a_tile, tap_floats, b_base, b_stride,
+                          tile, nr_tile, mr, nr);
+                for (int column = 0; column < nr; column++) {
+                    if (destination[column] < 0) continue;
+                    float *to = c + (size_t)(ic + ir) * ldc + destination[column];
+                    for (int i = 0; i < mr; i++) to[(size_t)i * ldc] = tile[i * nr_tile + column];
                 }
             }
         }

@@ -61,9 +61,13 @@ void sgemm_on_thread(compute_context *context, int thread, gemm_transpose transp
 int sgemm_taps_fits(const compute_context *context, int taps, int m, int k);
 
 /* The columns a padded layout's grid needs: column j, at position q = j % period of its image,
- * is needed when q < span (not a padding row) and q % row < width (not a padding column). */
+ * is needed when q < span (not a padding row) and q % row < width (not a padding column).
+ * With `dense` set, C holds the needed columns only, one after another in grid order (a
+ * tensor's (N, H, W) pixels, H = span / row, W = width): grid column j is column
+ * (j / period) * H * W + (q / row) * W + q % row of C, and no grid buffer is needed. */
 typedef struct gemm_needed_columns {
     int period, span, row, width;
+    int dense;
 } gemm_needed_columns;
 
 /* Whether any of columns [first, first + count) is needed (always, when needed is NULL). */

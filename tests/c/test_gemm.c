@@ -204,7 +204,8 @@ static void test_default_context_and_unknown_name(void) {
  * buffer the offsets shift through; C's padding columns must stay untouched. */
 /* With `needed` (NULL: every column), column j at q = j % period is needed only when q < span
  * and q % row < width: only the needed ones are checked, and *skipped counts the values left
- * untouched (NaN). */
+ * untouched (NaN). With needed->dense, C has one column per needed j, in order, and nothing
+ * else may be written: the test numbers the needed columns itself. */
 static int check_taps_case(compute_context *context, int taps, int m, int n, int k,
                            uint32_t seed, const gemm_needed_columns *needed, int *skipped) {
     uint32_t state = seed;
@@ -214,25 +215,35 @@ static int check_taps_case(compute_context *context, int taps, int m, int n, int
         offsets[t] = (ptrdiff_t)((t * 7 + (int)(seed % 5)) % 23);
         if (offsets[t] > most) most = offsets[t];
     }
-    int ldb = n + (int)most + 3, ldc = n + 2;
+    int dense = needed != NULL && needed->dense, columns = 0;
+    int *column_of = malloc(sizeof(int) * (size_t)n); /* C column of grid column j, or -1 */
+    for (int j = 0; j < n; j++) {
+        int q = needed != NULL ? j % needed->period : 0;
+        int wanted = needed == NULL || (q < needed->span && q % needed->row < needed->width);
+        column_of[j] = dense ? (wanted ? columns++ : -1) : (wanted ? j : -1);
+    }
+    if (!dense) columns = n;
+    int ldb = n + (int)most + 3, ldc = columns + 2;
     float *a = make_matrix(taps * m, k, k, &state);
     float *b = make_matrix(k, ldb, ldb, &state);
     float *c = malloc(sizeof(float) * (size_t)m * ldc);
     for (size_t i = 0; i < (size_t)m * ldc; i++) c[i] = NAN;
     sgemm_taps_on_thread(context, 0, taps, offsets, m, n, k, a, b, ldb, c, ldc, needed);
     int bad = 0;
-    for (int i = 0; i < m; i++)
-        for (int j = 0; j < ldc; j++) {
-            float got = c[(size_t)i * ldc + j];
-            if (j >= n) {
-                if (!isnan(got)) bad++;
+    for (int i = 0; i < m; i++) {
+        /* what each C entry of row i must hold: 0 untouched, 1 checked, 2 either */
+        char *expect = calloc((size_t)ldc, 1);
+        for (int j = 0; j < n; j++) {
+            if (column_of[j] < 0) {
+                /* an unneeded column: in place it may be computed with its sliver */
+                if (!dense) {
+                    expect[j] = 2;
+                    if (isnan(c[(size_t)i * ldc + j])) ++*skipped;
+                }
                 continue;
             }
-            int q = needed != NULL ? j % needed->period : 0;
-            if (needed != NULL && (q >= needed->span || q % needed->row >= needed->width)) {
-                if (isnan(got)) ++*skipped;
-                continue;
-            }
+            expect[column_of[j]] = 1;
+            float got = c[(size_t)i * ldc + column_of[j]];
             double sum = 0.0, magnitude = 0.0;
             for (int t = 0; t < taps; t++)
                 for (int p = 0; p < k; p++) {
@@ -248,6 +259,16 @@ static int check_taps_case(compute_context *context, int taps, int m, int n, int
                 bad++;
             }
         }
+        for (int column = 0; column < ldc; column++)
+            if (expect[column] == 0 && !isnan(c[(size_t)i * ldc + column])) {
+                if (bad < 3)
+                    fprintf(stderr, "  %s taps=%d m=%d n=%d: C[%d][%d] written, not asked for\n",
+                            context->gemm->name, taps, m, n, i, column);
+                bad++;
+            }
+        free(expect);
+    }
+    free(column_of);
     free(a);
     free(b);
     free(c);
@@ -320,8 +341,8 @@ static void test_taps_every_supported_variant(void) {
         /* a 7x7 padded layout's columns: 8 per image, the last 8 of each 64 padding rows; with
          * a gap of 2.5 tiles at least one whole tile per period must be skipped */
         int nr = context->gemm->blocking->nr;
-        const gemm_needed_columns rows_7x7 = {64, 56, 64, 64}, rows_gap = {5 * nr, 5 * nr / 2,
-                                                                           5 * nr, 5 * nr};
+        const gemm_needed_columns rows_7x7 = {64, 56, 64, 64, 0},
+                                  rows_gap = {5 * nr, 5 * nr / 2, 5 * nr, 5 * nr, 0};
         bad += check_taps_case(context, 9, 12, 64 * 3 + 40, 16, 5u, &rows_7x7, &skipped);
         bad += check_taps_case(context, 9, 5, 9 * nr, 7, 6u, &rows_gap, &skipped);
         CHECK_MESSAGE(skipped > 0, "%s: no unneeded column sliver was skipped", variant->name);
@@ -329,13 +350,23 @@ static void test_taps_every_supported_variant(void) {
          * and one padding row: of each image's 8 tiles the 3 padding-column tiles and the 2
          * padding-row tiles are skipped, 10 tiles in two images; with rows of 1.5 tiles (some
          * tiles half needed) all needed values are still computed */
-        const gemm_needed_columns columns_aligned = {8 * nr, 6 * nr, 2 * nr, nr},
-                                  columns_ragged = {6 * nr, 3 * nr, 3 * nr / 2, nr / 2 + 1};
+        const gemm_needed_columns columns_aligned = {8 * nr, 6 * nr, 2 * nr, nr, 0},
+                                  columns_ragged = {6 * nr, 3 * nr, 3 * nr / 2, nr / 2 + 1, 0};
         skipped = 0;
         bad += check_taps_case(context, 9, 6, 8 * nr * 2 + 3, 5, 8u, &columns_aligned, &skipped);
         CHECK_MESSAGE(skipped == 6 * 10 * nr, "%s: %d values of unneeded column slivers left "
                       "untouched, expected %d", variant->name, skipped, 6 * 10 * nr);
         bad += check_taps_case(context, 4, 7, 6 * nr * 2 + 5, 9, 9u, &columns_ragged, &skipped);
+        /* dense storage (the needed columns packed, as a tensor's pixels): slivers wholly in a
+         * row written in place, the rest through the stack tile; 7x7-like rows of 8 with one
+         * padding column, rows of exactly one tile, and rows of 1.5 tiles */
+        const gemm_needed_columns dense_7x7 = {64, 56, 8, 7, 1},
+                                  dense_aligned = {8 * nr, 6 * nr, 2 * nr, nr, 1},
+                                  dense_ragged = {6 * nr, 3 * nr, 3 * nr / 2, nr / 2 + 1, 1};
+        bad += check_taps_case(context, 9, 12, 64 * 3 + 40, 16, 10u, &dense_7x7, &skipped);
+        bad += check_taps_case(context, 9, 6, 8 * nr * 2 + 3, 5, 11u, &dense_aligned, &skipped);
+        bad += check_taps_case(context, 4, 7, 6 * nr * 2 + 5, 9, 12u, &dense_ragged, &skipped);
+        bad += check_taps_case(context, 25, 9, 5 * nr + 1, 3, 13u, &dense_ragged, &skipped);
         for (size_t s = 0; s < sizeof dot_shapes / sizeof dot_shapes[0]; s++) {
             const int *x = dot_shapes[s];
             bad += check_dot_taps_case(context, x[0], x[1], x[2], 91u + (uint32_t)s);
