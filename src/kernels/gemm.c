@@ -349,13 +349,17 @@ static size_t dense_column(const gemm_needed_columns *needed, int j) {
            (size_t)(position / needed->row) * needed->width + position % needed->row;
 }
 
-/* Whether the sliver's columns [first, first + count) land on consecutive columns of C, so the
- * microkernel can write them in place: always without dense storage; with it, when they are all
- * in one row of one image, none in its padding. */
-static int sliver_in_place(const gemm_needed_columns *needed, int first, int count) {
-    if (needed == NULL || !needed->dense) return 1;
-    int position = first % needed->period;
-    return position < needed->span && position % needed->row + count <= needed->width;
+/* How many leading columns of the sliver [first, first + count) the microkernel can write in
+ * place, as consecutive columns of C: all of them without dense storage; with it, the run up to
+ * the end of the row's pixels when nothing after it in the sliver is needed (a 7-pixel row in
+ * an 8-wide tile: 7), else 0 (the sliver straddles needed columns of two rows). */
+static int sliver_run(const gemm_needed_columns *needed, int first, int count) {
+    if (needed == NULL || !needed->dense) return count;
+    int position = first % needed->period, x = position % needed->row;
+    if (position >= needed->span || x >= needed->width) return 0;
+    int run = needed->width - x;
+    if (run >= count) return count;
+    return gemm_columns_needed(needed, first + run, count - run) ? 0 : run;
 }
 
 /* One MR x NR tile of C (the top-left mr x nr) summed over every tap: by the blocking's taps
@@ -411,10 +415,10 @@ void sgemm_taps_on_thread(compute_context *context, int thread, int taps,
                 b_base = packed_b;
                 b_stride = nr_tile;
             }
-            int in_place = sliver_in_place(needed, jr, nr);
+            int run = sliver_run(needed, jr, nr);
             float *c_sliver = c + dense_column(needed, jr);
             int destination[GEMM_MAX_NR]; /* C column of each column of the stack tile, or -1 */
-            if (!in_place)
+            if (run == 0)
                 for (int column = 0; column < nr; column++)
                     destination[column] = gemm_columns_needed(needed, jr + column, 1)
                                               ? (int)dense_column(needed, jr + column)
@@ -422,9 +426,9 @@ void sgemm_taps_on_thread(compute_context *context, int thread, int taps,
             for (int ir = 0; ir < mc; ir += mr_tile) {
                 int mr = min_int(mr_tile, mc - ir);
                 const float *a_tile = packed_a + (size_t)ir * k;
-                if (in_place) {
+                if (run > 0) {
                     taps_tile(blocking, taps, tap_offsets, k, a_tile, tap_floats, b_base,
-                              b_stride, c_sliver + (size_t)(ic + ir) * ldc, ldc, mr, nr);
+                              b_stride, c_sliver + (size_t)(ic + ir) * ldc, ldc, mr, run);
                     continue;
                 }
                 float tile[GEMM_MAX_MR * GEMM_MAX_NR];

@@ -278,13 +278,13 @@ static void taps_convolve_chunks(const conv_job *job, int thread, int begin, int
         ptrdiff_t offsets[CONV2D_MAX_TAPS];
         chunk_layout(g, count, job->row, &layout);
         gemm_needed_columns needed = layout_needed(&layout);
-        /* Straight into dst when every tile the GEMM computes is one run of a row's pixels
-         * (rows and widths in whole tiles: 8x8 to 32x32 with the simd128 8-wide tile; 8x8x64
-         * -> 64 at batch 32 4.75-4.83 -> 4.46-4.48 ms): no grid, no unpad. Tiles straddling
-         * rows would go through a stack tile and a column-by-column copy, which lost to the
-         * unpad's row copies (AVX-512 28x28x16 -> 16 at batch 128: 5.0-5.2 -> 5.5-5.7 ms). */
-        int tile = job->context->gemm->blocking->nr;
-        needed.dense = layout.width % tile == 0 && layout.row % tile == 0;
+        /* Straight into dst when every tile the GEMM computes is one run of a row's pixels,
+         * its tail (if any) in the row's padding: rows in whole tiles (7x7 to 32x32 with the
+         * simd128 8-wide tile). No grid, no unpad: 8x8x64 -> 64 at batch 32 4.36-4.75 ->
+         * 4.23-4.56 ms. Tiles straddling rows would go through a stack tile and a column by
+         * column copy, which lost to the unpad's row copies (AVX-512 28x28x16 -> 16 at batch
+         * 128: 5.0-5.2 -> 5.5-5.7 ms). */
+        needed.dense = layout.row % job->context->gemm->blocking->nr == 0;
         if (phases) {
             phase_offsets(&layout, offsets);
             pad_phases(&layout, src, g->batch, first, count, 0, channels_in, padded);

@@ -205,9 +205,11 @@ static void check_convs(compute_context *compute) {
     check_conv(compute, 2, 8, 6, 6, 8, 3, 2, 1, 1900);
     check_conv(compute, 3, 9, 14, 14, 10, 3, 2, 1, 2000);
     /* 8x8 outputs, where an 8-wide tile takes rows of 16 (padding columns in whole, skipped
-     * tiles): a "same" convolution and a stride-2 one over 16x16 */
+     * tiles): a "same" convolution and a stride-2 one over 16x16; and 7x7, rows of 8: with the
+     * 8-wide tile both write 7 pixels per tile straight into the output (dense storage) */
     check_conv(compute, 3, 8, 8, 8, 9, 3, 1, 1, 2100);
     check_conv(compute, 2, 9, 16, 16, 8, 3, 2, 1, 2200);
+    check_conv(compute, 3, 8, 7, 7, 9, 3, 1, 1, 2300);
 }
 
 /* The padded layout's row: where a wider row puts the padding columns in whole tiles (8x8
