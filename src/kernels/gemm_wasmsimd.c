@@ -73,6 +73,25 @@ void gemm_ukernel_4x8__wasmsimd(int kc, const float *a, const float *b, int ldb,
     }
 }
 
+/* The first nr (< 8) values of the row (low, high): whole vectors, then pairs and singles by
+ * lane stores. The edge loops compiled to a call of memcpy per row, which a 7-pixel output row
+ * (dense storage at 7x7) made a few percent of a forward. */
+static void store_row_part(float *row, v128_t low, v128_t high, int nr) {
+    if (nr >= 4) {
+        wasm_v128_store(row, low);
+        row += 4;
+        nr -= 4;
+        low = high;
+    }
+    if (nr >= 2) {
+        wasm_v128_store64_lane(row, low, 0);
+        row += 2;
+        nr -= 2;
+        low = wasm_i32x4_shuffle(low, low, 2, 3, 2, 3);
+    }
+    if (nr >= 1) wasm_v128_store32_lane(row, low, 0);
+}
+
 /* The 4x8 tile over every tap of a padded convolution (gemm.h: gemm_taps_microkernel): the
  * accumulators live through all taps, so C is stored once rather than reloaded per tap, which
  * with 16-64 channels per tap cost about a fifth of the time. */
@@ -93,13 +112,14 @@ void gemm_taps_4x8__wasmsimd(int taps, const ptrdiff_t *offsets, int kc, const f
         }
         return;
     }
-    float tile[4][8];
-    for (int i = 0; i < 4; i++) {
-        wasm_v128_store(tile[i], acc[i][0]);
-        wasm_v128_store(tile[i] + 4, acc[i][1]);
+    for (int i = 0; i < mr; i++) {
+        if (nr == 8) {
+            wasm_v128_store(c + (size_t)i * ldc, acc[i][0]);
+            wasm_v128_store(c + (size_t)i * ldc + 4, acc[i][1]);
+        } else {
+            store_row_part(c + (size_t)i * ldc, acc[i][0], acc[i][1], nr);
+        }
     }
-    for (int i = 0; i < mr; i++)
-        for (int j = 0; j < nr; j++) c[(size_t)i * ldc + j] = tile[i][j];
 }
 
 #else
