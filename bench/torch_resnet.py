@@ -3,8 +3,9 @@
 16/32/64, BatchNorm, 1x1 projection shortcuts like the engine) on 28x28x1, batch 128, forward +
 backward + SGD update, images/s on one thread (or argv[1] threads); then each convolution shape
 of that network at batch 128 (the shapes of bench/train_bench.c), forward and backward (input +
-weight gradient; the stem has no input gradient) ms, and oneDNN's backward/forward ratio summed
-the same way as the engine's. Prints 'torch not installed' when torch is missing. Medians."""
+weight gradient; the stem has no input gradient) ms, oneDNN's backward/forward ratio summed the
+same way as the engine's, and each backward pass (weight gradient, input gradient) against the
+forward. Prints 'torch not installed' when torch is missing. Medians."""
 import sys
 import time
 
@@ -96,8 +97,11 @@ def median_ms(function, repeats=15):
 
 
 def convs(title, batch, shapes, key):
-    print(f"{title:<26} {'fwd ms':>10} {'bwd ms':>10} {'bwd/fwd':>8}")
-    total_forward = total_backward = 0.0
+    """Forward, backward, and each backward pass against the forward, as bench/train_bench.c
+    prints them: the weight gradient alone, the input gradient as the whole backward less it."""
+    print(f"{title:<26} {'fwd ms':>10} {'bwd ms':>10} {'bwd/fwd':>8} {'wgt/fwd':>8} {'in/fwd':>8}")
+    total_forward = total_backward = total_weight = input_forward = total_input = 0.0
+    worst_pass = 0.0
     for cin, size, cout, kernel, stride in shapes:
         conv = nn.Conv2d(cin, cout, kernel, stride, kernel // 2, bias=False)
         x = torch.randn(batch, cin, size, size, requires_grad=cin > 3)
@@ -114,12 +118,28 @@ def convs(title, batch, shapes, key):
             torch.autograd.grad(out, [x, conv.weight] if cin > 3 else [conv.weight], grad,
                                 retain_graph=True)
 
+        def weight_only():
+            torch.autograd.grad(out, [conv.weight], grad, retain_graph=True)
+
         f, b = median_ms(forward), median_ms(backward)
+        w = median_ms(weight_only) if cin > 3 else b
         total_forward += f
         total_backward += b
+        total_weight += w
+        worst_pass = max(worst_pass, w / f)
         name = f"{size}x{size}x{cin} -> {cout} k{kernel} s{stride}"
-        print(f"{name:<26} {f:10.3f} {b:10.3f} {b / f:8.2f}")
+        if cin > 3:
+            i = b - w
+            input_forward += f
+            total_input += i
+            worst_pass = max(worst_pass, i / f)
+            print(f"{name:<26} {f:10.3f} {b:10.3f} {b / f:8.2f} {w / f:8.2f} {i / f:8.2f}")
+        else:
+            print(f"{name:<26} {f:10.3f} {b:10.3f} {b / f:8.2f} {w / f:8.2f} {'-':>8}")
     print(f"result {key} {total_backward / total_forward:.2f}")
+    print(f"result {key}_weight {total_weight / total_forward:.2f}")
+    print(f"result {key}_input {total_input / input_forward:.2f}")
+    print(f"result {key}_worst_pass {worst_pass:.2f}")
 
 
 if __name__ == "__main__":

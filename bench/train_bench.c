@@ -102,13 +102,18 @@ typedef struct conv_shape {
     int in_channels, size, out_channels, kernel, stride;
 } conv_shape;
 
-/* Forward and backward time of each shape at this batch, and the backward / forward ratio of
- * their sums, printed as "result <key> <ratio>". The stem (1 or 3 input channels) has no input
- * gradient in the network. */
+/* Forward and backward time of each shape at this batch, and each backward pass against the
+ * forward: the weight gradient timed alone (conv2d_backward without grad_input), the input
+ * gradient as the whole backward less that. Printed per shape, then as "result <key> <ratio>"
+ * over the sums (<key>: the whole backward; <key>_weight and <key>_input: each pass; the stem
+ * has no input gradient in the network, so its forward counts for the weight pass only) and
+ * <key>_worst_pass: the largest single pass / forward of any shape. */
 static void conv_group(compute_context *context, const char *title, int batch,
                        const conv_shape *shapes, size_t count, const char *key) {
-    printf("%-26s %10s %10s %8s\n", title, "fwd ms", "bwd ms", "bwd/fwd");
-    double total_forward = 0.0, total_backward = 0.0;
+    printf("%-26s %10s %10s %8s %8s %8s\n", title, "fwd ms", "bwd ms", "bwd/fwd", "wgt/fwd",
+           "in/fwd");
+    double total_forward = 0.0, total_backward = 0.0, total_weight = 0.0;
+    double input_forward = 0.0, total_input = 0.0, worst_pass = 0.0;
     for (size_t s = 0; s < count; s++) {
         const conv_shape *sh = &shapes[s];
         conv_geometry g;
@@ -123,7 +128,7 @@ static void conv_group(compute_context *context, const char *title, int batch,
         float *grad_weight = malloc(w_count * sizeof(float));
         float *scratch = malloc(conv2d_scratch_floats(&g) * sizeof(float));
         compute_context_reserve_workspace(context, conv2d_scratch_floats(&g));
-        double forward[REPEATS], backward[REPEATS];
+        double forward[REPEATS], backward[REPEATS], weight_only[REPEATS];
         float *gi = sh->in_channels <= 3 ? NULL : grad_input;
         conv2d_forward(context, &g, input, weight, output, scratch);
         conv2d_backward(context, &g, input, weight, grad_output, gi, grad_weight, scratch);
@@ -133,16 +138,31 @@ static void conv_group(compute_context *context, const char *title, int batch,
             double t1 = now();
             conv2d_backward(context, &g, input, weight, grad_output, gi, grad_weight, scratch);
             double t2 = now();
+            conv2d_backward(context, &g, input, weight, grad_output, NULL, grad_weight, scratch);
+            double t3 = now();
             forward[r] = t1 - t0;
             backward[r] = t2 - t1;
+            weight_only[r] = t3 - t2;
         }
         double f = median(forward, REPEATS), b = median(backward, REPEATS);
+        double w = gi != NULL ? median(weight_only, REPEATS) : b, i = b - w;
         char name[64];
         snprintf(name, sizeof name, "%dx%dx%d -> %d k%d s%d", sh->size, sh->size, sh->in_channels,
                  sh->out_channels, sh->kernel, sh->stride);
-        printf("%-26s %10.3f %10.3f %8.2f\n", name, f * 1e3, b * 1e3, b / f);
+        if (gi != NULL) {
+            printf("%-26s %10.3f %10.3f %8.2f %8.2f %8.2f\n", name, f * 1e3, b * 1e3, b / f, w / f,
+                   i / f);
+            input_forward += f;
+            total_input += i;
+            if (i / f > worst_pass) worst_pass = i / f;
+        } else {
+            printf("%-26s %10.3f %10.3f %8.2f %8.2f %8s\n", name, f * 1e3, b * 1e3, b / f, w / f,
+                   "-");
+        }
+        if (w / f > worst_pass) worst_pass = w / f;
         total_forward += f;
         total_backward += b;
+        total_weight += w;
         free(input);
         free(weight);
         free(grad_output);
@@ -152,6 +172,9 @@ static void conv_group(compute_context *context, const char *title, int batch,
         free(scratch);
     }
     printf("result %s %.2f\n", key, total_backward / total_forward);
+    printf("result %s_weight %.2f\n", key, total_weight / total_forward);
+    printf("result %s_input %.2f\n", key, total_input / input_forward);
+    printf("result %s_worst_pass %.2f\n", key, worst_pass);
 }
 
 /* Every convolution shape of the two networks: ResNet-32 on 28x28x1 at batch 128 (the issue's

@@ -172,7 +172,13 @@ speed() {
   printf '%-30s%s\n' "" "$header" | tee "$out/speed-table.txt"
   for row in gemm256:"GEMM 256 GFLOP/s" gemm512:"GEMM 512 GFLOP/s" gemm1024:"GEMM 1024 GFLOP/s" \
              train:"ResNet-32 train images/s" conv_backward_over_forward:"conv backward / forward" \
-             webcam_conv_backward_over_forward:"webcam conv backward / fwd"; do
+             conv_backward_over_forward_weight:"  weight gradient / forward" \
+             conv_backward_over_forward_input:"  input gradient / forward" \
+             conv_backward_over_forward_worst_pass:"  worst pass / fwd, a shape" \
+             webcam_conv_backward_over_forward:"webcam conv backward / fwd" \
+             webcam_conv_backward_over_forward_weight:"  weight gradient / forward" \
+             webcam_conv_backward_over_forward_input:"  input gradient / forward" \
+             webcam_conv_backward_over_forward_worst_pass:"  worst pass / fwd, a shape"; do
     local key=${row%%:*} label=${row#*:} line
     line=$(printf '%-30s' "$label")
     for column in "${columns[@]}"; do

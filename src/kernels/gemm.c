@@ -644,3 +644,15 @@ void sgemm_on_thread(compute_context *context, int thread, gemm_transpose transp
     context->gemm->run(context, thread, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb,
                        beta, c, ldc);
 }
+
+void sgemm_dot_on_thread(compute_context *context, int thread, int m, int n, int k, float alpha,
+                         const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                         int ldc) {
+    const gemm_blocking *blocking = context->gemm->blocking;
+    if (blocking == NULL || blocking->dot == NULL || m <= 0 || n <= 0 || k <= 0) {
+        sgemm_on_thread(context, thread, GEMM_NORMAL, GEMM_TRANSPOSED, m, n, k, alpha, a, lda, b,
+                        ldb, beta, c, ldc);
+        return;
+    }
+    gemm_dot(blocking, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}

@@ -47,6 +47,14 @@ void sgemm_on_thread(compute_context *context, int thread, gemm_transpose transp
                      gemm_transpose transpose_b, int m, int n, int k, float alpha, const float *a,
                      int lda, const float *b, int ldb, float beta, float *c, int ldc);
 
+/* C = alpha * A * B^T + beta * C by unpacked dot products over k (the variant's dot kernel;
+ * sgemm_on_thread where it has none), whatever m: for a caller that knows the B it would pack
+ * is thin and k long (a 1x1 convolution's weight gradient: B^T is 16-64 input channels by a
+ * chunk of pixels), where packing both operands costs more than the multiply-adds save. */
+void sgemm_dot_on_thread(compute_context *context, int thread, int m, int n, int k, float alpha,
+                         const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                         int ldc);
+
 /* Sum of shifted products, the convolution of a zero-padded image without im2col:
  *     C (m, n) = sum_t A_t (m, k) * B_t (k, n),  B_t = b + offsets[t], row stride ldb,
  * with A_t = a + t*m*k stored row-major (lda = k). For a "same" convolution over a padded
