@@ -291,6 +291,55 @@ void unpad_phases(const padded_layout *layout, const float *grid, size_t ld_grid
     }
 }
 
+/* dst[2 i] = src[i], dst[2 i + 1] = 0 for i < count */
+static void spread_even(const float *src, int count, float *dst) {
+    const im2col_vector zero = {0.0f, 0.0f, 0.0f, 0.0f};
+    int i = 0;
+    for (; i + 4 <= count; i += 4) {
+        im2col_vector values;
+        memcpy(&values, src + i, sizeof values);
+        im2col_vector low = __builtin_shufflevector(values, zero, 0, 4, 1, 5);
+        im2col_vector high = __builtin_shufflevector(values, zero, 2, 6, 3, 7);
+        memcpy(dst + 2 * i, &low, sizeof low);
+        memcpy(dst + 2 * i + 4, &high, sizeof high);
+    }
+    for (; i < count; i++) {
+        dst[2 * i] = src[i];
+        dst[2 * i + 1] = 0.0f;
+    }
+}
+
+void col2im_1x1_set(const conv_geometry *geometry, const float *col, int first_image,
+                    int image_count, float *grad_input) {
+    const int s = geometry->stride, h = geometry->in_height, w = geometry->in_width;
+    const int oh = geometry->out_height, ow = geometry->out_width;
+    const size_t plane = (size_t)h * w, columns = (size_t)image_count * oh * ow;
+    for (int c = 0; c < geometry->in_channels; c++) {
+        const float *values = col + (size_t)c * columns;
+        float *channel = grad_input + ((size_t)c * geometry->batch + first_image) * plane;
+        for (int image = 0; image < image_count; image++) {
+            float *dst = channel + (size_t)image * plane;
+            for (int iy = 0; iy < h; iy++, dst += w) {
+                if (iy % s != 0 || iy / s >= oh) {
+                    memset(dst, 0, sizeof(float) * (size_t)w);
+                    continue;
+                }
+                const float *row = values + ((size_t)image * oh + iy / s) * ow;
+                if (s == 1) {
+                    memcpy(dst, row, sizeof(float) * (size_t)w);
+                } else if (s == 2) {
+                    /* an odd width ends on a sampled pixel with no gap after it */
+                    spread_even(row, w / 2, dst);
+                    if (w % 2) dst[w - 1] = row[w / 2];
+                } else {
+                    for (int ix = 0; ix < w; ix++)
+                        dst[ix] = ix % s == 0 && ix / s < ow ? row[ix / s] : 0.0f;
+                }
+            }
+        }
+    }
+}
+
 void col2im(const conv_geometry *geometry, const float *col, int first_image, int image_count,
             float *grad_input) {
     col2im_channels(geometry, col, first_image, image_count, 0, geometry->in_channels, grad_input);

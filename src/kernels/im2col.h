@@ -29,6 +29,12 @@ void im2col(const conv_geometry *geometry, const float *input, int first_image, 
 void col2im(const conv_geometry *geometry, const float *col, int first_image, int image_count,
             float *grad_input);
 
+/* For a 1x1 kernel without padding, where every input pixel is read by at most one col column:
+ * col2im written rather than added, so the range's images need no zeroing first. Every pixel of
+ * them is set: the sampled ones (oy * stride, ox * stride) to their col value, the rest to 0. */
+void col2im_1x1_set(const conv_geometry *geometry, const float *col, int first_image,
+                    int image_count, float *grad_input);
+
 /* The same restricted to input channels [first_channel, end_channel): only their col rows (or
  * grad_input planes) are touched, so disjoint channel ranges can run on different threads. */
 void im2col_channels(const conv_geometry *geometry, const float *input, int first_image,

@@ -441,15 +441,24 @@ static void input_gradient_chunks(const conv_job *job, int thread, int begin, in
         int first = chunk * step;
         int count = chunk_count(g, first, step);
         int columns = count * pixels;
+        /* 1x1 without padding (the projection shortcuts): each input pixel gets at most one
+         * value, written with the zeros between in one pass instead of zeroing, then adding
+         * (AVX-512, batch 32: 16x16x32 -> 64 k1 s2 input gradient 1.36-1.37 -> 1.09-1.11
+         * times the forward, 32x32x16 -> 32 k1 s2 1.19-1.23 -> 0.99-1.07) */
+        int set = g->kernel_size == 1 && g->padding == 0;
         /* col2im accumulates, so the chunk's images start from zero */
-        for (int c = 0; c < g->in_channels; c++)
+        for (int c = 0; c < g->in_channels && !set; c++)
             memset(job->grad_input + ((size_t)c * g->batch + first) * plane, 0,
                    (size_t)count * plane * sizeof(float));
         sgemm_on_thread(job->context, thread, GEMM_TRANSPOSED, GEMM_NORMAL, rows, columns,
                         g->out_channels, 1.0f, job->weight, rows,
                         job->grad_output + (size_t)first * pixels, ld_output, 0.0f, scratch,
                         columns);
-        col2im(g, scratch, first, count, job->grad_input);
+        if (set) {
+            col2im_1x1_set(g, scratch, first, count, job->grad_input);
+        } else {
+            col2im(g, scratch, first, count, job->grad_input);
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 /* test_im2col.c - im2col against a direct convolution (weights x col must equal the naive
  * convolution) and col2im as the exact adjoint of im2col (<im2col(x), y> == <x, col2im(y)>),
- * over several kernel sizes, strides and paddings, always on a sub-range of the batch. */
+ * over several kernel sizes, strides and paddings, always on a sub-range of the batch; and the
+ * 1x1 shortcut's written col2im against zeroing + col2im. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -147,9 +148,45 @@ static void test_col2im_is_adjoint_of_im2col(void) {
     }
 }
 
+/* col2im_1x1_set must equal zeroing the range's images and col2im-adding into them, bit for
+ * bit (one value per pixel, no sum), and leave the other images alone: strides 1, 2 and 3, even
+ * and odd widths (an odd width ends on a sampled pixel). */
+static void test_col2im_1x1_set_matches_zeroed_col2im(void) {
+    static const geometry_case set_cases[] = {
+        {3, 2, 6, 8, 1, 2, 0, 1, 2}, {2, 3, 7, 7, 1, 2, 0, 0, 2}, {2, 2, 5, 9, 1, 2, 0, 1, 1},
+        {3, 2, 4, 5, 1, 1, 0, 1, 2}, {2, 2, 8, 7, 1, 3, 0, 0, 2}, {2, 1, 14, 13, 1, 2, 0, 1, 1},
+    };
+    for (size_t ci = 0; ci < sizeof set_cases / sizeof set_cases[0]; ci++) {
+        const geometry_case *t = &set_cases[ci];
+        conv_geometry g;
+        init_case(t, &g);
+        uint32_t state = 2000 + (uint32_t)ci;
+        const size_t columns = (size_t)t->count * g.out_height * g.out_width;
+        const size_t image_size = (size_t)t->height * t->width;
+        const size_t input_size = (size_t)t->channels * t->batch * image_size;
+        float *y = malloc(sizeof(float) * (size_t)t->channels * columns);
+        float *expected = malloc(input_size * sizeof(float));
+        float *got = malloc(input_size * sizeof(float));
+        for (size_t i = 0; i < (size_t)t->channels * columns; i++) y[i] = next_value(&state);
+        for (size_t i = 0; i < input_size; i++) expected[i] = got[i] = next_value(&state);
+        for (int c = 0; c < t->channels; c++)
+            memset(expected + ((size_t)c * t->batch + t->first) * image_size, 0,
+                   sizeof(float) * (size_t)t->count * image_size);
+        col2im(&g, y, t->first, t->count, expected);
+        col2im_1x1_set(&g, y, t->first, t->count, got);
+        CHECK_MESSAGE(memcmp(expected, got, input_size * sizeof(float)) == 0,
+                      "case %zu (%dx%d stride %d): differs from zeroing + col2im", ci, t->height,
+                      t->width, t->stride);
+        free(y);
+        free(expected);
+        free(got);
+    }
+}
+
 int main(void) {
     RUN(test_geometry_init);
     RUN(test_im2col_matches_direct_convolution);
     RUN(test_col2im_is_adjoint_of_im2col);
+    RUN(test_col2im_1x1_set_matches_zeroed_col2im);
     return HARNESS_RESULT();
 }
