@@ -220,12 +220,13 @@ static void deinterleave_row(const float *src, int width, float *even, float *od
     }
 }
 
+/* odd NULL: zeros between (the 1x1 shortcut's input gradient, col2im_1x1_set) */
 static void interleave_row(const float *even, const float *odd, int width, float *dst) {
     int x = 0;
     for (; x + 4 <= width; x += 4) {
-        im2col_vector evens, odds;
+        im2col_vector evens, odds = {0.0f, 0.0f, 0.0f, 0.0f};
         memcpy(&evens, even + x, sizeof evens);
-        memcpy(&odds, odd + x, sizeof odds);
+        if (odd != NULL) memcpy(&odds, odd + x, sizeof odds);
         im2col_vector low = __builtin_shufflevector(evens, odds, 0, 4, 1, 5);
         im2col_vector high = __builtin_shufflevector(evens, odds, 2, 6, 3, 7);
         memcpy(dst + 2 * x, &low, sizeof low);
@@ -233,7 +234,7 @@ static void interleave_row(const float *even, const float *odd, int width, float
     }
     for (; x < width; x++) {
         dst[2 * x] = even[x];
-        dst[2 * x + 1] = odd[x];
+        dst[2 * x + 1] = odd != NULL ? odd[x] : 0.0f;
     }
 }
 
@@ -291,24 +292,6 @@ void unpad_phases(const padded_layout *layout, const float *grid, size_t ld_grid
     }
 }
 
-/* dst[2 i] = src[i], dst[2 i + 1] = 0 for i < count */
-static void spread_even(const float *src, int count, float *dst) {
-    const im2col_vector zero = {0.0f, 0.0f, 0.0f, 0.0f};
-    int i = 0;
-    for (; i + 4 <= count; i += 4) {
-        im2col_vector values;
-        memcpy(&values, src + i, sizeof values);
-        im2col_vector low = __builtin_shufflevector(values, zero, 0, 4, 1, 5);
-        im2col_vector high = __builtin_shufflevector(values, zero, 2, 6, 3, 7);
-        memcpy(dst + 2 * i, &low, sizeof low);
-        memcpy(dst + 2 * i + 4, &high, sizeof high);
-    }
-    for (; i < count; i++) {
-        dst[2 * i] = src[i];
-        dst[2 * i + 1] = 0.0f;
-    }
-}
-
 void col2im_1x1_set(const conv_geometry *geometry, const float *col, int first_image,
                     int image_count, float *grad_input) {
     const int s = geometry->stride, h = geometry->in_height, w = geometry->in_width;
@@ -329,7 +312,7 @@ void col2im_1x1_set(const conv_geometry *geometry, const float *col, int first_i
                     memcpy(dst, row, sizeof(float) * (size_t)w);
                 } else if (s == 2) {
                     /* an odd width ends on a sampled pixel with no gap after it */
-                    spread_even(row, w / 2, dst);
+                    interleave_row(row, NULL, w / 2, dst);
                     if (w % 2) dst[w - 1] = row[w / 2];
                 } else {
                     for (int ix = 0; ix < w; ix++)
