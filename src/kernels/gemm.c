@@ -590,14 +590,16 @@ void gemm_ukernel_4x8__wasmsimd(int kc, const float *a, const float *b, int ldb,
 void gemm_taps_4x8__wasmsimd(int taps, const ptrdiff_t *offsets, int kc, const float *a,
                              size_t a_tap, const float *b, int ldb, float *c, int ldc, int mr,
                              int nr);
+void gemm_dot_4x4__wasmsimd(int kc, const float *a, int lda, const float *b, int ldb, float *c,
+                            int ldc, float alpha, float beta, int mr, int nr);
 
 #define GEMM_WASMSIMD_MC 64
 #define GEMM_WASMSIMD_KC 256
 #define GEMM_WASMSIMD_NC 1024
 
 static const gemm_blocking gemm_blocking_4x8__wasmsimd = {
-    4, 8, GEMM_WASMSIMD_MC, GEMM_WASMSIMD_KC, GEMM_WASMSIMD_NC, gemm_ukernel_4x8__wasmsimd, NULL,
-    gemm_taps_4x8__wasmsimd, NULL};
+    4, 8, GEMM_WASMSIMD_MC, GEMM_WASMSIMD_KC, GEMM_WASMSIMD_NC, gemm_ukernel_4x8__wasmsimd,
+    gemm_dot_4x4__wasmsimd, gemm_taps_4x8__wasmsimd, NULL};
 
 static void gemm_4x8__wasmsimd(compute_context *context, int thread, gemm_transpose transpose_a,
                                gemm_transpose transpose_b, int m, int n, int k, float alpha,

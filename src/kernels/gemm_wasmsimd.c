@@ -11,6 +11,8 @@ void gemm_ukernel_4x8__wasmsimd(int kc, const float *a, const float *b, int ldb,
 void gemm_taps_4x8__wasmsimd(int taps, const ptrdiff_t *offsets, int kc, const float *a,
                              size_t a_tap, const float *b, int ldb, float *c, int ldc, int mr,
                              int nr);
+void gemm_dot_4x4__wasmsimd(int kc, const float *a, int lda, const float *b, int ldb, float *c,
+                            int ldc, float alpha, float beta, int mr, int nr);
 
 /* One k step of the 4x8 tile (4 broadcasts of A against 2 vectors of B into c00..c31), shared
  * by the plain and the taps kernels so both sum in exactly the same order. */
@@ -118,6 +120,63 @@ void gemm_taps_4x8__wasmsimd(int taps, const ptrdiff_t *offsets, int kc, const f
             wasm_v128_store(c + (size_t)i * ldc + 4, acc[i][1]);
         } else {
             store_row_part(c + (size_t)i * ldc, acc[i][0], acc[i][1], nr);
+        }
+    }
+}
+
+/* The sum of the four lanes, in a fixed order. */
+static float lanes_sum(v128_t v) {
+    return (wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1)) +
+           (wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3));
+}
+
+/* A * B^T for long k (gemm.h: gemm_dot_microkernel): the 4x4 tile as two passes of 4 A rows
+ * against 2 B rows, so that 8 accumulators and 6 loaded vectors stay in V8's registers (16
+ * accumulators would spill); the A rows, read twice, are in L1. Missing rows repeat the first
+ * and their sums are dropped; the k tail is added after the lanes, in order. */
+void gemm_dot_4x4__wasmsimd(int kc, const float *a, int lda, const float *b, int ldb, float *c,
+                            int ldc, float alpha, float beta, int mr, int nr) {
+    const float *rows[4], *columns[4];
+    for (int i = 0; i < 4; i++) {
+        rows[i] = a + (size_t)(i < mr ? i : 0) * lda;
+        columns[i] = b + (size_t)(i < nr ? i : 0) * ldb;
+    }
+    float sums[4][4];
+    int vector_end = kc & ~3;
+    for (int pass = 0; pass < 2; pass++) {
+        const float *y0 = columns[2 * pass], *y1 = columns[2 * pass + 1];
+        v128_t s00 = wasm_f32x4_splat(0.0f), s01 = s00, s10 = s00, s11 = s00;
+        v128_t s20 = s00, s21 = s00, s30 = s00, s31 = s00;
+        for (int p = 0; p < vector_end; p += 4) {
+            v128_t b0 = wasm_v128_load(y0 + p), b1 = wasm_v128_load(y1 + p);
+            v128_t x = wasm_v128_load(rows[0] + p);
+            s00 = wasm_f32x4_add(s00, wasm_f32x4_mul(x, b0));
+            s01 = wasm_f32x4_add(s01, wasm_f32x4_mul(x, b1));
+            x = wasm_v128_load(rows[1] + p);
+            s10 = wasm_f32x4_add(s10, wasm_f32x4_mul(x, b0));
+            s11 = wasm_f32x4_add(s11, wasm_f32x4_mul(x, b1));
+            x = wasm_v128_load(rows[2] + p);
+            s20 = wasm_f32x4_add(s20, wasm_f32x4_mul(x, b0));
+            s21 = wasm_f32x4_add(s21, wasm_f32x4_mul(x, b1));
+            x = wasm_v128_load(rows[3] + p);
+            s30 = wasm_f32x4_add(s30, wasm_f32x4_mul(x, b0));
+            s31 = wasm_f32x4_add(s31, wasm_f32x4_mul(x, b1));
+        }
+        const v128_t lanes[4][2] = {{s00, s01}, {s10, s11}, {s20, s21}, {s30, s31}};
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 2; j++) {
+                const float *x = rows[i], *y = columns[2 * pass + j];
+                float sum = lanes_sum(lanes[i][j]);
+                for (int p = vector_end; p < kc; p++) sum += x[p] * y[p];
+                sums[i][2 * pass + j] = sum;
+            }
+    }
+    for (int i = 0; i < mr; i++) {
+        float *row = c + (size_t)i * ldc;
+        if (beta == 0.0f) {
+            for (int j = 0; j < nr; j++) row[j] = alpha * sums[i][j];
+        } else {
+            for (int j = 0; j < nr; j++) row[j] = alpha * sums[i][j] + beta * row[j];
         }
     }
 }
