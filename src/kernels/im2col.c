@@ -96,52 +96,50 @@ static void im2col_same_plane(const float *src, int h, int w, int pad, int ky, i
 
 void im2col(const conv_geometry *geometry, const float *input, int first_image, int image_count,
             float *col) {
-    im2col_channels(geometry, input, first_image, image_count, 0, geometry->in_channels, col);
+    const int taps = geometry->kernel_size * geometry->kernel_size;
+    im2col_rows(geometry, input, first_image, image_count, 0, geometry->in_channels * taps, col);
 }
 
-void im2col_channels(const conv_geometry *geometry, const float *input, int first_image,
-                     int image_count, int first_channel, int end_channel, float *col) {
+void im2col_rows(const conv_geometry *geometry, const float *input, int first_image,
+                 int image_count, int first_row, int end_row, float *col) {
     const int k = geometry->kernel_size, s = geometry->stride, pad = geometry->padding;
     const int h = geometry->in_height, w = geometry->in_width;
     const int oh = geometry->out_height, ow = geometry->out_width;
     const size_t plane = (size_t)h * w, out_plane = (size_t)oh * ow;
     const size_t columns = (size_t)image_count * out_plane;
-    for (int c = first_channel; c < end_channel; c++) {
+    for (int r = first_row; r < end_row; r++) {
+        const int c = r / (k * k), ky = r / k % k, kx = r % k;
         const float *channel = input + ((size_t)c * geometry->batch + first_image) * plane;
-        for (int ky = 0; ky < k; ky++) {
-            for (int kx = 0; kx < k; kx++) {
-                float *dst = col + ((size_t)(c * k + ky) * k + kx) * columns;
-                if (s == 1 && oh == h && ow == w && pad < w) {
-                    for (int image = 0; image < image_count; image++)
-                        im2col_same_plane(channel + (size_t)image * plane, h, w, pad, ky, kx,
-                                          dst + (size_t)image * out_plane);
+        float *dst = col + (size_t)r * columns;
+        if (s == 1 && oh == h && ow == w && pad < w) {
+            for (int image = 0; image < image_count; image++)
+                im2col_same_plane(channel + (size_t)image * plane, h, w, pad, ky, kx,
+                                  dst + (size_t)image * out_plane);
+            continue;
+        }
+        int lo, hi;
+        valid_span(w, ow, s, pad, kx, &lo, &hi);
+        for (int image = 0; image < image_count; image++) {
+            const float *src = channel + (size_t)image * plane;
+            float *out = dst + (size_t)image * out_plane;
+            for (int oy = 0; oy < oh; oy++, out += ow) {
+                int iy = oy * s - pad + ky;
+                if (iy < 0 || iy >= h || lo >= hi) {
+                    memset(out, 0, sizeof(float) * (size_t)ow);
                     continue;
                 }
-                int lo, hi;
-                valid_span(w, ow, s, pad, kx, &lo, &hi);
-                for (int image = 0; image < image_count; image++) {
-                    const float *src = channel + (size_t)image * plane;
-                    float *out = dst + (size_t)image * out_plane;
-                    for (int oy = 0; oy < oh; oy++, out += ow) {
-                        int iy = oy * s - pad + ky;
-                        if (iy < 0 || iy >= h || lo >= hi) {
-                            memset(out, 0, sizeof(float) * (size_t)ow);
-                            continue;
-                        }
-                        /* input column of output column lo; never before the row start */
-                        const float *in_row = src + (size_t)iy * w + (lo * s - pad + kx);
-                        for (int ox = 0; ox < lo; ox++) out[ox] = 0.0f;
-                        if (s == 1) {
-                            memcpy(out + lo, in_row, sizeof(float) * (size_t)(hi - lo));
-                        } else if (s == 2) {
-                            /* the network's down-sampling convolutions */
-                            gather_even(in_row, hi - lo, out + lo);
-                        } else {
-                            for (int ox = lo; ox < hi; ox++) out[ox] = in_row[(ox - lo) * s];
-                        }
-                        for (int ox = hi; ox < ow; ox++) out[ox] = 0.0f;
-                    }
+                /* input column of output column lo; never before the row start */
+                const float *in_row = src + (size_t)iy * w + (lo * s - pad + kx);
+                for (int ox = 0; ox < lo; ox++) out[ox] = 0.0f;
+                if (s == 1) {
+                    memcpy(out + lo, in_row, sizeof(float) * (size_t)(hi - lo));
+                } else if (s == 2) {
+                    /* the network's down-sampling convolutions */
+                    gather_even(in_row, hi - lo, out + lo);
+                } else {
+                    for (int ox = lo; ox < hi; ox++) out[ox] = in_row[(ox - lo) * s];
                 }
+                for (int ox = hi; ox < ow; ox++) out[ox] = 0.0f;
             }
         }
     }

@@ -35,10 +35,13 @@ void col2im(const conv_geometry *geometry, const float *col, int first_image, in
 void col2im_1x1_set(const conv_geometry *geometry, const float *col, int first_image,
                     int image_count, float *grad_input);
 
-/* The same restricted to input channels [first_channel, end_channel): only their col rows (or
- * grad_input planes) are touched, so disjoint channel ranges can run on different threads. */
-void im2col_channels(const conv_geometry *geometry, const float *input, int first_image,
-                     int image_count, int first_channel, int end_channel, float *col);
+/* im2col restricted to col rows [first_row, end_row), row = (c * k + ky) * k + kx: only they are
+ * written (at their own place in col), so disjoint row ranges can run on different threads,
+ * however few input channels there are (a stem has 1 or 3). */
+void im2col_rows(const conv_geometry *geometry, const float *input, int first_image,
+                 int image_count, int first_row, int end_row, float *col);
+/* col2im restricted to input channels [first_channel, end_channel): only their grad_input planes
+ * are touched. */
 void col2im_channels(const conv_geometry *geometry, const float *col, int first_image,
                      int image_count, int first_channel, int end_channel, float *grad_input);
 

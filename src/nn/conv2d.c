@@ -4,10 +4,11 @@
  * the scratch stays small whatever the batch size; each chunk's GEMM writes straight into its
  * slice of the (C_out, N, H_out, W_out) output.
  *
- * Threads take whole chunks (forward, input gradient) or whole input channels (weight gradient),
- * one hand-off per layer, each thread with its own column buffer. Chunk boundaries depend on the
- * geometry only, never on the thread count, and every output value is computed by one thread in
- * the single-thread order, so results are bit-identical for any number of threads. */
+ * Threads take whole chunks (forward, input gradient) or whole input channels or col rows
+ * (weight gradient), one hand-off per layer, each thread with its own column buffer. Chunk
+ * boundaries depend on the geometry only, never on the thread count, and every output value is
+ * computed by one thread in the single-thread order, so results are bit-identical for any number
+ * of threads. */
 #include "nn/conv2d.h"
 
 #include <string.h>
@@ -397,19 +398,22 @@ void conv2d_forward(compute_context *context, const conv_geometry *geometry, con
     compute_parallel(context, usable_threads(context, geometry, chunks), forward_task, &job);
 }
 
-/* The weight gradient of input channels [begin, end) of thread `thread`: over every chunk, its
- * rows of col, then grad_W[:, its rows] (+)= dOut_chunk (C_out, columns) x col_rows^T. */
-static void weight_gradient_channels(const conv_job *job, int thread, int begin, int end) {
+/* The weight gradient of col rows [begin, end) (row = (c * k + ky) * k + kx) of thread
+ * `thread`: over every chunk, those rows of col, then grad_W[:, those rows] (+)= dOut_chunk
+ * (C_out, columns) x col_rows^T. Split by rows rather than input channels so that a stem's 1 or
+ * 3 channels still give both threads work; every grad_W entry is the same dot product whichever
+ * thread computes it. */
+static void weight_gradient_rows(const conv_job *job, int thread, int begin, int end) {
     const conv_geometry *g = job->geometry;
     int taps = g->kernel_size * g->kernel_size, rows = g->in_channels * taps;
     int pixels = g->out_height * g->out_width, ld_output = g->batch * pixels;
     int step = chunk_images(g);
-    int row0 = begin * taps, row_count = (end - begin) * taps;
+    int row0 = begin, row_count = end - begin;
     float *scratch = thread_scratch(job, thread);
     for (int first = 0; first < g->batch; first += step) {
         int count = chunk_count(g, first, step);
         int columns = count * pixels;
-        im2col_channels(g, job->input, first, count, begin, end, scratch);
+        im2col_rows(g, job->input, first, count, begin, end, scratch);
         /* A 1x1 convolution's col has one row per input channel: with at most 64 of them the
          * unpacked dot products beat packing both operands of a long-k product (AVX-512,
          * 16x16x32 -> 64 k1 s2 at batch 32: weight gradient 1.51-1.56 -> 1.28-1.33 times the
@@ -518,21 +522,32 @@ static void taps_weight_gradient_channels(const conv_job *job, int thread, int b
                     sums[((size_t)t * out + o) * in + i];
 }
 
+/* The padded weight gradient only with a SIMD dot_taps kernel (AVX-512): the portable one, even
+ * vectorised by clang for simd128, was 15-60% slower than im2col + GEMM, and so were 9 per-tap
+ * GEMMs over the padded input (simd128, batch 128: 28x28x16 -> 16 18.1 -> 22.1 ms, 7x7x64 -> 64
+ * 14.9 -> 17.6 ms). It splits whole input channels over the threads; im2col + GEMM splits col
+ * rows. */
+static int taps_weight_gradient(const conv_job *job) {
+    return job->path != CONV_IM2COL && job->geometry->kernel_size == 3 &&
+           sgemm_has_dot_taps9(job->context);
+}
+
+static int weight_gradient_items(const conv_job *job) {
+    const conv_geometry *g = job->geometry;
+    return taps_weight_gradient(job) ? g->in_channels
+                                     : g->in_channels * g->kernel_size * g->kernel_size;
+}
+
 static void backward_task(void *argument, int thread, int threads) {
     const conv_job *job = argument;
     const conv_geometry *g = job->geometry;
     int begin, end;
-    compute_split(g->in_channels, 1, thread, threads, &begin, &end);
+    compute_split(weight_gradient_items(job), 1, thread, threads, &begin, &end);
     if (begin < end) {
-        /* the padded weight gradient only with a SIMD dot_taps kernel (AVX-512): the portable
-         * one, even vectorised by clang for simd128, was 15-60% slower than im2col + GEMM, and
-         * so were 9 per-tap GEMMs over the padded input (simd128, batch 128: 28x28x16 -> 16
-         * 18.1 -> 22.1 ms, 7x7x64 -> 64 14.9 -> 17.6 ms) */
-        if (job->path != CONV_IM2COL && g->kernel_size == 3 &&
-            sgemm_has_dot_taps9(job->context)) {
+        if (taps_weight_gradient(job)) {
             taps_weight_gradient_channels(job, thread, begin, end);
         } else {
-            weight_gradient_channels(job, thread, begin, end);
+            weight_gradient_rows(job, thread, begin, end);
         }
     }
     if (job->grad_input == NULL) return;
@@ -565,6 +580,7 @@ void conv2d_backward(compute_context *context, const conv_geometry *geometry, co
                     NULL,    grad_input, grad_weight,             scratch};
     job.row = conv2d_padded_row(context, g);
     int step = chunk_images(g), chunks = (g->batch + step - 1) / step;
-    int items = grad_input != NULL && chunks > g->in_channels ? chunks : g->in_channels;
+    int weight_items = weight_gradient_items(&job);
+    int items = grad_input != NULL && chunks > weight_items ? chunks : weight_items;
     compute_parallel(context, usable_threads(context, g, items), backward_task, &job);
 }

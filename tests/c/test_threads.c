@@ -132,6 +132,7 @@ static void test_conv_same_for_any_thread_count(void) {
     check_conv(45, 64, 7, 64, 3, 1);
     check_conv(45, 32, 14, 64, 1, 2);
     check_conv(7, 1, 28, 16, 3, 1);
+    check_conv(5, 3, 32, 16, 3, 1); /* the webcam stem: 27 col rows split over the threads */
 }
 
 /* A learner large enough that every layer splits: 28x28 input, batch 32. */
