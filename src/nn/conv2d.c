@@ -542,7 +542,10 @@ static void backward_task(void *argument, int thread, int threads) {
     const conv_job *job = argument;
     const conv_geometry *g = job->geometry;
     int begin, end;
-    compute_split(weight_gradient_items(job), 1, thread, threads, &begin, &end);
+    /* col rows in fours: the dot-product kernels' tile, so a stem's 9 or 27 rows split into
+     * whole tiles (at most 3 more rows of work than one thread does) */
+    compute_split(weight_gradient_items(job), taps_weight_gradient(job) ? 1 : 4, thread, threads,
+                  &begin, &end);
     if (begin < end) {
         if (taps_weight_gradient(job)) {
             taps_weight_gradient_channels(job, thread, begin, end);
