@@ -2,6 +2,7 @@
  * (packing, cache blocking, edge tiles) and the portable scalar reference microkernel. The SIMD
  * microkernels live beside it: gemm_x86.c (AVX2+FMA, AVX-512), gemm_wasmsimd.c (simd128). */
 #include "kernels/gemm.h"
+#include "kernels/gemm_tile.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -507,14 +508,7 @@ static void gemm_ukernel_4x8__scalar(int kc, const float *a, const float *b, int
             for (int j = 0; j < 8; j++) acc[i][j] += ai * bp[j];
         }
     }
-    for (int i = 0; i < mr; i++) {
-        float *row = c + (size_t)i * ldc;
-        if (beta == 0.0f) {
-            for (int j = 0; j < nr; j++) row[j] = alpha * acc[i][j];
-        } else {
-            for (int j = 0; j < nr; j++) row[j] = alpha * acc[i][j] + beta * row[j];
-        }
-    }
+    gemm_store_tile(c, ldc, &acc[0][0], 8, mr, nr, alpha, beta);
 }
 
 /* ---- the variants ---------------------------------------------------------------------------- */

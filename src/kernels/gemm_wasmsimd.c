@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <wasm_simd128.h>
 
+#include "kernels/gemm_tile.h"
+
 void gemm_ukernel_4x8__wasmsimd(int kc, const float *a, const float *b, int ldb, float *c,
                                 int ldc, float alpha, float beta, int mr, int nr);
 void gemm_taps_4x8__wasmsimd(int taps, const ptrdiff_t *offsets, int kc, const float *a,
@@ -59,20 +61,13 @@ void gemm_ukernel_4x8__wasmsimd(int kc, const float *a, const float *b, int ldb,
         }
         return;
     }
-    /* Edge tile: spill to a local tile, then copy only the valid part. */
+    /* Edge tile: spill to a local tile (alpha already applied), then store the valid part. */
     float tile[4][8];
     for (int i = 0; i < 4; i++) {
         wasm_v128_store(tile[i], acc[i][0]);
         wasm_v128_store(tile[i] + 4, acc[i][1]);
     }
-    for (int i = 0; i < mr; i++) {
-        float *row = c + (size_t)i * ldc;
-        if (beta == 0.0f) {
-            for (int j = 0; j < nr; j++) row[j] = tile[i][j];
-        } else {
-            for (int j = 0; j < nr; j++) row[j] = tile[i][j] + beta * row[j];
-        }
-    }
+    gemm_store_tile(c, ldc, &tile[0][0], 8, mr, nr, 1.0f, beta);
 }
 
 /* The first nr (< 8) values of the row (low, high): whole vectors, then pairs and singles by
@@ -171,14 +166,7 @@ void gemm_dot_4x4__wasmsimd(int kc, const float *a, int lda, const float *b, int
                 sums[i][2 * pass + j] = sum;
             }
     }
-    for (int i = 0; i < mr; i++) {
-        float *row = c + (size_t)i * ldc;
-        if (beta == 0.0f) {
-            for (int j = 0; j < nr; j++) row[j] = alpha * sums[i][j];
-        } else {
-            for (int j = 0; j < nr; j++) row[j] = alpha * sums[i][j] + beta * row[j];
-        }
-    }
+    gemm_store_tile(c, ldc, &sums[0][0], 4, mr, nr, alpha, beta);
 }
 
 #else

@@ -6,6 +6,8 @@
 #include <immintrin.h>
 #include <stddef.h>
 
+#include "kernels/gemm_tile.h"
+
 int gemm_x86_has_avx2_fma(void);
 int gemm_x86_has_avx512(void);
 void gemm_ukernel_6x16__avx2(int kc, const float *a, const float *b, int ldb, float *c, int ldc,
@@ -283,14 +285,7 @@ __attribute__((target("avx512f"))) void gemm_dot_4x4__avx512(
          _mm512_reduce_add_ps(acc23)},
         {_mm512_reduce_add_ps(acc30), _mm512_reduce_add_ps(acc31), _mm512_reduce_add_ps(acc32),
          _mm512_reduce_add_ps(acc33)}};
-    for (int i = 0; i < mr; i++) {
-        float *row = c + (size_t)i * ldc;
-        if (beta == 0.0f) {
-            for (int j = 0; j < nr; j++) row[j] = alpha * sums[i][j];
-        } else {
-            for (int j = 0; j < nr; j++) row[j] = alpha * sums[i][j] + beta * row[j];
-        }
-    }
+    gemm_store_tile(c, ldc, &sums[0][0], 4, mr, nr, alpha, beta);
 }
 
 #else
