@@ -279,13 +279,15 @@ static void taps_convolve_chunks(const conv_job *job, int thread, int begin, int
         ptrdiff_t offsets[CONV2D_MAX_TAPS];
         chunk_layout(g, count, job->row, &layout);
         gemm_needed_columns needed = layout_needed(&layout);
-        /* Straight into dst when every tile the GEMM computes is one run of a row's pixels,
-         * its tail (if any) in the row's padding: rows in whole tiles (7x7 to 32x32 with the
-         * simd128 8-wide tile). No grid, no unpad: 8x8x64 -> 64 at batch 32 4.36-4.75 ->
-         * 4.23-4.56 ms. Tiles straddling rows would go through a stack tile and a column by
-         * column copy, which lost to the unpad's row copies (AVX-512 28x28x16 -> 16 at batch
-         * 128: 5.0-5.2 -> 5.5-5.7 ms). */
-        needed.dense = layout.row % job->context->gemm->blocking->nr == 0;
+        /* Straight into dst, no grid and no unpad, when every tile the GEMM computes is one
+         * run of a row's pixels, its tail (if any) in the row's padding: rows in whole tiles
+         * (8x8x64 -> 64 at batch 32, simd128: 4.36-4.75 -> 4.23-4.56 ms). Tiles straddling two
+         * rows go through a stack tile and a column by column copy: with 8-wide tiles that
+         * still beats the grid's unpad (simd128, batch 128, medians of 9: 28x28x16 -> 32 s2
+         * 10.77 -> 10.23 ms, 14x14x32 -> 32 17.64 -> 17.13 ms), with AVX-512's 32-wide ones
+         * it lost (28x28x16 -> 16: 5.0-5.2 -> 5.5-5.7 ms). */
+        int tile = job->context->gemm->blocking->nr;
+        needed.dense = layout.row % tile == 0 || tile <= 8;
         if (phases) {
             phase_offsets(&layout, offsets);
             pad_phases(&layout, src, g->batch, first, count, 0, channels_in, padded);
