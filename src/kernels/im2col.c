@@ -39,6 +39,34 @@ static void valid_span(int width, int out_width, int stride, int padding, int kx
  * loops scalar. */
 typedef float im2col_vector __attribute__((vector_size(16)));
 
+/* dst[0..count) = 0 for the few floats at a row's edge (1-8 here). A loop, even of vector
+ * stores, is what clang turns into a call of memset, which in the wasm build cost more than the
+ * row's copy itself (pad_phases made four such calls per input row pair); straight-line stores
+ * instead. */
+static void zero_few(float *dst, int count) {
+    if (count > 8) {
+        memset(dst, 0, sizeof(float) * (size_t)count);
+        return;
+    }
+    const im2col_vector zero = {0.0f, 0.0f, 0.0f, 0.0f};
+    if (count >= 4) {
+        memcpy(dst, &zero, sizeof zero);
+        dst += 4;
+        count -= 4;
+    }
+    if (count >= 4) {
+        memcpy(dst, &zero, sizeof zero);
+        dst += 4;
+        count -= 4;
+    }
+    switch (count) {
+    case 3: dst[2] = 0.0f; /* fall through */
+    case 2: dst[1] = 0.0f; /* fall through */
+    case 1: dst[0] = 0.0f;
+    default: break;
+    }
+}
+
 /* src[0..8) as its even and its odd elements */
 static void split_eight(const float *src, im2col_vector *evens, im2col_vector *odds) {
     im2col_vector low, high;
@@ -87,9 +115,9 @@ static void im2col_same_plane(const float *src, int h, int w, int pad, int ky, i
     for (int r = 0; r < oy_hi - oy_lo; r++) {
         float *row = block + (size_t)r * w;
         if (shift > 0) {
-            for (int ox = w - shift; ox < w; ox++) row[ox] = 0.0f;
+            zero_few(row + w - shift, shift); /* shift <= pad < w */
         } else {
-            for (int ox = 0; ox < -shift && ox < w; ox++) row[ox] = 0.0f;
+            zero_few(row, -shift < w ? -shift : w);
         }
     }
 }
@@ -130,7 +158,7 @@ void im2col_rows(const conv_geometry *geometry, const float *input, int first_im
                 }
                 /* input column of output column lo; never before the row start */
                 const float *in_row = src + (size_t)iy * w + (lo * s - pad + kx);
-                for (int ox = 0; ox < lo; ox++) out[ox] = 0.0f;
+                zero_few(out, lo);
                 if (s == 1) {
                     memcpy(out + lo, in_row, sizeof(float) * (size_t)(hi - lo));
                 } else if (s == 2) {
@@ -139,7 +167,7 @@ void im2col_rows(const conv_geometry *geometry, const float *input, int first_im
                 } else {
                     for (int ox = lo; ox < hi; ox++) out[ox] = in_row[(ox - lo) * s];
                 }
-                for (int ox = hi; ox < ow; ox++) out[ox] = 0.0f;
+                zero_few(out + hi, ow - hi);
             }
         }
     }
@@ -175,7 +203,7 @@ void pad_planes(const padded_layout *layout, const float *tensor, int batch, int
         for (int image = 0; image < image_count; image++) {
             for (int y = 0; y < h; y++, src += w, dst += layout->row) {
                 memcpy(dst, src, sizeof(float) * (size_t)w);
-                for (int x = w; x < layout->row; x++) dst[x] = 0.0f;
+                zero_few(dst + w, layout->row - w);
             }
             if (image + 1 < image_count) {
                 memset(dst, 0, sizeof(float) * (size_t)p * layout->row);
@@ -205,16 +233,22 @@ void unpad_planes(const padded_layout *layout, const float *grid, size_t ld_grid
 /* Each input row is read once and split into its even and odd columns, which go to the two
  * phases of that row parity (and joined back by interleave_row). */
 static void deinterleave_row(const float *src, int width, float *even, float *odd) {
-    int x = 0;
-    for (; x + 4 <= width; x += 4) {
+    if (width < 4) {
+        for (int x = 0; x < width; x++) {
+            even[x] = src[2 * x];
+            odd[x] = src[2 * x + 1];
+        }
+        return;
+    }
+    /* a ragged end (14 = 4 + 4 + 4 + 2) as one more step over the last four, overlapping
+     * values already written with the same ones, instead of a scalar tail */
+    for (int x = 0;; x += 4) {
+        if (x + 4 > width) x = width - 4;
         im2col_vector evens, odds;
         split_eight(src + 2 * x, &evens, &odds);
         memcpy(even + x, &evens, sizeof evens);
         memcpy(odd + x, &odds, sizeof odds);
-    }
-    for (; x < width; x++) {
-        even[x] = src[2 * x];
-        odd[x] = src[2 * x + 1];
+        if (x + 4 == width) break;
     }
 }
 
@@ -240,30 +274,30 @@ void pad_phases(const padded_layout *layout, const float *tensor, int batch, int
                 int image_count, int first_channel, int end_channel, float *padded) {
     const int h = layout->height, w = layout->width, p = layout->pad;
     const size_t in_width = 2 * (size_t)w, in_plane = 4 * (size_t)h * w;
+    const size_t padding_rows = (size_t)p * layout->row;
     for (int c = first_channel; c < end_channel; c++) {
-        const float *channel = tensor + ((size_t)c * batch + first_image) * in_plane;
-        float *phases = padded + (size_t)(c - first_channel) * 4 * layout->stride;
-        for (int py = 0; py < 2; py++) {
-            float *even = phases + (size_t)(2 * py) * layout->stride;
-            float *odd = even + layout->stride;
-            memset(even, 0, sizeof(float) * layout->lead);
-            memset(odd, 0, sizeof(float) * layout->lead);
-            size_t at = layout->lead;
-            for (int image = 0; image < image_count; image++) {
-                const float *src = channel + (size_t)image * in_plane + py * in_width;
-                for (int y = 0; y < h; y++, src += 2 * in_width, at += layout->row) {
-                    deinterleave_row(src, w, even + at, odd + at);
-                    for (int x = w; x < layout->row; x++) even[at + x] = odd[at + x] = 0.0f;
-                }
-                if (image + 1 < image_count) {
-                    memset(even + at, 0, sizeof(float) * (size_t)p * layout->row);
-                    memset(odd + at, 0, sizeof(float) * (size_t)p * layout->row);
-                    at += (size_t)p * layout->row;
-                }
-            }
-            memset(even + at, 0, sizeof(float) * (layout->stride - at));
-            memset(odd + at, 0, sizeof(float) * (layout->stride - at));
+        const float *src = tensor + ((size_t)c * batch + first_image) * in_plane;
+        float *phase[4];
+        for (int k = 0; k < 4; k++) {
+            phase[k] = padded + ((size_t)(c - first_channel) * 4 + k) * layout->stride;
+            memset(phase[k], 0, sizeof(float) * layout->lead);
         }
+        size_t at = layout->lead;
+        for (int image = 0; image < image_count; image++) {
+            /* the input rows in order, each pair split into the four phases: reading every
+             * other row per pass fetched the lines two rows share twice */
+            for (int y = 0; y < h; y++, src += 2 * in_width, at += layout->row) {
+                deinterleave_row(src, w, phase[0] + at, phase[1] + at);
+                deinterleave_row(src + in_width, w, phase[2] + at, phase[3] + at);
+                for (int k = 0; k < 4; k++)
+                    zero_few(phase[k] + at + w, layout->row - w);
+            }
+            if (image + 1 < image_count) {
+                for (int k = 0; k < 4; k++) memset(phase[k] + at, 0, sizeof(float) * padding_rows);
+                at += padding_rows;
+            }
+        }
+        for (int k = 0; k < 4; k++) memset(phase[k] + at, 0, sizeof(float) * (layout->stride - at));
     }
 }
 
