@@ -210,6 +210,10 @@ static void check_convs(compute_context *compute) {
     check_conv(compute, 3, 8, 8, 8, 9, 3, 1, 1, 2100);
     check_conv(compute, 2, 9, 16, 16, 8, 3, 2, 1, 2200);
     check_conv(compute, 3, 8, 7, 7, 9, 3, 1, 1, 2300);
+    /* equal chunks one after another through the same padded buffers: 6 images of 24x24 are
+     * chunks of 3 + 3 natively, 6 x 1 in wasm; and the same with the phases, 48x48 -> 24x24 */
+    check_conv(compute, 6, 8, 24, 24, 8, 3, 1, 1, 2400);
+    check_conv(compute, 6, 8, 48, 48, 8, 3, 2, 1, 2500);
 }
 
 /* The padded layout's row: where a wider row puts the padding columns in whole tiles (8x8
