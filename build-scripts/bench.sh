@@ -3,7 +3,8 @@
 # one step, 2 epochs: accuracy and training images/s), `icarl protocol --size full` (the
 # class-incremental benchmark with ResNet-32), `icarl bench-gemm` (GFLOP/s per kernel), and
 # `speed`: one side-by-side table of GEMM GFLOP/s, ResNet-32 training images/s and convolution
-# backward/forward cost for native (1 and N threads), WebAssembly SIMD and scalar (Node), the
+# backward/forward cost (the whole backward, each pass alone, and the worst single shape) for
+# native (1 and N threads), WebAssembly SIMD and scalar (Node), the
 # WebAssembly SIMD threads build with 1 and N threads (Node worker threads), TensorFlow.js's wasm
 # backend (after `npm install --prefix bench`) and PyTorch; then each convolution shape's forward,
 # WebAssembly SIMD against TensorFlow.js.
