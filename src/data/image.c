@@ -27,12 +27,21 @@ static int bmp_too_short(const uint8_t *bytes, size_t size, int width, int heigh
     return offset + row * (uint64_t)(height - 1) + last > size;
 }
 
+static int is_png(const uint8_t *bytes, size_t size) {
+    static const uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    return size >= 8 && memcmp(bytes, signature, 8) == 0;
+}
+
+/* The declared data length of the PNG chunk that starts at `chunk` (big-endian). */
+static size_t png_chunk_length(const uint8_t *chunk) {
+    return (size_t)chunk[0] << 24 | (size_t)chunk[1] << 16 | (size_t)chunk[2] << 8 | chunk[3];
+}
+
 /* Deflate cannot expand data more than 1032-fold, so a PNG whose header promises more raw
  * bytes than that is cut short or lying; refusing it spares stb's up-front allocation of the
  * whole raw image (up to a gigabyte at IMAGE_MAX_SIDE, harsh in a wasm heap). */
 static int png_too_short(const uint8_t *bytes, size_t size, int width, int height) {
-    static const uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-    if (size < 33 || memcmp(bytes, signature, 8) != 0) return 0;
+    if (size < 33 || !is_png(bytes, size)) return 0;
     static const uint8_t samples[7] = {1, 0, 3, 1, 2, 0, 4}; /* by colour type */
     unsigned depth = bytes[24], type = bytes[25];
     if (type > 6 || samples[type] == 0 || depth == 0 || depth > 16) return 0; /* stb refuses */
@@ -44,12 +53,10 @@ static int png_too_short(const uint8_t *bytes, size_t size, int width, int heigh
  * 76-byte PNG declaring a 448 MB IDAT made it allocate 448 MB (found by tests/fuzz/fuzz_image).
  * Every chunk, up to IEND, must fit in the bytes given, its CRC included. */
 static int png_chunk_overruns(const uint8_t *bytes, size_t size) {
-    static const uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-    if (size < 8 || memcmp(bytes, signature, 8) != 0) return 0;
+    if (!is_png(bytes, size)) return 0;
     size_t at = 8;
     while (size - at >= 8) {
-        uint64_t length = (uint64_t)bytes[at] << 24 | (uint64_t)bytes[at + 1] << 16 |
-                          (uint64_t)bytes[at + 2] << 8 | bytes[at + 3];
+        uint64_t length = png_chunk_length(bytes + at);
         if (length + 12 > size - at) return 1;
         if (memcmp(bytes + at + 4, "IEND", 4) == 0) break;
         at += 12 + (size_t)length;
@@ -63,14 +70,12 @@ static int png_chunk_overruns(const uint8_t *bytes, size_t size) {
  * when there is no empty IDAT or no memory (*failed tells which). Chunks were checked to fit. */
 static uint8_t *png_without_empty_idat(const uint8_t *bytes, size_t size, size_t *copy_size,
                                        int *failed) {
-    static const uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
     *failed = 0;
-    if (size < 8 || memcmp(bytes, signature, 8) != 0) return NULL;
+    if (!is_png(bytes, size)) return NULL;
     uint8_t *copy = NULL;
     size_t at = 8, kept = 8;
     while (size - at >= 12) {
-        size_t length = (size_t)bytes[at] << 24 | (size_t)bytes[at + 1] << 16 |
-                        (size_t)bytes[at + 2] << 8 | bytes[at + 3];
+        size_t length = png_chunk_length(bytes + at);
         int empty_idat = length == 0 && memcmp(bytes + at + 4, "IDAT", 4) == 0;
         int last = memcmp(bytes + at + 4, "IEND", 4) == 0;
         if (empty_idat && copy == NULL) {
