@@ -357,17 +357,12 @@ void col2im_1x1_set(const conv_geometry *geometry, const float *col, int first_i
 
 void col2im(const conv_geometry *geometry, const float *col, int first_image, int image_count,
             float *grad_input) {
-    col2im_channels(geometry, col, first_image, image_count, 0, geometry->in_channels, grad_input);
-}
-
-void col2im_channels(const conv_geometry *geometry, const float *col, int first_image,
-                     int image_count, int first_channel, int end_channel, float *grad_input) {
     const int k = geometry->kernel_size, s = geometry->stride, pad = geometry->padding;
     const int h = geometry->in_height, w = geometry->in_width;
     const int oh = geometry->out_height, ow = geometry->out_width;
     const size_t plane = (size_t)h * w, out_plane = (size_t)oh * ow;
     const size_t columns = (size_t)image_count * out_plane;
-    for (int c = first_channel; c < end_channel; c++) {
+    for (int c = 0; c < geometry->in_channels; c++) {
         float *channel = grad_input + ((size_t)c * geometry->batch + first_image) * plane;
         for (int ky = 0; ky < k; ky++) {
             for (int kx = 0; kx < k; kx++) {

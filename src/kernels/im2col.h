@@ -40,10 +40,6 @@ void col2im_1x1_set(const conv_geometry *geometry, const float *col, int first_i
  * however few input channels there are (a stem has 1 or 3). */
 void im2col_rows(const conv_geometry *geometry, const float *input, int first_image,
                  int image_count, int first_row, int end_row, float *col);
-/* col2im restricted to input channels [first_channel, end_channel): only their grad_input planes
- * are touched. */
-void col2im_channels(const conv_geometry *geometry, const float *col, int first_image,
-                     int image_count, int first_channel, int end_channel, float *grad_input);
 
 /* The zero-padded layout of a "same" convolution (stride 1, odd kernel k, padding p = (k-1)/2,
  * output as large as the input), in which every kernel tap is one shift of the whole chunk:
