@@ -142,31 +142,42 @@ static int padded_row(const compute_context *context, const conv_geometry *g) {
  * im2col + GEMM (AVX-512, 32-wide tiles, 14x14x32 -> 64 at batch 128: backward 5.9 -> 6.5 ms),
  * while with the simd128 8-wide tile the eighth row is skipped (1.14) and it won (forward
  * 8.8-9.1 -> 8.5-8.6 ms, input gradient 9.0-9.4 -> 8.0 ms). */
-static int phases_grid_small_enough(const compute_context *context, const conv_geometry *g) {
+static int phases_grid_small_enough(const compute_context *context, const conv_geometry *g,
+                                    int row) {
     int images = most_chunk_images(g);
     padded_layout layout;
-    chunk_layout(g, images, padded_row(context, g), &layout);
+    chunk_layout(g, images, row, &layout);
     size_t outputs = (size_t)images * g->out_height * g->out_width;
     return 5 * computed_positions(&layout, context->gemm->blocking->nr) <= 6 * outputs;
 }
 
-/* Which lowering this context's GEMM variant runs for this geometry: the choice depends on the
- * geometry and the variant only, never on the thread count. */
-static conv_path choose_path(const compute_context *context, const conv_geometry *g) {
+/* Which lowering this context's GEMM variant runs for this geometry, and on the padded paths
+ * the layout's row (*row, else 0): the choice depends on the geometry and the variant only,
+ * never on the thread count. */
+static conv_path choose_path(const compute_context *context, const conv_geometry *g, int *row) {
     int taps = g->kernel_size * g->kernel_size;
+    *row = 0;
     if (taps_eligible(g) && sgemm_taps_fits(context, taps, g->out_channels, g->in_channels) &&
-        sgemm_taps_fits(context, taps, g->in_channels, g->out_channels))
+        sgemm_taps_fits(context, taps, g->in_channels, g->out_channels)) {
+        *row = padded_row(context, g);
         return CONV_TAPS;
+    }
     /* the input gradient's phases have at most 4 taps */
     if (phases_eligible(g) && sgemm_taps_fits(context, 9, g->out_channels, g->in_channels) &&
-        sgemm_taps_fits(context, 4, g->in_channels, g->out_channels) &&
-        phases_grid_small_enough(context, g))
-        return CONV_PHASES;
+        sgemm_taps_fits(context, 4, g->in_channels, g->out_channels)) {
+        int phase_row = padded_row(context, g);
+        if (phases_grid_small_enough(context, g, phase_row)) {
+            *row = phase_row;
+            return CONV_PHASES;
+        }
+    }
     return CONV_IM2COL;
 }
 
 int conv2d_padded_row(const compute_context *context, const conv_geometry *geometry) {
-    return choose_path(context, geometry) == CONV_IM2COL ? 0 : padded_row(context, geometry);
+    int row;
+    choose_path(context, geometry, &row);
+    return row;
 }
 
 /* Scratch of one thread on the padded paths: the weights rearranged per tap, then the input's
@@ -393,9 +404,9 @@ static void forward_task(void *argument, int thread, int threads) {
 void conv2d_forward(compute_context *context, const conv_geometry *geometry, const float *input,
                     const float *weight, float *output, float *scratch) {
     if (geometry->batch <= 0) return;
-    conv_job job = {context, geometry, choose_path(context, geometry), 0,  input, weight, NULL,
-                    output,  NULL,     NULL,                           scratch};
-    job.row = conv2d_padded_row(context, geometry);
+    conv_job job = {context, geometry, CONV_IM2COL, 0, input, weight, NULL, output, NULL, NULL,
+                    scratch};
+    job.path = choose_path(context, geometry, &job.row);
     int step = chunk_images(geometry), chunks = (geometry->batch + step - 1) / step;
     compute_parallel(context, usable_threads(context, geometry, chunks), forward_task, &job);
 }
@@ -581,9 +592,9 @@ void conv2d_backward(compute_context *context, const conv_geometry *geometry, co
                    sizeof(float));
         return;
     }
-    conv_job job = {context, g,          choose_path(context, g), 0, input, weight, grad_output,
-                    NULL,    grad_input, grad_weight,             scratch};
-    job.row = conv2d_padded_row(context, g);
+    conv_job job = {context, g,    CONV_IM2COL, 0, input, weight, grad_output, NULL, grad_input,
+                    grad_weight, scratch};
+    job.path = choose_path(context, g, &job.row);
     int step = chunk_images(g), chunks = (g->batch + step - 1) / step;
     int weight_items = weight_gradient_items(&job);
     int items = grad_input != NULL && chunks > weight_items ? chunks : weight_items;
