@@ -13,10 +13,9 @@
 # threads: the thread speed-up alone, interleaved rounds (THREADS_ROUNDS, default 5) of native and
 # WebAssembly threads with 1 and N threads, medians; conv: WebAssembly SIMD against TensorFlow.js
 # conv2d alone, CONV_ROUNDS (default 5) interleaved rounds, medians per shape; webcam: the page's
-# step in headless Chromium
-# (bench/webcam-step.mjs, WEBCAM_ROUNDS rounds per engine, default 3); compare: the paper's
-# comparison of four methods (build-scripts/compare.sh); fuzz: 10 minutes per fuzz target
-# (build-scripts/fuzz.sh 600).
+# step in headless Chromium (bench/webcam-step.mjs, WEBCAM_ROUNDS rounds per engine, default 3);
+# compare: the paper's comparison of four methods (build-scripts/compare.sh); fuzz: 10 minutes
+# per fuzz target (build-scripts/fuzz.sh 600).
 # Reports go to build/bench/. ICARL=path uses that binary and skips the build.
 # SPEED_SECONDS (default 4) is the time budget per measurement of `speed`; NATIVE_BUILD and
 # WASM_BUILD (default build/native, build/wasm) are the build folders whose libraries it links.
@@ -33,7 +32,8 @@ case "$what" in
   compare) exec bash build-scripts/compare.sh quick ;;
   fuzz) exec bash build-scripts/fuzz.sh 600 ;;
   -h|--help)
-    sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
+    # the leading comment block, whatever its length
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
     exit 0 ;;
   *)
     echo "bench.sh: unknown benchmark '$what' (expected sanity, full, quick, gemm, speed, threads, conv, webcam, compare, fuzz or all)" >&2
