@@ -3,8 +3,8 @@
  * build is measured on the same work:
  *   1. ResNet-32 on 28x28x1, batch 128: forward + backward + SGD update, images/s;
  *   2. every convolution shape of that network, and of the page's default network (32x32x3,
- *      batch 32): forward vs backward (input and weight gradients) time, and the ratio the
- *      speed issue bounds at 1.5;
+ *      batch 32): forward vs backward (input and weight gradients) time, and each backward
+ *      pass against the forward, the ratio the speed issue bounds at 1.5;
  *   3. square GEMM GFLOP/s at 256, 512 and 1024.
  * Not part of the engine or its tests. Usage: train_bench [threads] [seconds] [gemm|train|conv|all]
  * (threads 0 = the default: online CPUs up to 4; builds without threads use 1). Medians of
