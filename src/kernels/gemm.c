@@ -312,24 +312,32 @@ void gemm_blocked(const gemm_blocking *blocking, compute_context *context, int t
 #define GEMM_MAX_MR 8   /* the largest register tile of any blocking (AVX-512's 8 x 32), */
 #define GEMM_MAX_NR 32  /* for the stack tile of sgemm_taps' dense storage */
 
-/* Rows of A per block: all taps' packed slivers of the block must fit the packing scratch
- * together, so one C tile is finished (every tap) while it is in L1. */
-static int taps_row_block(const compute_context *context, int taps, int m, int k) {
-    const gemm_blocking *blocking = context->gemm->blocking;
-    if (blocking == NULL || taps <= 0 || k <= 0 || k > blocking->kc) return 0;
-    size_t capacity = context->gemm->packed_a_floats - 16;
-    size_t rows = capacity / ((size_t)taps * (size_t)k);
-    rows -= rows % (size_t)blocking->mr;
-    if (rows < (size_t)blocking->mr) return 0;
-    return rows > (size_t)m ? m : (int)rows;
+size_t sgemm_taps_tap_floats(const compute_context *context, int m, int k) {
+    int mr = context->gemm->blocking->mr;
+    return (size_t)((m + mr - 1) / mr) * (size_t)mr * (size_t)k;
 }
 
-int sgemm_taps_fits(const compute_context *context, int taps, int m, int k) {
+size_t sgemm_taps_packed_floats_most(int taps, int m, int k) {
+    return (size_t)taps * (size_t)(m + GEMM_MAX_MR - 1) * (size_t)k; /* m rounded up to any MR */
+}
+
+/* The layout pack_a gives one block: MR-row slivers one after another, each k steps of MR
+ * values, missing rows zero. */
+void sgemm_taps_pack_tap(const compute_context *context, int m, int k, const float *a,
+                         ptrdiff_t row_stride, ptrdiff_t column_stride, float *packed) {
+    const int mr = context->gemm->blocking->mr;
+    for (int i = 0; i < m; i += mr)
+        for (int p = 0; p < k; p++)
+            for (int r = 0; r < mr; r++)
+                *packed++ = i + r < m ? a[(ptrdiff_t)(i + r) * row_stride + p * column_stride]
+                                      : 0.0f;
+}
+
+int sgemm_taps_fits(const compute_context *context, int taps, int k) {
     const gemm_blocking *blocking = context->gemm->blocking;
-    return m > 0 && taps <= GEMM_MAX_TAPS && blocking != NULL && blocking->mr <= GEMM_MAX_MR &&
-           blocking->nr <= GEMM_MAX_NR && taps_row_block(context, taps, m, k) > 0 &&
-           (size_t)taps * (size_t)k * (size_t)context->gemm->blocking->nr + 16 <=
-               context->gemm->packed_b_floats;
+    return taps > 0 && taps <= GEMM_MAX_TAPS && blocking != NULL && k > 0 && k <= blocking->kc &&
+           blocking->mr <= GEMM_MAX_MR && blocking->nr <= GEMM_MAX_NR &&
+           (size_t)taps * (size_t)k * (size_t)blocking->nr + 16 <= context->gemm->packed_b_floats;
 }
 
 int gemm_columns_needed(const gemm_needed_columns *needed, int first, int count) {
@@ -392,63 +400,55 @@ static void taps_tile(const gemm_blocking *blocking, int taps, const ptrdiff_t *
  * With dense storage a sliver that straddles a row end or the padding is computed into a tile
  * on the stack and its needed columns copied out. */
 void sgemm_taps_on_thread(compute_context *context, int thread, int taps,
-                          const ptrdiff_t *offsets, int m, int n, int k, const float *a,
+                          const ptrdiff_t *offsets, int m, int n, int k, const float *packed_a,
                           const float *b, int ldb, float *c, int ldc,
                           const gemm_needed_columns *needed) {
     if (m <= 0 || n <= 0) return;
     const gemm_blocking *blocking = context->gemm->blocking;
     const int mr_tile = blocking->mr, nr_tile = blocking->nr;
-    const int block = taps_row_block(context, taps, m, k);
-    float *packed_a = align64(context->packed_a[thread]);
+    const size_t tap_floats = sgemm_taps_tap_floats(context, m, k);
     float *packed_b = align64(context->packed_b[thread]);
     ptrdiff_t packed_offsets[GEMM_MAX_TAPS];
-    for (int ic = 0; ic < m; ic += block) {
-        int mc = min_int(block, m - ic);
-        size_t tap_floats = (size_t)((mc + mr_tile - 1) / mr_tile) * mr_tile * k;
-        for (int t = 0; t < taps; t++)
-            pack_a(GEMM_NORMAL, a + (size_t)t * m * k, k, ic, 0, mc, k, mr_tile,
-                   packed_a + t * tap_floats);
-        for (int jr = 0; jr < n; jr += nr_tile) {
-            int nr = min_int(nr_tile, n - jr);
-            if (!gemm_columns_needed(needed, jr, nr)) continue;
-            /* the ragged sliver's taps are packed one after another: offsets t*k*NR */
-            const ptrdiff_t *tap_offsets = offsets;
-            const float *b_base = b + jr;
-            int b_stride = ldb;
-            if (nr < nr_tile) {
-                for (int t = 0; t < taps; t++) {
-                    pack_b(GEMM_NORMAL, b + offsets[t], ldb, 0, jr, k, nr, nr_tile,
-                           packed_b + (size_t)t * k * nr_tile);
-                    packed_offsets[t] = (ptrdiff_t)t * k * nr_tile;
-                }
-                tap_offsets = packed_offsets;
-                b_base = packed_b;
-                b_stride = nr_tile;
+    for (int jr = 0; jr < n; jr += nr_tile) {
+        int nr = min_int(nr_tile, n - jr);
+        if (!gemm_columns_needed(needed, jr, nr)) continue;
+        /* the ragged sliver's taps are packed one after another: offsets t*k*NR */
+        const ptrdiff_t *tap_offsets = offsets;
+        const float *b_base = b + jr;
+        int b_stride = ldb;
+        if (nr < nr_tile) {
+            for (int t = 0; t < taps; t++) {
+                pack_b(GEMM_NORMAL, b + offsets[t], ldb, 0, jr, k, nr, nr_tile,
+                       packed_b + (size_t)t * k * nr_tile);
+                packed_offsets[t] = (ptrdiff_t)t * k * nr_tile;
             }
-            int run = sliver_run(needed, jr, nr);
-            float *c_sliver = c + dense_column(needed, jr);
-            int destination[GEMM_MAX_NR]; /* C column of each column of the stack tile, or -1 */
-            if (run == 0)
-                for (int column = 0; column < nr; column++)
-                    destination[column] = gemm_columns_needed(needed, jr + column, 1)
-                                              ? (int)dense_column(needed, jr + column)
-                                              : -1;
-            for (int ir = 0; ir < mc; ir += mr_tile) {
-                int mr = min_int(mr_tile, mc - ir);
-                const float *a_tile = packed_a + (size_t)ir * k;
-                if (run > 0) {
-                    taps_tile(blocking, taps, tap_offsets, k, a_tile, tap_floats, b_base,
-                              b_stride, c_sliver + (size_t)(ic + ir) * ldc, ldc, mr, run);
-                    continue;
-                }
-                float tile[GEMM_MAX_MR * GEMM_MAX_NR];
+            tap_offsets = packed_offsets;
+            b_base = packed_b;
+            b_stride = nr_tile;
+        }
+        int run = sliver_run(needed, jr, nr);
+        float *c_sliver = c + dense_column(needed, jr);
+        int destination[GEMM_MAX_NR]; /* C column of each column of the stack tile, or -1 */
+        if (run == 0)
+            for (int column = 0; column < nr; column++)
+                destination[column] = gemm_columns_needed(needed, jr + column, 1)
+                                          ? (int)dense_column(needed, jr + column)
+                                          : -1;
+        for (int ir = 0; ir < m; ir += mr_tile) {
+            int mr = min_int(mr_tile, m - ir);
+            const float *a_tile = packed_a + (size_t)ir * k;
+            if (run > 0) {
                 taps_tile(blocking, taps, tap_offsets, k, a_tile, tap_floats, b_base, b_stride,
-                          tile, nr_tile, mr, nr);
-                for (int column = 0; column < nr; column++) {
-                    if (destination[column] < 0) continue;
-                    float *to = c + (size_t)(ic + ir) * ldc + destination[column];
-                    for (int i = 0; i < mr; i++) to[(size_t)i * ldc] = tile[i * nr_tile + column];
-                }
+                          c_sliver + (size_t)ir * ldc, ldc, mr, run);
+                continue;
+            }
+            float tile[GEMM_MAX_MR * GEMM_MAX_NR];
+            taps_tile(blocking, taps, tap_offsets, k, a_tile, tap_floats, b_base, b_stride, tile,
+                      nr_tile, mr, nr);
+            for (int column = 0; column < nr; column++) {
+                if (destination[column] < 0) continue;
+                float *to = c + (size_t)ir * ldc + destination[column];
+                for (int i = 0; i < mr; i++) to[(size_t)i * ldc] = tile[i * nr_tile + column];
             }
         }
     }

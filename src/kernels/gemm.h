@@ -56,17 +56,29 @@ void sgemm_dot_on_thread(compute_context *context, int thread, int m, int n, int
                          int ldc);
 
 /* Sum of shifted products, the convolution of a zero-padded image without im2col:
- *     C (m, n) = sum_t A_t (m, k) * B_t (k, n),  B_t = b + offsets[t], row stride ldb,
- * with A_t = a + t*m*k stored row-major (lda = k). For a "same" convolution over a padded
- * layout, t is the kernel tap, k the input channels, and B_t the padded input shifted by the
- * tap: every B_t is read in place, so nothing like the 9x larger im2col buffer is written. C is
- * overwritten (ldc its row stride). Computed on `thread`'s packing scratch by the context's
- * variant; each output is summed tap after tap with the variant's microkernel, the same for any
- * split of the columns. `needed` (NULL: every column) names the columns the caller will read:
- * NR-wide column slivers made only of unneeded columns are skipped and their C left as it was.
- * sgemm_taps_fits tells whether the variant's scratch holds all the taps' packed A (else use
- * im2col + sgemm). */
-int sgemm_taps_fits(const compute_context *context, int taps, int m, int k);
+ *     C (m, n) = sum_t A_t (m, k) * B_t (k, n),  B_t = b + offsets[t], row stride ldb.
+ * For a "same" convolution over a padded layout, t is the kernel tap, k the input channels, and
+ * B_t the padded input shifted by the tap: every B_t is read in place, so nothing like the 9x
+ * larger im2col buffer is written. A comes packed by the caller (sgemm_taps_pack_tap, tap t at
+ * packed_a + t * sgemm_taps_tap_floats), once for however many column slabs it then runs over:
+ * a convolution walks its batch in small slabs, whose padded input spans few pages, and packing
+ * per call was a seventh of a forward walked one image at a time. C is overwritten (ldc its row
+ * stride). Computed on `thread`'s packing scratch by the context's variant; each output is
+ * summed tap after tap with the variant's microkernel, the same for any split of the columns.
+ * `needed` (NULL: every column) names the columns the caller will read: NR-wide column slivers
+ * made only of unneeded columns are skipped and their C left as it was. sgemm_taps_fits tells
+ * whether the variant runs these taps and k (else use im2col + sgemm). */
+int sgemm_taps_fits(const compute_context *context, int taps, int k);
+
+/* Floats of one tap's packed A (m x k) for this context's variant, and a bound on all taps'
+ * for any variant (for scratch sized without a context). */
+size_t sgemm_taps_tap_floats(const compute_context *context, int m, int k);
+size_t sgemm_taps_packed_floats_most(int taps, int m, int k);
+
+/* Packs one tap's A, element (i, p) at a[i * row_stride + p * column_stride] (a convolution's
+ * weights read in place, whatever their order), into packed (sgemm_taps_tap_floats floats). */
+void sgemm_taps_pack_tap(const compute_context *context, int m, int k, const float *a,
+                         ptrdiff_t row_stride, ptrdiff_t column_stride, float *packed);
 
 /* The columns a padded layout's grid needs: column j, at position q = j % period of its image,
  * is needed when q < span (not a padding row) and q % row < width (not a padding column).
@@ -82,7 +94,7 @@ typedef struct gemm_needed_columns {
 int gemm_columns_needed(const gemm_needed_columns *needed, int first, int count);
 
 void sgemm_taps_on_thread(compute_context *context, int thread, int taps,
-                          const ptrdiff_t *offsets, int m, int n, int k, const float *a,
+                          const ptrdiff_t *offsets, int m, int n, int k, const float *packed_a,
                           const float *b, int ldb, float *c, int ldc,
                           const gemm_needed_columns *needed);
 

@@ -2,7 +2,8 @@
  * it, as shifted GEMMs over a padded copy, for "same" convolutions and for stride-2 3x3 ones
  * (over the input's four phases). The batch is processed in ranges of whole images (chunks) so
  * the scratch stays small whatever the batch size; each chunk's GEMM writes straight into its
- * slice of the (C_out, N, H_out, W_out) output.
+ * slice of the (C_out, N, H_out, W_out) output. The padded paths pack the weights once per
+ * call and walk their chunks in smaller slabs (slab_images).
  *
  * Threads take whole chunks (forward, input gradient) or whole input channels or col rows
  * (weight gradient), one hand-off per layer, each thread with its own column buffer. Chunk
@@ -90,6 +91,27 @@ static void chunk_layout(const conv_geometry *g, int images, int row, padded_lay
     padded_layout_init(layout, g->out_height, g->out_width, g->kernel_size / 2, row, images);
 }
 
+#ifndef CONV2D_SLAB_BYTES
+#define CONV2D_SLAB_BYTES (128 * 1024)
+#endif
+
+/* Images per slab: the padded paths' forward and input gradient walk each chunk in slabs,
+ * padding and convolving one slab at a time, of as many images as keep the slab's padded planes
+ * (`planes`: its channels, four per channel for the phases) within CONV2D_SLAB_BYTES. Every k
+ * step of the shifted GEMM reads another plane, so one column sliver touches every plane; at a
+ * chunk's 1024 columns a plane outgrows a page (128 of 5 KB at 14x14x32 -> 64 s2). simd128,
+ * medians of 5, whole chunks -> 128 KB slabs: forwards of 16x16x32 -> 64 s2 2.39 -> 2.18 ms,
+ * 8x8x64 -> 64 4.20 -> 3.90, 32x32x16 -> 32 s2 2.47 -> 2.29, 14x14x32 -> 64 s2 7.62 -> 7.34;
+ * 96 and 192 KB no better, 384 KB worse; AVX-512 within +-4% either way. */
+static int slab_images(const conv_geometry *g, int row, int planes) {
+    padded_layout one;
+    chunk_layout(g, 1, row, &one);
+    size_t image_bytes = (size_t)planes * one.image_rows * one.row * sizeof(float);
+    size_t images = CONV2D_SLAB_BYTES / image_bytes, chunk = (size_t)most_chunk_images(g);
+    if (images < 1) images = 1;
+    return (int)(images < chunk ? images : chunk);
+}
+
 /* The grid positions an image takes in the layout, and those of them that are not its padding
  * rows and columns: sgemm_taps skips the column slivers that fall wholly in the padding. */
 static gemm_needed_columns layout_needed(const padded_layout *layout) {
@@ -157,14 +179,14 @@ static int phases_grid_small_enough(const compute_context *context, const conv_g
 static conv_path choose_path(const compute_context *context, const conv_geometry *g, int *row) {
     int taps = g->kernel_size * g->kernel_size;
     *row = 0;
-    if (taps_eligible(g) && sgemm_taps_fits(context, taps, g->out_channels, g->in_channels) &&
-        sgemm_taps_fits(context, taps, g->in_channels, g->out_channels)) {
+    if (taps_eligible(g) && sgemm_taps_fits(context, taps, g->in_channels) &&
+        sgemm_taps_fits(context, taps, g->out_channels)) {
         *row = padded_row(context, g);
         return CONV_TAPS;
     }
     /* the input gradient's phases have at most 4 taps */
-    if (phases_eligible(g) && sgemm_taps_fits(context, 9, g->out_channels, g->in_channels) &&
-        sgemm_taps_fits(context, 4, g->in_channels, g->out_channels)) {
+    if (phases_eligible(g) && sgemm_taps_fits(context, 9, g->in_channels) &&
+        sgemm_taps_fits(context, 4, g->out_channels)) {
         int phase_row = padded_row(context, g);
         if (phases_grid_small_enough(context, g, phase_row)) {
             *row = phase_row;
@@ -180,14 +202,24 @@ int conv2d_padded_row(const compute_context *context, const conv_geometry *geome
     return row;
 }
 
-/* Scratch of one thread on the padded paths: the weights rearranged per tap, then the input's
+/* The weights at the head of a thread's padded scratch: packed per tap for sgemm_taps (forward
+ * or flipped), or the taps weight gradient's sums (taps, C_out, C_in). */
+static size_t weights_floats(const conv_geometry *g) {
+    int taps = g->kernel_size * g->kernel_size;
+    size_t forward = sgemm_taps_packed_floats_most(taps, g->out_channels, g->in_channels);
+    size_t flipped = sgemm_taps_packed_floats_most(taps, g->in_channels, g->out_channels);
+    return forward > flipped ? forward : flipped; /* both >= the sums */
+}
+
+/* Scratch of one thread on the padded paths: the weights packed per tap (at most chunk-sized,
+ * the taps weight gradient's, padded layouts: slabs are smaller), then the input's
  * padded channels (four phases each on the phase path), then C_out padded channels, and for
  * stride 1 one grid of the wider side. */
 static size_t padded_scratch_floats(const conv_geometry *g, int phases) {
     padded_layout layout;
     chunk_layout(g, most_chunk_images(g), widest_row(g), &layout);
     size_t in = (size_t)g->in_channels, out = (size_t)g->out_channels;
-    size_t weights = (size_t)g->kernel_size * g->kernel_size * in * out;
+    size_t weights = weights_floats(g);
     if (phases) return weights + (4 * in + out) * layout.stride;
     size_t wider = in > out ? in : out;
     return weights + (in + out + wider) * layout.stride;
@@ -228,21 +260,23 @@ static int usable_threads(const compute_context *context, const conv_geometry *g
     return items < context->threads ? items : context->threads;
 }
 
-/* Tap-major weights: a[t][o][i] = weight[o][i][t] (forward), or for the input gradient, which
- * is the forward convolution of dOut with the kernel flipped and in/out swapped,
- * a[t][i][o] = weight[o][i][taps - 1 - t]. */
-static void weights_by_tap(const conv_geometry *g, const float *weight, int flipped, float *a) {
+/* The weights of every tap packed for sgemm_taps: A_t[o][i] = weight[o][i][t] (forward), or
+ * for the input gradient, which is the forward convolution of dOut with the kernel flipped and
+ * in/out swapped, A_t[i][o] = weight[o][i][taps - 1 - t]. */
+static void pack_weights_by_tap(const conv_job *job, int flipped, float *packed) {
+    const conv_geometry *g = job->geometry;
     int taps = g->kernel_size * g->kernel_size, in = g->in_channels, out = g->out_channels;
-    for (int t = 0; t < taps; t++)
-        for (int o = 0; o < out; o++)
-            for (int i = 0; i < in; i++) {
-                float value = weight[((size_t)o * in + i) * taps + (flipped ? taps - 1 - t : t)];
-                if (flipped) {
-                    a[((size_t)t * in + i) * out + o] = value;
-                } else {
-                    a[((size_t)t * out + o) * in + i] = value;
-                }
-            }
+    int m = flipped ? in : out, k = flipped ? out : in;
+    size_t tap_floats = sgemm_taps_tap_floats(job->context, m, k);
+    for (int t = 0; t < taps; t++) {
+        if (flipped) {
+            sgemm_taps_pack_tap(job->context, m, k, job->weight + (taps - 1 - t), taps,
+                                (ptrdiff_t)in * taps, packed + t * tap_floats);
+        } else {
+            sgemm_taps_pack_tap(job->context, m, k, job->weight + t, (ptrdiff_t)in * taps, taps,
+                                packed + t * tap_floats);
+        }
+    }
 }
 
 /* Where tap t = (ky, kx) reads, relative to an output position, in the padded layout. */
@@ -277,28 +311,31 @@ static void taps_convolve_chunks(const conv_job *job, int thread, int begin, int
     const conv_geometry *g = job->geometry;
     int taps = g->kernel_size * g->kernel_size, step = chunk_images(g);
     int phases = job->path == CONV_PHASES, planes = phases ? 4 : 1;
+    int slab = slab_images(g, job->row, planes * channels_in);
     padded_layout most;
-    chunk_layout(g, most_chunk_images(g), job->row, &most);
+    chunk_layout(g, slab, job->row, &most);
     float *a = thread_scratch(job, thread);
-    float *padded = a + (size_t)taps * g->in_channels * g->out_channels;
+    float *padded = a + weights_floats(g);
     float *grid = padded + (size_t)planes * channels_in * most.stride;
-    weights_by_tap(g, job->weight, flipped, a);
-    for (int chunk = begin; chunk < end; chunk++) {
-        int first = chunk * step;
-        int count = chunk_count(g, first, step);
+    pack_weights_by_tap(job, flipped, a);
+    size_t pixels = (size_t)g->out_height * g->out_width;
+    /* Straight into dst, no grid and no unpad, when every tile the GEMM computes is one run of
+     * a row's pixels, its tail (if any) in the row's padding: rows in whole tiles (8x8x64 -> 64
+     * at batch 32, simd128: 4.36-4.75 -> 4.23-4.56 ms). Tiles straddling two rows go through a
+     * stack tile and a column by column copy: with 8-wide tiles that still beats the grid's
+     * unpad (simd128, batch 128, medians of 9: 28x28x16 -> 32 s2 10.77 -> 10.23 ms, 14x14x32 ->
+     * 32 17.64 -> 17.13 ms), with AVX-512's 32-wide ones it lost (28x28x16 -> 16: 5.0-5.2 ->
+     * 5.5-5.7 ms). */
+    int tile = job->context->gemm->blocking->nr;
+    int dense = job->row % tile == 0 || tile <= 8;
+    int last = end * step < g->batch ? end * step : g->batch;
+    for (int first = begin * step; first < last; first += slab) {
+        int count = last - first < slab ? last - first : slab;
         padded_layout layout;
         ptrdiff_t offsets[CONV2D_MAX_TAPS];
         chunk_layout(g, count, job->row, &layout);
         gemm_needed_columns needed = layout_needed(&layout);
-        /* Straight into dst, no grid and no unpad, when every tile the GEMM computes is one
-         * run of a row's pixels, its tail (if any) in the row's padding: rows in whole tiles
-         * (8x8x64 -> 64 at batch 32, simd128: 4.36-4.75 -> 4.23-4.56 ms). Tiles straddling two
-         * rows go through a stack tile and a column by column copy: with 8-wide tiles that
-         * still beats the grid's unpad (simd128, batch 128, medians of 9: 28x28x16 -> 32 s2
-         * 10.77 -> 10.23 ms, 14x14x32 -> 32 17.64 -> 17.13 ms), with AVX-512's 32-wide ones
-         * it lost (28x28x16 -> 16: 5.0-5.2 -> 5.5-5.7 ms). */
-        int tile = job->context->gemm->blocking->nr;
-        needed.dense = layout.row % tile == 0 || tile <= 8;
+        needed.dense = dense;
         if (phases) {
             phase_offsets(&layout, offsets);
             pad_phases(&layout, src, g->batch, first, count, 0, channels_in, padded);
@@ -306,12 +343,11 @@ static void taps_convolve_chunks(const conv_job *job, int thread, int begin, int
             tap_offsets(g, &layout, offsets);
             pad_planes(&layout, src, g->batch, first, count, 0, channels_in, padded);
         }
-        size_t pixels = (size_t)g->out_height * g->out_width;
         sgemm_taps_on_thread(job->context, thread, taps, offsets, channels_out, (int)layout.grid,
                              channels_in, a, padded, (int)(planes * layout.stride),
-                             needed.dense ? dst + first * pixels : grid,
-                             needed.dense ? (int)(g->batch * pixels) : (int)layout.grid, &needed);
-        if (!needed.dense)
+                             dense ? dst + first * pixels : grid,
+                             dense ? (int)(g->batch * pixels) : (int)layout.grid, &needed);
+        if (!dense)
             unpad_planes(&layout, grid, layout.grid, g->batch, first, count, 0, channels_out, dst);
     }
 }
@@ -323,11 +359,13 @@ static void taps_convolve_chunks(const conv_job *job, int thread, int begin, int
 static void phases_input_gradient_chunks(const conv_job *job, int thread, int begin, int end) {
     const conv_geometry *g = job->geometry;
     int step = chunk_images(g), in = g->in_channels, out = g->out_channels;
+    int slab = slab_images(g, job->row, out);
     padded_layout most;
-    chunk_layout(g, most_chunk_images(g), job->row, &most);
+    chunk_layout(g, slab, job->row, &most);
     float *a = thread_scratch(job, thread);
-    float *grids = a + (size_t)9 * in * out; /* the four phases' grids, C_in rows each */
+    float *grids = a + weights_floats(g); /* the four phases' grids, C_in rows each */
     float *padded_grad = grids + (size_t)4 * in * most.stride;
+    size_t tap_floats = sgemm_taps_tap_floats(job->context, in, out);
     int phase_taps[4], phase_first[4], taps_ky[9], taps_kx[9], tap = 0;
     for (int phase = 0; phase < 4; phase++) {
         int py = phase >> 1, px = phase & 1;
@@ -337,17 +375,16 @@ static void phases_input_gradient_chunks(const conv_job *job, int thread, int be
                 if ((ky != 1) == py && (kx != 1) == px) {
                     taps_ky[tap] = ky;
                     taps_kx[tap] = kx;
-                    for (int i = 0; i < in; i++)
-                        for (int o = 0; o < out; o++)
-                            a[((size_t)tap * in + i) * out + o] =
-                                job->weight[((size_t)o * in + i) * 9 + ky * 3 + kx];
+                    /* A[i][o] = weight[o][i][ky][kx] */
+                    sgemm_taps_pack_tap(job->context, in, out, job->weight + ky * 3 + kx, 9,
+                                        (ptrdiff_t)in * 9, a + tap * tap_floats);
                     tap++;
                 }
         phase_taps[phase] = tap - phase_first[phase];
     }
-    for (int chunk = begin; chunk < end; chunk++) {
-        int first = chunk * step;
-        int count = chunk_count(g, first, step);
+    int last = end * step < g->batch ? end * step : g->batch;
+    for (int first = begin * step; first < last; first += slab) {
+        int count = last - first < slab ? last - first : slab;
         padded_layout layout;
         chunk_layout(g, count, job->row, &layout);
         gemm_needed_columns needed = layout_needed(&layout);
@@ -361,10 +398,9 @@ static void phases_input_gradient_chunks(const conv_job *job, int thread, int be
                 offsets[t] = (ptrdiff_t)(1 + (ky == 0)) * layout.row + 1 + (kx == 0);
             }
             sgemm_taps_on_thread(job->context, thread, phase_taps[phase], offsets, in,
-                                 (int)layout.grid, out,
-                                 a + (size_t)phase_first[phase] * in * out, padded_grad,
-                                 (int)layout.stride, grids + phase * ld_phase, (int)layout.grid,
-                                 &needed);
+                                 (int)layout.grid, out, a + phase_first[phase] * tap_floats,
+                                 padded_grad, (int)layout.stride, grids + phase * ld_phase,
+                                 (int)layout.grid, &needed);
         }
         unpad_phases(&layout, grids, layout.grid, ld_phase, g->batch, first, count, 0, in,
                      job->grad_input);

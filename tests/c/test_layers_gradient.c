@@ -214,6 +214,12 @@ static void check_convs(compute_context *compute) {
      * chunks of 3 + 3 natively, 6 x 1 in wasm; and the same with the phases, 48x48 -> 24x24 */
     check_conv(compute, 6, 8, 24, 24, 8, 3, 1, 1, 2400);
     check_conv(compute, 6, 8, 48, 48, 8, 3, 2, 1, 2500);
+    /* chunks walked in several slabs (padded planes within 128 KB a slab), natively: 10
+     * images of 14x14 with 48 channels in and 40 out in slabs of 3, 3, 3 and 1; 16 images
+     * 16x16 -> 8x8 over the phases' 64 planes in slabs of 3, their input gradient (24 planes)
+     * in 9 + 7 or 14 + 2 (chunks of 5 and 16 images in wasm, split likewise) */
+    check_conv(compute, 10, 48, 14, 14, 40, 3, 1, 1, 2600);
+    check_conv(compute, 16, 16, 16, 16, 24, 3, 2, 1, 2700);
 }
 
 /* The padded layout's row: where a wider row puts the padding columns in whole tiles (8x8
