@@ -76,16 +76,24 @@ static void split_eight(const float *src, im2col_vector *evens, im2col_vector *o
     *odds = __builtin_shufflevector(low, high, 1, 3, 5, 7);
 }
 
-/* dst[i] = src[2 i] for i < count. A vector step reads src up to 2 i + 7, so it stops while
- * that is still at most 2 (count - 1): src[2 count - 1] may lie past the tensor. */
-static void gather_even(const float *src, int count, float *dst) {
-    int i = 0;
-    for (; i + 5 <= count; i += 4) {
+/* dst[i] = src[2 i] for i < count, reading src no further than `end` (the tensor's end): four
+ * at a time, a ragged end (7 = 4 + 3) as one more step over the last four, overlapping values
+ * already written with the same ones. That step reads src[2 count - 1], one past the last value
+ * taken, so a row whose next float lies past the tensor goes one by one. At 7 and 8 outputs a
+ * row (the shortcuts' 14x14 and 16x16 inputs), the scalar tail had made the gather a fifth of
+ * a 1x1 stride-2 forward. */
+static void gather_even(const float *src, int count, const float *end, float *dst) {
+    if (count < 4 || 2 * (ptrdiff_t)count > end - src) {
+        for (int i = 0; i < count; i++) dst[i] = src[2 * i];
+        return;
+    }
+    for (int i = 0;; i += 4) {
+        if (i + 4 > count) i = count - 4;
         im2col_vector evens, odds;
         split_eight(src + 2 * i, &evens, &odds);
         memcpy(dst + i, &evens, sizeof evens);
+        if (i + 4 == count) break;
     }
-    for (; i < count; i++) dst[i] = src[2 * i];
 }
 
 /* "Same" convolution (stride 1, output as large as the input): each tap's output plane is the
@@ -135,6 +143,7 @@ void im2col_rows(const conv_geometry *geometry, const float *input, int first_im
     const int oh = geometry->out_height, ow = geometry->out_width;
     const size_t plane = (size_t)h * w, out_plane = (size_t)oh * ow;
     const size_t columns = (size_t)image_count * out_plane;
+    const float *input_end = input + (size_t)geometry->in_channels * geometry->batch * plane;
     for (int r = first_row; r < end_row; r++) {
         const int c = r / (k * k), ky = r / k % k, kx = r % k;
         const float *channel = input + ((size_t)c * geometry->batch + first_image) * plane;
@@ -163,7 +172,7 @@ void im2col_rows(const conv_geometry *geometry, const float *input, int first_im
                     memcpy(out + lo, in_row, sizeof(float) * (size_t)(hi - lo));
                 } else if (s == 2) {
                     /* the network's down-sampling convolutions */
-                    gather_even(in_row, hi - lo, out + lo);
+                    gather_even(in_row, hi - lo, input_end, out + lo);
                 } else {
                     for (int ox = lo; ox < hi; ox++) out[ox] = in_row[(ox - lo) * s];
                 }
