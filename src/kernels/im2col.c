@@ -39,31 +39,50 @@ static void valid_span(int width, int out_width, int stride, int padding, int kx
  * loops scalar. */
 typedef float im2col_vector __attribute__((vector_size(16)));
 
-/* dst[0..count) = 0 for the few floats at a row's edge (1-8 here). A loop, even of vector
- * stores, is what clang turns into a call of memset, which in the wasm build cost more than the
- * row's copy itself (pad_phases made four such calls per input row pair); straight-line stores
- * instead. */
+/* dst[0..count) = 0 for the few floats at a row's edge or a padding row (up to 32 here). A
+ * loop, even of vector stores, is what clang turns into a call of memset, which in the wasm
+ * build cost more than the row's copy itself (pad_phases made four such calls per input row
+ * pair, and four more per image for its padding rows); straight-line stores instead. */
 static void zero_few(float *dst, int count) {
-    if (count > 8) {
+    if (count > 32) {
         memset(dst, 0, sizeof(float) * (size_t)count);
         return;
     }
     const im2col_vector zero = {0.0f, 0.0f, 0.0f, 0.0f};
-    if (count >= 4) {
-        memcpy(dst, &zero, sizeof zero);
-        dst += 4;
-        count -= 4;
+    switch (count >> 2) {
+    case 8: memcpy(dst + 28, &zero, sizeof zero); /* fall through */
+    case 7: memcpy(dst + 24, &zero, sizeof zero); /* fall through */
+    case 6: memcpy(dst + 20, &zero, sizeof zero); /* fall through */
+    case 5: memcpy(dst + 16, &zero, sizeof zero); /* fall through */
+    case 4: memcpy(dst + 12, &zero, sizeof zero); /* fall through */
+    case 3: memcpy(dst + 8, &zero, sizeof zero);  /* fall through */
+    case 2: memcpy(dst + 4, &zero, sizeof zero);  /* fall through */
+    case 1: memcpy(dst, &zero, sizeof zero);      /* fall through */
+    default: break;
     }
-    if (count >= 4) {
-        memcpy(dst, &zero, sizeof zero);
-        dst += 4;
-        count -= 4;
-    }
-    switch (count) {
+    dst += count & ~3;
+    switch (count & 3) {
     case 3: dst[2] = 0.0f; /* fall through */
     case 2: dst[1] = 0.0f; /* fall through */
     case 1: dst[0] = 0.0f;
     default: break;
+    }
+}
+
+/* dst[0..count) = src[0..count) for a short row (4-32 floats) as vector copies, a ragged end
+ * as one more copy of the last four overlapping the ones before: memcpy of a variable length
+ * is a call in the wasm build, 2-5% of a stride-1 padded forward with its copy per row. */
+static void copy_row(float *dst, const float *src, int count) {
+    if (count < 4 || count > 32) {
+        memcpy(dst, src, sizeof(float) * (size_t)count);
+        return;
+    }
+    for (int i = 0;; i += 4) {
+        if (i + 4 > count) i = count - 4;
+        im2col_vector v;
+        memcpy(&v, src + i, sizeof v);
+        memcpy(dst + i, &v, sizeof v);
+        if (i + 4 == count) break;
     }
 }
 
@@ -207,19 +226,19 @@ void pad_planes(const padded_layout *layout, const float *tensor, int batch, int
         const float *src = tensor + ((size_t)c * batch + first_image) * plane;
         float *dst = padded + (size_t)(c - first_channel) * layout->stride;
         float *end = dst + layout->stride;
-        memset(dst, 0, sizeof(float) * layout->lead);
+        zero_few(dst, (int)layout->lead);
         dst += layout->lead;
         for (int image = 0; image < image_count; image++) {
             for (int y = 0; y < h; y++, src += w, dst += layout->row) {
-                memcpy(dst, src, sizeof(float) * (size_t)w);
+                copy_row(dst, src, w);
                 zero_few(dst + w, layout->row - w);
             }
             if (image + 1 < image_count) {
-                memset(dst, 0, sizeof(float) * (size_t)p * layout->row);
+                zero_few(dst, p * layout->row);
                 dst += (size_t)p * layout->row;
             }
         }
-        memset(dst, 0, sizeof(float) * (size_t)(end - dst));
+        zero_few(dst, (int)(end - dst));
     }
 }
 
@@ -233,7 +252,7 @@ void unpad_planes(const padded_layout *layout, const float *grid, size_t ld_grid
         float *dst = tensor + ((size_t)c * batch + first_image) * plane;
         for (int image = 0; image < image_count; image++) {
             for (int y = 0; y < h; y++, src += layout->row, dst += w)
-                memcpy(dst, src, sizeof(float) * (size_t)w);
+                copy_row(dst, src, w);
             src += (size_t)p * layout->row;
         }
     }
@@ -289,7 +308,7 @@ void pad_phases(const padded_layout *layout, const float *tensor, int batch, int
         float *phase[4];
         for (int k = 0; k < 4; k++) {
             phase[k] = padded + ((size_t)(c - first_channel) * 4 + k) * layout->stride;
-            memset(phase[k], 0, sizeof(float) * layout->lead);
+            zero_few(phase[k], (int)layout->lead);
         }
         size_t at = layout->lead;
         for (int image = 0; image < image_count; image++) {
@@ -302,11 +321,11 @@ void pad_phases(const padded_layout *layout, const float *tensor, int batch, int
                     zero_few(phase[k] + at + w, layout->row - w);
             }
             if (image + 1 < image_count) {
-                for (int k = 0; k < 4; k++) memset(phase[k] + at, 0, sizeof(float) * padding_rows);
+                for (int k = 0; k < 4; k++) zero_few(phase[k] + at, (int)padding_rows);
                 at += padding_rows;
             }
         }
-        for (int k = 0; k < 4; k++) memset(phase[k] + at, 0, sizeof(float) * (layout->stride - at));
+        for (int k = 0; k < 4; k++) zero_few(phase[k] + at, (int)(layout->stride - at));
     }
 }
 
