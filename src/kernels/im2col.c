@@ -364,7 +364,7 @@ void col2im_1x1_set(const conv_geometry *geometry, const float *col, int first_i
             float *dst = channel + (size_t)image * plane;
             for (int iy = 0; iy < h; iy++, dst += w) {
                 if (iy % s != 0 || iy / s >= oh) {
-                    memset(dst, 0, sizeof(float) * (size_t)w);
+                    zero_few(dst, w);
                     continue;
                 }
                 const float *row = values + ((size_t)image * oh + iy / s) * ow;

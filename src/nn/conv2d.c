@@ -232,8 +232,11 @@ size_t conv2d_scratch_floats(const conv_geometry *geometry) {
     size_t columns =
         (size_t)most_chunk_images(geometry) * geometry->out_height * geometry->out_width;
     size_t floats = rows * columns;
-    if (geometry->kernel_size == 1) /* and the packed weights (forward_task) */
-        floats += sgemm_taps_packed_floats_most(1, geometry->out_channels, (int)rows);
+    if (geometry->kernel_size == 1) { /* and the packed weights (one_by_one_in_place) */
+        size_t forward = sgemm_taps_packed_floats_most(1, geometry->out_channels, (int)rows);
+        size_t input = sgemm_taps_packed_floats_most(1, (int)rows, geometry->out_channels);
+        floats += forward > input ? forward : input;
+    }
     if (taps_eligible(geometry) || phases_eligible(geometry)) {
         size_t padded = padded_scratch_floats(geometry, phases_eligible(geometry));
         if (padded > floats) floats = padded;
@@ -409,6 +412,17 @@ static void phases_input_gradient_chunks(const conv_job *job, int thread, int be
     }
 }
 
+/* Whether a 1x1 convolution's products run as sgemm_taps with one tap, B read in place (col
+ * rows, the input's planes, dOut), where sgemm would pack B into panels first for a product
+ * only `depth` deep (C_in forward, C_out for the input gradient). simd128: packing was 8% of
+ * a shortcut's forward; with the faster gather forwards 11-15% faster, medians of 5:
+ * 14x14x32 -> 64 s2 1.180 -> 1.045 ms, 16x16x32 -> 64 s2 0.379 -> 0.323 ms. AVX-512's 32-wide
+ * slivers read in place were no faster (+-7%, 0.1-0.6 ms forwards): packed there. */
+static int one_by_one_in_place(const conv_job *job, int depth) {
+    return job->geometry->kernel_size == 1 && job->context->gemm->blocking->nr <= 8 &&
+           sgemm_taps_fits(job->context, 1, depth);
+}
+
 static void forward_task(void *argument, int thread, int threads) {
     const conv_job *job = argument;
     const conv_geometry *g = job->geometry;
@@ -425,14 +439,7 @@ static void forward_task(void *argument, int thread, int threads) {
     int step = chunk_images(g), chunks = (g->batch + step - 1) / step, begin, end;
     float *scratch = thread_scratch(job, thread);
     compute_split(chunks, 1, thread, threads, &begin, &end);
-    /* A 1x1 convolution's col rows are B as they stand (without padding or stride, the input's
-     * own planes): sgemm_taps with its one tap reads them in place where sgemm would pack
-     * them into panels first, for a product only C_in deep (simd128, packing was 8% of the
-     * forward; with the faster gather, forwards of the shortcuts 11-15% faster, medians of 5:
-     * 14x14x32 -> 64 s2 1.180 -> 1.045 ms, 16x16x32 -> 64 s2 0.379 -> 0.323 ms). AVX-512's
-     * 32-wide slivers read in place were no faster (+-7%, 0.1-0.6 ms forwards): packed there. */
-    int in_place = g->kernel_size == 1 && job->context->gemm->blocking->nr <= 8 &&
-                   sgemm_taps_fits(job->context, 1, rows);
+    int in_place = one_by_one_in_place(job, rows);
     int read_input = in_place && g->stride == 1 && g->padding == 0;
     float *packed = scratch + (size_t)rows * most_chunk_images(g) * pixels;
     if (in_place && begin < end)
@@ -513,10 +520,27 @@ static void input_gradient_chunks(const conv_job *job, int thread, int begin, in
     int step = chunk_images(g);
     float *scratch = thread_scratch(job, thread);
     size_t plane = (size_t)g->in_height * g->in_width;
+    /* without padding (each input pixel gets at most one value): col = W^T dOut with dOut
+     * read in place (one_by_one_in_place), at stride 1 col the input gradient itself */
+    int in_place = g->padding == 0 && one_by_one_in_place(job, g->out_channels);
+    int write_input = in_place && g->stride == 1;
+    float *packed = scratch + (size_t)rows * most_chunk_images(g) * pixels;
+    if (in_place && begin < end)
+        sgemm_taps_pack_tap(job->context, rows, g->out_channels, job->weight, 1, rows, packed);
     for (int chunk = begin; chunk < end; chunk++) {
         int first = chunk * step;
         int count = chunk_count(g, first, step);
         int columns = count * pixels;
+        if (in_place) {
+            const ptrdiff_t no_shift = 0;
+            float *col = write_input ? job->grad_input + (size_t)first * plane : scratch;
+            sgemm_taps_on_thread(job->context, thread, 1, &no_shift, rows, columns,
+                                 g->out_channels, packed,
+                                 job->grad_output + (size_t)first * pixels, ld_output, col,
+                                 write_input ? (int)(g->batch * plane) : columns, NULL);
+            if (!write_input) col2im_1x1_set(g, scratch, first, count, job->grad_input);
+            continue;
+        }
         /* 1x1 without padding (the projection shortcuts): each input pixel gets at most one
          * value, written with the zeros between in one pass instead of zeroing, then adding
          * (AVX-512, batch 32: 16x16x32 -> 64 k1 s2 input gradient 1.36-1.37 -> 1.09-1.11

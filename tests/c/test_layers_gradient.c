@@ -178,6 +178,7 @@ static void check_convs(compute_context *compute) {
     check_conv(compute, 3, 2, 7, 7, 3, 3, 2, 1, 200);  /* odd size, stride 2: 7 -> 4 */
     check_conv(compute, 2, 3, 6, 5, 2, 1, 1, 0, 300);  /* 1x1, non-square */
     check_conv(compute, 3, 4, 7, 7, 5, 1, 2, 0, 400);  /* the shortcut: 1x1 stride 2 */
+    check_conv(compute, 2, 3, 5, 4, 4, 1, 1, 1, 450);  /* 1x1 with padding: a zero border */
     check_conv(compute, 1, 2, 4, 4, 3, 3, 1, 0, 500);  /* no padding, batch 1 */
     check_conv(compute, 2, 2, 9, 7, 4, 3, 2, 0, 600);
     /* conv2d chunks the batch by 2048 output columns (1024 in WebAssembly): 7 images of 20x20
