@@ -34,9 +34,7 @@
 #endif
 #endif
 
-/* Images per chunk: as many as fit CONV2D_CHUNK_COLUMNS, then evened out over the chunks that
- * takes (128 images at 7x7: 4 chunks of 32 rather than 41 + 41 + 41 + 5), so threads sharing the
- * chunks get equal work. */
+/* Images per chunk at most: as many as fit CONV2D_CHUNK_COLUMNS. */
 static int most_chunk_images(const conv_geometry *g) {
     int pixels = g->out_height * g->out_width;
     int images = pixels > 0 ? CONV2D_CHUNK_COLUMNS / pixels : 1;
@@ -45,10 +43,26 @@ static int most_chunk_images(const conv_geometry *g) {
     return images < 1 ? 1 : images;
 }
 
-static int chunk_images(const conv_geometry *g) {
+/* Images per chunk: at most most_chunk_images, evened out over the chunks that takes (128
+ * images at 7x7: 4 chunks of 32 rather than 41 + 41 + 41 + 5), so threads sharing the chunks
+ * get equal work; at least `least_chunks` chunks (while there are images for them). */
+static int evened_chunk_images(const conv_geometry *g, int least_chunks) {
     int images = most_chunk_images(g);
     int chunks = (g->batch + images - 1) / images;
+    if (chunks < least_chunks) chunks = least_chunks < g->batch ? least_chunks : g->batch;
     return chunks < 1 ? 1 : (g->batch + chunks - 1) / chunks;
+}
+
+/* The weight gradient sums over its chunks, so their boundaries fix its order of summation:
+ * they follow the batch alone, as they always have. */
+static int summed_chunk_images(const conv_geometry *g) { return evened_chunk_images(g, 1); }
+
+/* The forward and the input gradient compute each image on its own, whatever the chunks: at
+ * least two of them (of two or more images), so that a second thread has a share of a small
+ * map's pass (the page's network at batch 32, natively: its 8x8 layers were one chunk of 2048
+ * columns, run by one thread; with two, their two-thread forwards take half the time). */
+static int chunk_images(const conv_geometry *g) {
+    return evened_chunk_images(g, g->batch >= 4 ? 2 : 1);
 }
 
 /* Images in the chunk that starts at image `first`: `step`, or fewer in the last chunk. */
@@ -486,7 +500,7 @@ static void weight_gradient_rows(const conv_job *job, int thread, int begin, int
     const conv_geometry *g = job->geometry;
     int taps = g->kernel_size * g->kernel_size, rows = g->in_channels * taps;
     int pixels = g->out_height * g->out_width, ld_output = g->batch * pixels;
-    int step = chunk_images(g);
+    int step = summed_chunk_images(g);
     int row0 = begin, row_count = end - begin;
     float *scratch = thread_scratch(job, thread);
     for (int first = 0; first < g->batch; first += step) {
@@ -569,7 +583,7 @@ static void input_gradient_chunks(const conv_job *job, int thread, int begin, in
  * have formed. Summed per tap over the chunks in tap-major scratch, then stored in place. */
 static void taps_weight_gradient_channels(const conv_job *job, int thread, int begin, int end) {
     const conv_geometry *g = job->geometry;
-    int taps = g->kernel_size * g->kernel_size, step = chunk_images(g);
+    int taps = g->kernel_size * g->kernel_size, step = summed_chunk_images(g);
     int in = g->in_channels, out = g->out_channels;
     padded_layout most;
     chunk_layout(g, most_chunk_images(g), job->row, &most);

@@ -182,7 +182,7 @@ static void check_convs(compute_context *compute) {
     check_conv(compute, 1, 2, 4, 4, 3, 3, 1, 0, 500);  /* no padding, batch 1 */
     check_conv(compute, 2, 2, 9, 7, 4, 3, 2, 0, 600);
     /* conv2d chunks the batch by 2048 output columns (1024 in WebAssembly): 7 images of 20x20
-     * make chunks of 5 and 2 (2, 2, 2 and 1), 3 of 48x48 one image each (a single image above
+     * make chunks of 4 and 3 (2, 2, 2 and 1), 3 of 48x48 one image each (a single image above
      * the limit) */
     check_conv(compute, 7, 2, 20, 20, 3, 3, 1, 1, 700);
     check_conv(compute, 3, 1, 48, 48, 2, 3, 1, 1, 800);
