@@ -290,10 +290,18 @@ static void deinterleave_row(const float *src, int width, float *even, float *od
     }
 }
 
-/* odd NULL: zeros between (the 1x1 shortcut's input gradient, col2im_1x1_set) */
+/* odd NULL: zeros between (the 1x1 shortcut's input gradient, col2im_1x1_set). A ragged end
+ * (7 = 4 + 3) as one more step over the last four pairs, overlapping, like deinterleave_row. */
 static void interleave_row(const float *even, const float *odd, int width, float *dst) {
-    int x = 0;
-    for (; x + 4 <= width; x += 4) {
+    if (width < 4) {
+        for (int x = 0; x < width; x++) {
+            dst[2 * x] = even[x];
+            dst[2 * x + 1] = odd != NULL ? odd[x] : 0.0f;
+        }
+        return;
+    }
+    for (int x = 0;; x += 4) {
+        if (x + 4 > width) x = width - 4;
         im2col_vector evens, odds = {0.0f, 0.0f, 0.0f, 0.0f};
         memcpy(&evens, even + x, sizeof evens);
         if (odd != NULL) memcpy(&odds, odd + x, sizeof odds);
@@ -301,10 +309,7 @@ static void interleave_row(const float *even, const float *odd, int width, float
         im2col_vector high = __builtin_shufflevector(evens, odds, 2, 6, 3, 7);
         memcpy(dst + 2 * x, &low, sizeof low);
         memcpy(dst + 2 * x + 4, &high, sizeof high);
-    }
-    for (; x < width; x++) {
-        dst[2 * x] = even[x];
-        dst[2 * x + 1] = odd != NULL ? odd[x] : 0.0f;
+        if (x + 4 == width) break;
     }
 }
 
