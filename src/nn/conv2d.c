@@ -225,10 +225,10 @@ static size_t weights_floats(const conv_geometry *g) {
     return forward > flipped ? forward : flipped; /* both >= the sums */
 }
 
-/* Scratch of one thread on the padded paths: the weights packed per tap (at most chunk-sized,
- * the taps weight gradient's, padded layouts: slabs are smaller), then the input's
+/* Scratch of one thread on the padded paths: the weights (weights_floats), then the input's
  * padded channels (four phases each on the phase path), then C_out padded channels, and for
- * stride 1 one grid of the wider side. */
+ * stride 1 one grid of the wider side; laid out for a whole chunk, which the taps weight
+ * gradient pads at once (the forward and input gradient pad a slab, no larger). */
 static size_t padded_scratch_floats(const conv_geometry *g, int phases) {
     padded_layout layout;
     chunk_layout(g, most_chunk_images(g), widest_row(g), &layout);
