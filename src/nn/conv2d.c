@@ -534,9 +534,13 @@ static void input_gradient_chunks(const conv_job *job, int thread, int begin, in
     int step = chunk_images(g);
     float *scratch = thread_scratch(job, thread);
     size_t plane = (size_t)g->in_height * g->in_width;
-    /* without padding (each input pixel gets at most one value): col = W^T dOut with dOut
-     * read in place (one_by_one_in_place), at stride 1 col the input gradient itself */
-    int in_place = g->padding == 0 && one_by_one_in_place(job, g->out_channels);
+    /* 1x1 without padding (the projection shortcuts): each input pixel gets at most one
+     * value, written with the zeros between in one pass instead of zeroing, then adding
+     * (AVX-512, batch 32: 16x16x32 -> 64 k1 s2 input gradient 1.36-1.37 -> 1.09-1.11 times the
+     * forward, 32x32x16 -> 32 k1 s2 1.19-1.23 -> 0.99-1.07); and there col = W^T dOut can read
+     * dOut in place (one_by_one_in_place), at stride 1 with col the input gradient itself */
+    int set = g->kernel_size == 1 && g->padding == 0;
+    int in_place = set && one_by_one_in_place(job, g->out_channels);
     int write_input = in_place && g->stride == 1;
     float *packed = scratch + (size_t)rows * most_chunk_images(g) * pixels;
     if (in_place && begin < end)
@@ -545,29 +549,23 @@ static void input_gradient_chunks(const conv_job *job, int thread, int begin, in
         int first = chunk * step;
         int count = chunk_count(g, first, step);
         int columns = count * pixels;
+        const float *grad_output = job->grad_output + (size_t)first * pixels;
         if (in_place) {
             const ptrdiff_t no_shift = 0;
             float *col = write_input ? job->grad_input + (size_t)first * plane : scratch;
             sgemm_taps_on_thread(job->context, thread, 1, &no_shift, rows, columns,
-                                 g->out_channels, packed,
-                                 job->grad_output + (size_t)first * pixels, ld_output, col,
+                                 g->out_channels, packed, grad_output, ld_output, col,
                                  write_input ? (int)(g->batch * plane) : columns, NULL);
-            if (!write_input) col2im_1x1_set(g, scratch, first, count, job->grad_input);
-            continue;
+            if (write_input) continue;
+        } else {
+            /* col2im accumulates, so the chunk's images start from zero */
+            for (int c = 0; c < g->in_channels && !set; c++)
+                memset(job->grad_input + ((size_t)c * g->batch + first) * plane, 0,
+                       (size_t)count * plane * sizeof(float));
+            sgemm_on_thread(job->context, thread, GEMM_TRANSPOSED, GEMM_NORMAL, rows, columns,
+                            g->out_channels, 1.0f, job->weight, rows, grad_output, ld_output,
+                            0.0f, scratch, columns);
         }
-        /* 1x1 without padding (the projection shortcuts): each input pixel gets at most one
-         * value, written with the zeros between in one pass instead of zeroing, then adding
-         * (AVX-512, batch 32: 16x16x32 -> 64 k1 s2 input gradient 1.36-1.37 -> 1.09-1.11
-         * times the forward, 32x32x16 -> 32 k1 s2 1.19-1.23 -> 0.99-1.07) */
-        int set = g->kernel_size == 1 && g->padding == 0;
-        /* col2im accumulates, so the chunk's images start from zero */
-        for (int c = 0; c < g->in_channels && !set; c++)
-            memset(job->grad_input + ((size_t)c * g->batch + first) * plane, 0,
-                   (size_t)count * plane * sizeof(float));
-        sgemm_on_thread(job->context, thread, GEMM_TRANSPOSED, GEMM_NORMAL, rows, columns,
-                        g->out_channels, 1.0f, job->weight, rows,
-                        job->grad_output + (size_t)first * pixels, ld_output, 0.0f, scratch,
-                        columns);
         if (set) {
             col2im_1x1_set(g, scratch, first, count, job->grad_input);
         } else {
@@ -576,11 +574,6 @@ static void input_gradient_chunks(const conv_job *job, int thread, int begin, in
     }
 }
 
-/* The weight gradient of input channels [begin, end) on the padded paths (the input as one
- * padded plane per channel, or as four phases for stride 2): per tap t,
- * grad_W_t (C_out, its channels) (+)= dOut_padded (C_out, grid) x x_padded_shifted_t^T, where the
- * zeros dOut has at the layout's padding positions drop every product that im2col would not
- * have formed. Summed per tap over the chunks in tap-major scratch, then stored in place. */
 static void taps_weight_gradient_channels(const conv_job *job, int thread, int begin, int end) {
     const conv_geometry *g = job->geometry;
     int taps = g->kernel_size * g->kernel_size, step = summed_chunk_images(g);
