@@ -69,20 +69,24 @@ static void zero_few(float *dst, int count) {
     }
 }
 
-/* dst[0..count) = src[0..count) for a short row (4-32 floats) as vector copies, a ragged end
- * as one more copy of the last four overlapping the ones before: memcpy of a variable length
- * is a call in the wasm build, 2-5% of a stride-1 padded forward with its copy per row. */
+/* Where the four-wide step that covers [i, i + 4) of a row of count (>= 4) floats starts: at i,
+ * or for a ragged end (14 = 4 + 4 + 4 + 2) four back from the end, overlapping values the step
+ * before wrote with the same ones, instead of a scalar tail. */
+static int step_of_four(int i, int count) { return i + 4 <= count ? i : count - 4; }
+
+/* dst[0..count) = src[0..count) for a short row (4-32 floats) as vector copies
+ * (step_of_four): memcpy of a variable length is a call in the wasm build, 2-5% of a stride-1
+ * padded forward with its copy per row. */
 static void copy_row(float *dst, const float *src, int count) {
     if (count < 4 || count > 32) {
         memcpy(dst, src, sizeof(float) * (size_t)count);
         return;
     }
-    for (int i = 0;; i += 4) {
-        if (i + 4 > count) i = count - 4;
+    for (int i = 0; i < count; i += 4) {
+        int at = step_of_four(i, count);
         im2col_vector v;
-        memcpy(&v, src + i, sizeof v);
-        memcpy(dst + i, &v, sizeof v);
-        if (i + 4 == count) break;
+        memcpy(&v, src + at, sizeof v);
+        memcpy(dst + at, &v, sizeof v);
     }
 }
 
@@ -106,12 +110,11 @@ static void gather_even(const float *src, int count, const float *end, float *ds
         for (int i = 0; i < count; i++) dst[i] = src[2 * i];
         return;
     }
-    for (int i = 0;; i += 4) {
-        if (i + 4 > count) i = count - 4;
+    for (int i = 0; i < count; i += 4) {
+        int at = step_of_four(i, count);
         im2col_vector evens, odds;
-        split_eight(src + 2 * i, &evens, &odds);
-        memcpy(dst + i, &evens, sizeof evens);
-        if (i + 4 == count) break;
+        split_eight(src + 2 * at, &evens, &odds);
+        memcpy(dst + at, &evens, sizeof evens);
     }
 }
 
@@ -268,8 +271,9 @@ void unpad_planes(const padded_layout *layout, const float *grid, size_t ld_grid
     }
 }
 
-/* Each input row is read once and split into its even and odd columns, which go to the two
- * phases of that row parity (and joined back by interleave_row). */
+/* Each input row is read once and split into its even and odd columns, four of each a step
+ * (step_of_four), which go to the two phases of that row parity (joined back by
+ * interleave_row). */
 static void deinterleave_row(const float *src, int width, float *even, float *odd) {
     if (width < 4) {
         for (int x = 0; x < width; x++) {
@@ -278,20 +282,17 @@ static void deinterleave_row(const float *src, int width, float *even, float *od
         }
         return;
     }
-    /* a ragged end (14 = 4 + 4 + 4 + 2) as one more step over the last four, overlapping
-     * values already written with the same ones, instead of a scalar tail */
-    for (int x = 0;; x += 4) {
-        if (x + 4 > width) x = width - 4;
+    for (int x = 0; x < width; x += 4) {
+        int at = step_of_four(x, width);
         im2col_vector evens, odds;
-        split_eight(src + 2 * x, &evens, &odds);
-        memcpy(even + x, &evens, sizeof evens);
-        memcpy(odd + x, &odds, sizeof odds);
-        if (x + 4 == width) break;
+        split_eight(src + 2 * at, &evens, &odds);
+        memcpy(even + at, &evens, sizeof evens);
+        memcpy(odd + at, &odds, sizeof odds);
     }
 }
 
-/* odd NULL: zeros between (the 1x1 shortcut's input gradient, col2im_1x1_set). A ragged end
- * (7 = 4 + 3) as one more step over the last four pairs, overlapping, like deinterleave_row. */
+/* odd NULL: zeros between (the 1x1 shortcut's input gradient, col2im_1x1_set). Four pairs a
+ * step (step_of_four). */
 static void interleave_row(const float *even, const float *odd, int width, float *dst) {
     if (width < 4) {
         for (int x = 0; x < width; x++) {
@@ -300,16 +301,15 @@ static void interleave_row(const float *even, const float *odd, int width, float
         }
         return;
     }
-    for (int x = 0;; x += 4) {
-        if (x + 4 > width) x = width - 4;
+    for (int x = 0; x < width; x += 4) {
+        int at = step_of_four(x, width);
         im2col_vector evens, odds = {0.0f, 0.0f, 0.0f, 0.0f};
-        memcpy(&evens, even + x, sizeof evens);
-        if (odd != NULL) memcpy(&odds, odd + x, sizeof odds);
+        memcpy(&evens, even + at, sizeof evens);
+        if (odd != NULL) memcpy(&odds, odd + at, sizeof odds);
         im2col_vector low = __builtin_shufflevector(evens, odds, 0, 4, 1, 5);
         im2col_vector high = __builtin_shufflevector(evens, odds, 2, 6, 3, 7);
-        memcpy(dst + 2 * x, &low, sizeof low);
-        memcpy(dst + 2 * x + 4, &high, sizeof high);
-        if (x + 4 == width) break;
+        memcpy(dst + 2 * at, &low, sizeof low);
+        memcpy(dst + 2 * at + 4, &high, sizeof high);
     }
 }
 
