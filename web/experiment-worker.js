@@ -9,9 +9,9 @@
 //               {type: 'done', id, seconds, flavour}   {type: 'error', id, code, message}
 import { createLearner } from './icarl.js';
 import { maybeGunzip, parseSubset, runExperiment } from './experiment.js';
+import { progressPoster, serveJobs } from './worker-jobs.js';
 
 const DATA_URL = new URL('./data/fashion-subset.bin', import.meta.url);
-const running = new Map(); // id -> AbortController
 let subsetPromise = null;
 
 function loadSubset() {
@@ -26,36 +26,15 @@ function loadSubset() {
   return subsetPromise;
 }
 
-self.onmessage = async (event) => {
-  const message = event.data;
-  if (message.type === 'cancel') {
-    running.get(message.id)?.abort();
-    return;
-  }
-  if (message.type !== 'run') return;
-  const { id, options } = message;
-  const controller = new AbortController();
-  running.set(id, controller);
-  const started = performance.now();
-  try {
-    const subset = await loadSubset();
-    if (controller.signal.aborted) throw Object.assign(new Error('cancelled'), { code: 'ABORTED' });
-    let lastPost = 0;
-    const { seconds, flavour } = await runExperiment(subset, options, {
-      createLearner,
-      signal: controller.signal,
-      onProgress: (progress) => {
-        const time = performance.now();
-        if (time - lastPost < 100) return; // ten updates a second are plenty
-        lastPost = time;
-        self.postMessage({ type: 'progress', id, progress, elapsed: (time - started) / 1000 });
-      },
-      onResult: (result) => self.postMessage({ type: 'result', id, result }),
-    });
-    self.postMessage({ type: 'done', id, seconds, flavour });
-  } catch (error) {
-    self.postMessage({ type: 'error', id, code: error?.code ?? 'ERROR', message: error?.message ?? String(error) });
-  } finally {
-    running.delete(id);
-  }
-};
+serveJobs('run', async ({ id, options }, signal) => {
+  const onProgress = progressPoster(id, 100); // ten updates a second are plenty
+  const subset = await loadSubset();
+  if (signal.aborted) throw Object.assign(new Error('cancelled'), { code: 'ABORTED' });
+  const { seconds, flavour } = await runExperiment(subset, options, {
+    createLearner,
+    signal,
+    onProgress,
+    onResult: (result) => self.postMessage({ type: 'result', id, result }),
+  });
+  self.postMessage({ type: 'done', id, seconds, flavour });
+});

@@ -6,10 +6,10 @@
 // run the threads engine (SharedArrayBuffer) there.
 // Cache-first from one versioned cache; bump VERSION whenever a cached file changes, and the next
 // visit installs the new set and drops the old cache. Nothing else is cached; nothing is sent.
-const VERSION = 'icarl-page-v8';
+const VERSION = 'icarl-page-v9';
 const FILES = [
   './', 'index.html', 'style.css', 'manifest.webmanifest',
-  'app.js', 'camera.js', 'store.js', 'worker.js', 'checkpoint-edit.js', 'icarl.js',
+  'app.js', 'camera.js', 'store.js', 'worker.js', 'worker-jobs.js', 'checkpoint-edit.js', 'icarl.js',
   'experiment.js', 'experiment-page.js', 'experiment-worker.js',
   'icarl-engine-simd.js', 'icarl-engine-simd.wasm', 'icarl-engine-scalar.js', 'icarl-engine-scalar.wasm',
   'icarl-engine-simd-threads.js', 'icarl-engine-simd-threads.wasm', 'icarl-engine-simd-threads.worker.js',
