@@ -1,0 +1,63 @@
+// camera-panel.js - the Camera panel: starts the camera (camera.js) into the preview, offers the
+// camera list when there is more than one, the mirror switch (remembered in localStorage), and
+// grabs the centre-square frames that recording and prediction use.
+import { grabSquare, listCameras, startCamera } from './camera.js';
+import { render } from './class-state.js';
+import { canvasContext, element } from './dom.js';
+import { el } from './webcam-elements.js';
+
+const FRAME_SIDE = 96; // frames are centre squares of this side; the engine resizes them to 32
+const frameContext = canvasContext(FRAME_SIDE);
+
+/** True once the preview shows a camera picture. */
+export let cameraReady = false;
+
+/** The canvas that holds the last grabbed frame (for a thumbnail of it). */
+export const frameCanvas = frameContext.canvas;
+
+/** The centre square of the camera picture (or of `source`, an image or ImageBitmap) as
+ * ImageData; null while there is no picture. */
+export function grabFrame(source = el.video) {
+  return grabSquare(frameContext, source, FRAME_SIDE);
+}
+
+/** Starts the camera (a chosen one, or the default) and renders; on failure the panel says why. */
+export async function setupCamera(deviceId) {
+  cameraReady = false;
+  try {
+    await startCamera(el.video, deviceId);
+    el.cameraMessage.hidden = true;
+    await new Promise((resolve) => {
+      if (el.video.readyState >= 2) resolve();
+      else el.video.addEventListener('loadeddata', resolve, { once: true });
+    });
+    cameraReady = true;
+    await refreshCameraList();
+  } catch (error) {
+    el.cameraMessage.textContent = error.message;
+    el.cameraMessage.hidden = false;
+    document.body.dataset.camera = 'unavailable';
+  }
+  render();
+}
+
+async function refreshCameraList() {
+  const cameras = await listCameras().catch(() => []);
+  const current = el.video.srcObject?.getVideoTracks()[0]?.getSettings().deviceId;
+  el.cameraSelect.replaceChildren(...cameras.map((camera, i) => element('option', {
+    value: camera.deviceId, textContent: camera.label || `Camera ${i + 1}`, selected: camera.deviceId === current,
+  })));
+  el.cameraChoice.hidden = cameras.length < 2;
+}
+
+/** The mirror switch, the camera list and its changes. */
+export function wireCameraPanel() {
+  el.mirror.checked = localStorage.getItem('icarl-mirror') !== 'off';
+  el.video.classList.toggle('mirrored', el.mirror.checked);
+  el.mirror.addEventListener('change', () => {
+    el.video.classList.toggle('mirrored', el.mirror.checked);
+    localStorage.setItem('icarl-mirror', el.mirror.checked ? 'on' : 'off');
+  });
+  el.cameraSelect.addEventListener('change', () => setupCamera(el.cameraSelect.value));
+  navigator.mediaDevices?.addEventListener?.('devicechange', refreshCameraList);
+}

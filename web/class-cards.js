@@ -1,0 +1,108 @@
+// class-cards.js - the Classes panel's cards, one per entry of meta.classes (index.html's
+// #class-template): name box, "Hold to record", "Add images" (or drop files), "Delete class",
+// the sample count and the latest thumbnails. Cards are made once per class and kept in order.
+import { cameraReady } from './camera-panel.js';
+import { details, editing, meta } from './class-state.js';
+import { addClass, deleteClassCard, renameClassCard } from './class-edits.js';
+import { $, element } from './dom.js';
+import { THUMB_SIDE, addFiles, wireRecordButton } from './recording.js';
+import { isTraining, renderTrainControls } from './training.js';
+import { el } from './webcam-elements.js';
+
+const cards = new Map(); // class id -> {root, input, count, record, upload, uploadFile, remove, thumbs}
+
+/** "Add class": a new card, its name box focused and selected for typing. */
+export function addClassCard() {
+  const card = cards.get(addClass().id);
+  card?.input.focus();
+  card?.input.select();
+}
+
+export function renderClassCards() {
+  const busy = isTraining();
+  const byName = new Map(details().map((d) => [d.name, d]));
+  // Cards: create missing ones, drop stale ones, keep order.
+  const wanted = new Set(meta.classes.map((c) => c.id));
+  for (const [id, card] of cards) {
+    if (!wanted.has(id)) {
+      card.root.remove();
+      cards.delete(id);
+    }
+  }
+  for (const entry of meta.classes) {
+    const card = cards.get(entry.id) ?? makeCard(entry);
+    el.classes.append(card.root); // moves it into order
+    updateCard(entry, byName.get(entry.name));
+    card.input.disabled = busy;
+    card.remove.disabled = busy;
+    card.record.disabled = !cameraReady;
+    card.record.title = cameraReady ? 'Press and hold (or hold Space) while showing the object' : 'No camera picture: add images instead';
+  }
+  el.classesHint.hidden = meta.classes.some((c) => c.samples > 0);
+}
+
+/** The card's name, sample count (with the learner's state of the class, `detail`, when given)
+ * and thumbnails. */
+function updateCard(entry, detail) {
+  const card = cards.get(entry.id);
+  if (!card) return;
+  card.root.dataset.name = entry.name;
+  if (document.activeElement !== card.input) card.input.value = entry.name;
+  const state = detail ? (detail.pending > 0 ? (detail.trained ? ` · ${detail.pending} new` : ' · not trained yet') : ' · trained') : '';
+  card.count.textContent = `${entry.samples} sample${entry.samples === 1 ? '' : 's'}${state}`;
+  const shown = card.thumbs.childElementCount;
+  if (shown !== entry.thumbs.length || card.thumbs.lastElementChild?.src !== entry.thumbs.at(-1)) {
+    card.thumbs.replaceChildren(...entry.thumbs.map((src) => element('img', { src, alt: '', width: THUMB_SIDE, height: THUMB_SIDE })));
+    card.thumbs.scrollLeft = card.thumbs.scrollWidth;
+  }
+}
+
+function makeCard(entry) {
+  const root = el.template.content.firstElementChild.cloneNode(true);
+  const card = {
+    root,
+    input: $('.class-name', root),
+    count: $('.count', root),
+    record: $('.record', root),
+    upload: $('.upload', root),
+    uploadFile: $('.upload-file', root),
+    remove: $('.delete', root),
+    thumbs: $('.thumbs', root),
+  };
+  card.input.value = entry.name;
+  card.input.addEventListener('change', () => editing(async () => {
+    if (!(await renameClassCard(entry, card.input.value))) card.input.value = entry.name;
+  }));
+  card.input.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') card.input.blur();
+    if (event.key === 'Escape') {
+      card.input.value = entry.name;
+      card.input.blur();
+    }
+  });
+  // While recording (ten frames a second) only this card and Train change, so only they are redrawn.
+  wireRecordButton(card.record, entry, () => {
+    updateCard(entry);
+    renderTrainControls();
+  });
+  card.upload.addEventListener('click', () => card.uploadFile.click());
+  card.uploadFile.addEventListener('change', () => {
+    const files = [...card.uploadFile.files];
+    editing(() => addFiles(entry, files));
+    card.uploadFile.value = '';
+  });
+  root.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    root.classList.add('drop');
+  });
+  root.addEventListener('dragleave', () => root.classList.remove('drop'));
+  root.addEventListener('drop', (event) => {
+    event.preventDefault();
+    root.classList.remove('drop');
+    const files = [...(event.dataTransfer?.files ?? [])];
+    editing(() => addFiles(entry, files));
+  });
+  card.remove.addEventListener('click', () => editing(() => deleteClassCard(entry)));
+  cards.set(entry.id, card);
+  return card;
+}

@@ -1,0 +1,74 @@
+// class-edits.js - adding, renaming and deleting classes. A class that has examples is renamed or
+// removed inside the learner's checkpoint (checkpoint-edit.js) and the result loaded again; a
+// trained class cannot leave the network, so deleting it hides it under HIDDEN_PREFIX.
+import { renameClass, removeUntrainedClass } from './checkpoint-edit.js';
+import { HIDDEN_PREFIX, details, inLearner, learner, meta, openLearner, render, replaceLearner, uniqueName } from './class-state.js';
+import { scheduleSave } from './saving.js';
+import { say } from './webcam-elements.js';
+
+/** Adds an empty class card named "Class n" (the first free n from the card count up); returns it. */
+export function addClass() {
+  let n = meta.classes.length + 1;
+  let name = `Class ${n}`;
+  while (meta.classes.some((c) => c.name === name) || inLearner(name)) name = `Class ${++n}`;
+  const entry = { id: meta.nextId++, name, samples: 0, thumbs: [] };
+  meta.classes.push(entry);
+  render();
+  scheduleSave();
+  return entry;
+}
+
+/** Renames the class of card `entry` to `wanted` (trimmed). Resolves to false when the name is
+ * refused (empty, taken, or the checkpoint could not be changed): the card keeps its name. */
+export async function renameClassCard(entry, wanted) {
+  const name = wanted.trim();
+  if (name === entry.name) return true;
+  if (!name) {
+    say('A class needs a name.', 'error');
+    return false;
+  }
+  if (meta.classes.some((c) => c !== entry && c.name === name) || inLearner(name)) {
+    say(`There is already a class called “${name}”.`, 'error');
+    return false;
+  }
+  if (inLearner(entry.name)) {
+    try {
+      const next = await openLearner(renameClass(learner.save(), entry.name, name));
+      entry.name = name;
+      replaceLearner(next);
+    } catch (error) {
+      say(`Could not rename: ${error.message}`, 'error');
+      return false;
+    }
+  } else {
+    entry.name = name;
+  }
+  say('');
+  render();
+  scheduleSave();
+  return true;
+}
+
+/** Deletes the class of card `entry`, after asking when it has examples. */
+export async function deleteClassCard(entry) {
+  if (entry.samples > 0 && !confirm(`Delete the class “${entry.name}” and its ${entry.samples} examples?`)) return;
+  const found = details().find((d) => d.name === entry.name);
+  try {
+    if (found && !found.trained) {
+      const { inputSize, channels } = learner.config;
+      replaceLearner(await openLearner(removeUntrainedClass(learner.save(), entry.name, inputSize * inputSize * channels)));
+    } else if (found) {
+      // A trained class stays in the network and the exemplar memory: rename it out of the
+      // way and ignore it in predictions.
+      const hiddenName = uniqueName(`${HIDDEN_PREFIX}${entry.name}`);
+      replaceLearner(await openLearner(renameClass(learner.save(), entry.name, hiddenName)));
+      meta.hidden.push(hiddenName);
+    }
+  } catch (error) {
+    say(`Could not delete: ${error.message}`, 'error');
+    return;
+  }
+  meta.classes = meta.classes.filter((c) => c !== entry);
+  render();
+  scheduleSave();
+}

@@ -1,0 +1,102 @@
+// recording.js - examples for a class: while its "Hold to record" button is held (pointer, Space
+// or Enter) camera frames are recorded RECORD_PER_SECOND times a second; image files can be
+// picked or dropped too. Each example goes to the learner as an image no step has learned yet,
+// and its thumbnail to the class card.
+import { cameraReady, frameCanvas, grabFrame } from './camera-panel.js';
+import { render } from './class-state.js';
+import { canvasContext } from './dom.js';
+import { scheduleSave } from './saving.js';
+import { addExample } from './training.js';
+import { say } from './webcam-elements.js';
+
+const RECORD_PER_SECOND = 10;
+export const THUMB_SIDE = 48;
+const THUMBS_KEPT = 24;
+const thumbContext = canvasContext(THUMB_SIDE);
+
+let recording = null; // {entry, button, timer}
+
+export const isRecording = () => recording !== null;
+
+function addImage(entry, image, thumbSource) {
+  addExample(entry.name, image);
+  entry.samples++;
+  thumbContext.drawImage(thumbSource, 0, 0, THUMB_SIDE, THUMB_SIDE);
+  entry.thumbs.push(thumbContext.canvas.toDataURL('image/jpeg', 0.7));
+  if (entry.thumbs.length > THUMBS_KEPT) entry.thumbs.splice(0, entry.thumbs.length - THUMBS_KEPT);
+}
+
+function startRecording(entry, button, onRecorded) {
+  if (recording) return;
+  if (!cameraReady) {
+    say('No camera picture to record. Add images with “Add images” or by dropping files on the class.', 'error');
+    return;
+  }
+  button.classList.add('recording');
+  button.setAttribute('aria-pressed', 'true');
+  const capture = () => {
+    const image = grabFrame();
+    if (!image) return;
+    addImage(entry, image, frameCanvas);
+    onRecorded();
+  };
+  capture();
+  recording = { entry, button, timer: setInterval(capture, 1000 / RECORD_PER_SECOND) };
+}
+
+export function stopRecording() {
+  if (!recording) return;
+  clearInterval(recording.timer);
+  recording.button.classList.remove('recording');
+  recording.button.setAttribute('aria-pressed', 'false');
+  recording = null;
+  render();
+  scheduleSave();
+}
+
+/** Makes `button` record frames for `entry` while it is held; onRecorded() after each frame. */
+export function wireRecordButton(button, entry, onRecorded) {
+  button.addEventListener('pointerdown', (event) => {
+    if (event.button !== 0) return;
+    button.setPointerCapture?.(event.pointerId);
+    startRecording(entry, button, onRecorded);
+  });
+  for (const type of ['pointerup', 'pointercancel', 'lostpointercapture']) button.addEventListener(type, stopRecording);
+  button.addEventListener('keydown', (event) => {
+    if (event.key !== ' ' && event.key !== 'Enter') return;
+    event.preventDefault(); // no click, no scrolling
+    if (!event.repeat) startRecording(entry, button, onRecorded);
+  });
+  button.addEventListener('keyup', (event) => {
+    if (event.key === ' ' || event.key === 'Enter') {
+      event.preventDefault();
+      stopRecording();
+    }
+  });
+  button.addEventListener('blur', stopRecording);
+  button.addEventListener('contextmenu', (event) => event.preventDefault()); // long press on touch
+}
+
+/** Adds image files to `entry` (their centre squares, like camera frames); says how it went. */
+export async function addFiles(entry, files) {
+  let added = 0;
+  let failed = 0;
+  for (const file of files) {
+    if (!file.type.startsWith('image/')) {
+      failed++;
+      continue;
+    }
+    try {
+      const bitmap = await createImageBitmap(file);
+      const image = grabFrame(bitmap);
+      bitmap.close();
+      addImage(entry, image, frameCanvas);
+      added++;
+    } catch {
+      failed++;
+    }
+  }
+  render();
+  if (added) scheduleSave();
+  say(failed ? `Added ${added} image(s); ${failed} file(s) could not be read as images.` : `Added ${added} image(s) to “${entry.name}”.`, failed ? 'error' : 'info');
+}

@@ -1,0 +1,20 @@
+// webcam-elements.js - the Webcam tab's elements (index.html), looked up once and named by what
+// they are for, and say(), which writes the tab's one-line notice.
+import { $ } from './dom.js';
+
+export const el = {
+  notice: $('#notice'), video: $('#video'), cameraMessage: $('#camera-message'), mirror: $('#mirror'),
+  cameraChoice: $('#camera-choice'), cameraSelect: $('#camera-select'), predictedLabel: $('#predicted-label'),
+  predictedDetail: $('#predicted-detail'), bars: $('#bars'), rate: $('#rate'), addClass: $('#add-class'),
+  classesHint: $('#classes-hint'), classes: $('#classes'), train: $('#train'), cancel: $('#cancel'),
+  trainStatus: $('#train-status'), progress: $('#progress'), memory: $('#memory'), exportButton: $('#export'),
+  importButton: $('#import'), importFile: $('#import-file'), reset: $('#reset'), storage: $('#storage'),
+  template: $('#class-template'),
+};
+
+/** Shows `text` in the notice line ('error' marks it as one); an empty text hides the line. */
+export function say(text, kind = 'info') {
+  el.notice.textContent = text;
+  el.notice.dataset.kind = kind;
+  el.notice.hidden = !text;
+}
