@@ -41,6 +41,9 @@ typedef enum icarl_status {
 
 /* A short English sentence naming the status; never NULL, static storage. */
 const char *icarl_strerror(icarl_status status);
+/* The status's name without the prefix ("OK", "INVALID_ARGUMENT", ...), for machine-readable
+ * error codes; "UNKNOWN" for a value that is no status. Static storage. */
+const char *icarl_status_name(icarl_status status);
 
 /* Loss used by a step. The paper's per-class sigmoid with distillation is the default. */
 typedef enum icarl_loss {
@@ -85,10 +88,56 @@ typedef struct icarl_config {
     float brightness;         /* augmentation: brightness jitter, +-fraction of full scale */
     int32_t mean_with_flip;   /* class means also average horizontally flipped exemplars */
     uint64_t seed;            /* fixes everything random: initial weights, order, augmentation */
+    int32_t threads;          /* threads the learner's work is split over; 0 = the default (the
+                               * cores, at most 4). Results never depend on it, only speed; a
+                               * property of the machine, not of the model: not saved in
+                               * checkpoints (a loaded learner gets 0; icarl_reconfigure changes
+                               * it). 1 in builds without threads. */
 } icarl_config;
 
 /* Fills `config` with a preset. */
 icarl_status icarl_config_preset(icarl_preset preset, icarl_config *config);
+/* "fashion-mnist", "webcam"; NULL for a value that is no preset. Static storage. */
+const char *icarl_preset_name(icarl_preset preset);
+
+/* ---- The configuration's fields by name. One table describes every field of icarl_config; the
+ * checkpoint's configuration section, the JavaScript API's options, JSON reports and `icarl info`
+ * are all made from it, so a new field is added in one place. */
+typedef enum icarl_field_kind {
+    ICARL_FIELD_INT = 0, /* int32_t */
+    ICARL_FIELD_FLOAT,   /* float */
+    ICARL_FIELD_BOOL,    /* int32_t, 0 or 1 */
+    ICARL_FIELD_CHOICE,  /* int32_t, an index into `choices` */
+    ICARL_FIELD_SEED     /* uint64_t */
+} icarl_field_kind;
+
+enum icarl_field_flags {
+    ICARL_FIELD_ARCHITECTURE = 1, /* fixes the network's shape: cannot change after creation */
+    ICARL_FIELD_NOT_SAVED = 2     /* a property of the machine, not of the model (threads) */
+};
+
+typedef struct icarl_config_field {
+    const char *name;           /* the member's name; an array element as name_0, name_1, ... */
+    int32_t kind;               /* icarl_field_kind */
+    int32_t flags;              /* icarl_field_flags */
+    double minimum, maximum;    /* the valid range (INT, FLOAT; BOOL 0..1; CHOICE 0..count-1) */
+    const char *const *choices; /* CHOICE: the values' names, NULL-terminated; else NULL */
+    const char *summary;        /* a few words for listings */
+} icarl_config_field;
+
+/* The number of fields, and field `index` (0 .. count-1) in a fixed order; NULL out of range.
+ * Static storage. */
+int32_t icarl_config_field_count(void);
+const icarl_config_field *icarl_config_field_at(int32_t index);
+/* The field called `name`, or NULL. */
+const icarl_config_field *icarl_config_field_named(const char *name);
+
+/* Sets or reads one field by name. INT, BOOL, CHOICE and SEED take whole numbers only (2.5 is
+ * refused, not truncated; a seed above 2^53 must be set on the struct directly); the range is
+ * checked later, by icarl_create / icarl_reconfigure, which say what is wrong. An unknown name
+ * gives ICARL_ERROR_INVALID_ARGUMENT. */
+icarl_status icarl_config_set(icarl_config *config, const char *name, double value);
+icarl_status icarl_config_get(const icarl_config *config, const char *name, double *value_out);
 
 /* An image in memory: rows of `width` pixels, tightly packed, `channels` bytes per pixel
  * (1 grey, 3 RGB, 4 RGBA; alpha is ignored). Any size: the engine centre-crops to a square
@@ -122,6 +171,18 @@ icarl_status icarl_add_examples(icarl_learner *learner, const char *class_name,
 
 /* Classes in the order they were first added; trained or only pending. */
 int32_t icarl_class_count(const icarl_learner *learner);
+
+/* Renames class `name` (trained or pending) to `new_name`, which must be a valid class name not
+ * in use. ICARL_ERROR_UNKNOWN_CLASS when there is no class `name`; not during a step. */
+icarl_status icarl_rename_class(icarl_learner *learner, const char *name, const char *new_name);
+
+/* Forgets class `name`: its exemplars, its pending images, its class mean and its output unit
+ * go, and later classes move up one index. The other classes keep their exemplars, means and
+ * output units, so their nearest-mean predictions are unchanged. The shared representation is
+ * not retrained: what it learned from the class stays in its weights, harmlessly (no mean and no
+ * output point to the class any more). The memory the class held is shared out among the others
+ * at the next step (m = K / t). Not during a step. */
+icarl_status icarl_remove_class(icarl_learner *learner, const char *name);
 
 typedef struct icarl_class_info {
     const char *name;   /* owned by the learner; valid until it adds a class, loads or dies */
@@ -159,6 +220,9 @@ typedef enum icarl_phase {
     ICARL_PHASE_DONE
 } icarl_phase;
 
+/* "idle", "targets", "training", "herding", "means", "done"; "unknown" otherwise. */
+const char *icarl_phase_name(icarl_phase phase);
+
 typedef struct icarl_progress {
     int32_t phase;      /* icarl_phase */
     int32_t epoch;      /* 1-based while training */
@@ -188,8 +252,8 @@ icarl_status icarl_step(icarl_learner *learner, icarl_progress_callback callback
 icarl_status icarl_step_phase_seconds(const icarl_learner *learner,
                                       double seconds_out[ICARL_PHASE_DONE + 1]);
 
-/* The number of threads the learner's compute work is split over (ICARL_THREADS or the default
- * when it was created; 1 in builds without threads, or when its threads could not be started).
+/* The number of threads the learner's compute work is split over (icarl_config.threads, or the
+ * default for 0; 1 in builds without threads, or when its threads could not be started).
  * Results never depend on it, only speed. */
 int32_t icarl_thread_count(const icarl_learner *learner);
 
@@ -206,7 +270,7 @@ icarl_status icarl_classify(icarl_learner *learner, const icarl_image *image, in
 icarl_status icarl_classify_prepared(icarl_learner *learner, const uint8_t *pixels, int32_t count,
                                      int32_t *nme_labels_out, int32_t *cnn_labels_out);
 
-/* ---- Checkpoints (DESIGN.md 4.4): the whole learner, the same bytes natively and in wasm. */
+/* ---- Checkpoints (docs/design.md): the whole learner, the same bytes natively and in wasm. */
 icarl_status icarl_save(icarl_learner *learner, uint8_t **bytes_out, size_t *size_out);
 icarl_status icarl_load(const uint8_t *bytes, size_t size, icarl_learner **learner_out,
                         char *message, size_t message_size);

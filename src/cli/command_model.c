@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/environment.h"
 #include "cli/model_files.h"
 #include "cli/options.h"
 #include "cli/progress.h"
@@ -75,6 +76,7 @@ int command_learn(int argc, char **argv) {
     } else {
         icarl_config config;
         icarl_config_preset(ICARL_PRESET_WEBCAM, &config);
+        config.threads = environment_threads();
         if (specs[4].present) config.seed = seed;
         char message[256] = "";
         status = icarl_create(&config, &learner, message, sizeof message);
@@ -390,13 +392,27 @@ static const char INFO_USAGE[] =
     "Prints the model's configuration, its classes with their exemplar and pending image\n"
     "counts, and the exemplar memory in use (K is the total over all classes).\n";
 
-static const char *method_name(int32_t method) {
-    switch (method) {
-    case ICARL_METHOD_ICARL: return "icarl";
-    case ICARL_METHOD_LWF: return "lwf";
-    case ICARL_METHOD_FINETUNE: return "finetune";
-    case ICARL_METHOD_FIXED: return "fixed";
-    default: return "unknown";
+/* One line per saved field of the engine's configuration table that the network line does not
+ * already give: name, value, and what it means. */
+static void print_settings(const icarl_config *config) {
+    for (int32_t i = 0; i < icarl_config_field_count(); i++) {
+        const icarl_config_field *field = icarl_config_field_at(i);
+        if (field->flags & (ICARL_FIELD_ARCHITECTURE | ICARL_FIELD_NOT_SAVED)) continue;
+        double value = 0.0;
+        icarl_config_get(config, field->name, &value);
+        char text[32];
+        switch (field->kind) {
+        case ICARL_FIELD_BOOL: snprintf(text, sizeof text, "%s", value != 0.0 ? "yes" : "no"); break;
+        case ICARL_FIELD_FLOAT: snprintf(text, sizeof text, "%g", value); break;
+        case ICARL_FIELD_SEED:
+            snprintf(text, sizeof text, "%llu", (unsigned long long)config->seed);
+            break;
+        case ICARL_FIELD_CHOICE:
+            snprintf(text, sizeof text, "%s", config_choice_name(field, (int32_t)value));
+            break;
+        default: snprintf(text, sizeof text, "%d", (int)value); break;
+        }
+        printf("  %-16s %-10s %s\n", field->name, text, field->summary);
     }
 }
 
@@ -424,18 +440,8 @@ int command_info(int argc, char **argv) {
     printf("network: ResNet-%d (%d blocks per stage, widths %d/%d/%d)\n",
            (int)(6 * config.blocks_per_stage + 2), (int)config.blocks_per_stage,
            (int)config.base_width, (int)(2 * config.base_width), (int)(4 * config.base_width));
-    printf("method: %s, loss: %s", method_name(config.method),
-           config.loss == ICARL_LOSS_SOFTMAX_KD ? "softmax-kd" : "sigmoid");
-    if (config.loss == ICARL_LOSS_SOFTMAX_KD) printf(" (T=%g)", (double)config.temperature);
-    printf("\n");
-    printf("schedule: %d epochs, batch %d, lr %g, momentum %g, weight decay %g, lr /%g at %g "
-           "and %g of the epochs\n", (int)config.epochs, (int)config.batch_size,
-           (double)config.learning_rate, (double)config.momentum, (double)config.weight_decay,
-           (double)config.decay_factor, (double)config.decay_at[0], (double)config.decay_at[1]);
-    printf("augmentation: crop padding %d, flip %s, brightness %g; class means with flips: %s\n",
-           (int)config.crop_padding, config.flip ? "yes" : "no", (double)config.brightness,
-           config.mean_with_flip ? "yes" : "no");
-    printf("seed: %llu\n", (unsigned long long)config.seed);
+    printf("settings:\n");
+    print_settings(&config);
     size_t image_bytes = (size_t)config.input_size * config.input_size * config.channels;
     printf("memory: %d of %d exemplars in total (%d per class), %.1f MiB of images\n",
            (int)memory.used, (int)memory.capacity, (int)memory.per_class,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/environment.h"
 #include "cli/fashion_benchmark.h"
 #include "cli/model_files.h"
 #include "cli/options.h"
@@ -48,8 +49,9 @@ static const char PROTOCOL_USAGE[] =
 static const char *const SIZE_CHOICES[] = {"quick", "full", NULL};
 static const char *const NET_CHOICES[] = {"resnet20", "resnet32", NULL};
 static const char *const ORDER_CHOICES[] = {"natural", "shuffled", NULL};
-static const char *const METHOD_CHOICES[] = {"icarl", "lwf", "finetune", "fixed", NULL};
-static const char *const LOSS_CHOICES[] = {"sigmoid", "softmax-kd", NULL};
+/* The engine's own names for the methods and losses (its configuration field table). */
+#define METHOD_CHOICES (icarl_config_field_named("method")->choices)
+#define LOSS_CHOICES (icarl_config_field_named("loss")->choices)
 static const char *const DATASET_CHOICES[] = {"fashion-mnist", NULL};
 
 enum { QUICK_IMAGES_PER_CLASS = 500 };
@@ -116,10 +118,6 @@ static void write_json_report(json_writer *json, const protocol_settings *settin
     char net[32];
     snprintf(net, sizeof net, "resnet%d", (int)(6 * config->blocks_per_stage + 2));
     json_string(json, net);
-    json_key(json, "blocks_per_stage");
-    json_integer(json, config->blocks_per_stage);
-    json_key(json, "base_width");
-    json_integer(json, config->base_width);
     json_key(json, "training_images");
     json_integer(json, training_pool);
     json_key(json, "images_per_class_limit");
@@ -127,47 +125,13 @@ static void write_json_report(json_writer *json, const protocol_settings *settin
     else json_null(json);
     json_key(json, "classes_per_step");
     json_integer(json, settings->classes_per_step);
-    json_key(json, "memory_total");
-    json_integer(json, config->memory);
-    json_key(json, "epochs");
-    json_integer(json, config->epochs);
     json_key(json, "order");
     json_string(json, settings->order_shuffled ? "shuffled" : "natural");
     json_key(json, "class_order");
     json_begin_array(json);
     for (int i = 0; i < FASHION_CLASS_COUNT; i++) json_string(json, fashion_class_names[order[i]]);
     json_end_array(json);
-    json_key(json, "seed");
-    json_unsigned(json, config->seed);
-    json_key(json, "method");
-    json_string(json, METHOD_CHOICES[config->method]);
-    json_key(json, "loss");
-    json_string(json, LOSS_CHOICES[config->loss]);
-    json_key(json, "temperature");
-    json_number(json, config->temperature);
-    json_key(json, "batch_size");
-    json_integer(json, config->batch_size);
-    json_key(json, "learning_rate");
-    json_number(json, config->learning_rate);
-    json_key(json, "momentum");
-    json_number(json, config->momentum);
-    json_key(json, "weight_decay");
-    json_number(json, config->weight_decay);
-    json_key(json, "decay_at");
-    json_begin_array(json);
-    json_number(json, config->decay_at[0]);
-    json_number(json, config->decay_at[1]);
-    json_end_array(json);
-    json_key(json, "decay_factor");
-    json_number(json, config->decay_factor);
-    json_key(json, "crop_padding");
-    json_integer(json, config->crop_padding);
-    json_key(json, "flip");
-    json_boolean(json, config->flip);
-    json_key(json, "brightness");
-    json_number(json, config->brightness);
-    json_key(json, "mean_with_flip");
-    json_boolean(json, config->mean_with_flip);
+    json_configuration(json, config);
     json_end_object(json);
 
     json_key(json, "steps");
@@ -296,6 +260,7 @@ int command_protocol(int argc, char **argv) {
     memset(&settings, 0, sizeof settings);
     icarl_config *config = &settings.config;
     icarl_config_preset(ICARL_PRESET_FASHION_MNIST, config);
+    config->threads = environment_threads();
     config->epochs = 10;
     config->memory = 2000;
     int dataset_index = 0, size_index = 0, net_index = -1, order_index = 0;

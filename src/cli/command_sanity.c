@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/environment.h"
 #include "cli/fashion_benchmark.h"
 #include "cli/model_files.h"
 #include "cli/options.h"
@@ -53,6 +54,7 @@ int command_sanity(int argc, char **argv) {
     if (parsed != OPTIONS_OK) return EXIT_USAGE;
     icarl_config config;
     icarl_config_preset(ICARL_PRESET_FASHION_MNIST, &config);
+    config.threads = environment_threads();
     config.epochs = 2;
     config.memory = 2000;
     config.batch_size = 64;

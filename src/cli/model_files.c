@@ -1,6 +1,7 @@
 /* model_files.c - file and folder helpers shared by the model subcommands of `icarl` (see
  * model_files.h). Folder contents are sorted so that a run does not depend on readdir order. */
 #define _POSIX_C_SOURCE 200809L
+#include "cli/environment.h"
 #include "cli/model_files.h"
 #include "io/file.h"
 
@@ -221,6 +222,17 @@ int load_model(const char *command, const char *path, icarl_learner **learner_ou
             if (*c == '\n' || *c == '\r') *c = ' ';
         fprintf(stderr, "icarl %s: cannot load model %s: %s\n", command, path,
                 message[0] ? message : icarl_strerror(result));
+        icarl_destroy(*learner_out);
+        *learner_out = NULL;
+        return 0;
+    }
+    /* Threads are not in the file: a loaded learner takes this machine's setting. */
+    icarl_config config;
+    icarl_get_config(*learner_out, &config);
+    config.threads = environment_threads();
+    if (config.threads != 0 && icarl_reconfigure(*learner_out, &config) != ICARL_OK) {
+        report_learner_error(command, "cannot start the threads of ICARL_THREADS", *learner_out,
+                             ICARL_ERROR_OUT_OF_MEMORY);
         icarl_destroy(*learner_out);
         *learner_out = NULL;
         return 0;

@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli/report_json.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -215,4 +216,50 @@ void json_boolean(json_writer *json, int value) {
 void json_null(json_writer *json) {
     json_before_item(json);
     text_buffer_printf(&json->text, "null");
+}
+
+/* Length of `name` without an array element suffix "_<digits>", or 0 when it has none. */
+static size_t element_prefix(const char *name) {
+    size_t length = strlen(name), end = length;
+    while (end > 0 && isdigit((unsigned char)name[end - 1])) end--;
+    return end < length && end > 1 && name[end - 1] == '_' ? end - 1 : 0;
+}
+
+const char *config_choice_name(const icarl_config_field *field, int32_t value) {
+    for (int32_t c = 0; field->choices[c] != NULL; c++)
+        if (c == value) return field->choices[c];
+    return "unknown";
+}
+
+void json_configuration(json_writer *json, const icarl_config *config) {
+    int32_t count = icarl_config_field_count();
+    for (int32_t i = 0; i < count; i++) {
+        const icarl_config_field *field = icarl_config_field_at(i);
+        if (field->flags & ICARL_FIELD_NOT_SAVED) continue;
+        size_t prefix = element_prefix(field->name);
+        const icarl_config_field *previous = i > 0 ? icarl_config_field_at(i - 1) : NULL;
+        const icarl_config_field *next = i + 1 < count ? icarl_config_field_at(i + 1) : NULL;
+        int opens = prefix > 0 && !(previous != NULL && element_prefix(previous->name) == prefix &&
+                                    strncmp(previous->name, field->name, prefix) == 0);
+        int closes = prefix > 0 && !(next != NULL && element_prefix(next->name) == prefix &&
+                                     strncmp(next->name, field->name, prefix) == 0);
+        if (opens) {
+            char key[64];
+            snprintf(key, sizeof key, "%.*s", (int)prefix, field->name);
+            json_key(json, key);
+            json_begin_array(json);
+        } else if (prefix == 0) {
+            json_key(json, field->name);
+        }
+        double value = 0.0;
+        icarl_config_get(config, field->name, &value);
+        switch (field->kind) {
+        case ICARL_FIELD_FLOAT: json_number(json, value); break;
+        case ICARL_FIELD_BOOL: json_boolean(json, value != 0.0); break;
+        case ICARL_FIELD_SEED: json_unsigned(json, config->seed); break;
+        case ICARL_FIELD_CHOICE: json_string(json, config_choice_name(field, (int32_t)value)); break;
+        default: json_integer(json, (int64_t)value); break;
+        }
+        if (closes) json_end_array(json);
+    }
 }

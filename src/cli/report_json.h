@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "icarl.h"
+
 typedef struct text_buffer {
     char *data;      /* NUL-terminated, owned */
     size_t length;
@@ -52,5 +54,12 @@ void json_integer(json_writer *json, int64_t value);
 void json_unsigned(json_writer *json, uint64_t value);
 void json_boolean(json_writer *json, int value);
 void json_null(json_writer *json);
+
+/* Every saved field of the configuration as "name": value pairs of the open object, from the
+ * engine's field table (choices by name, an array's elements as one array), so a new field
+ * appears in every report without a change here. */
+void json_configuration(json_writer *json, const icarl_config *config);
+/* The name of a CHOICE field's value; "unknown" out of range (validation keeps it in range). */
+const char *config_choice_name(const icarl_config_field *field, int32_t value);
 
 #endif

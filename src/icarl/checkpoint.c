@@ -1,4 +1,4 @@
-/* checkpoint.c - the learner to and from checkpoint bytes (DESIGN.md 4.4), on top of the section
+/* checkpoint.c - the learner to and from checkpoint bytes (docs/design.md), on top of the section
  * container of io/sections.h. Sections, in order:
  *   CONF configuration          CLAS class names and flags     WGHT weights and BN statistics
  *   MEAN class means            EXEM exemplar images in priority order
@@ -11,56 +11,109 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "icarl/config_fields.h"
 #include "icarl/learner_internal.h"
 #include "io/file.h"
 #include "io/sections.h"
 
+/* The configuration section, version 2: a count, then per field its name, its kind (u32, an
+ * icarl_field_kind) and its value (i32, f32 or u64 by kind), every saved field of the table in
+ * config.c. A reader takes the fields it knows and skips those it does not (a newer writer may
+ * add some), and a field missing from an older file gets the value its absence implies. */
 static void write_config(byte_writer *w, const icarl_config *c) {
-    writer_i32(w, c->input_size);
-    writer_i32(w, c->channels);
-    writer_i32(w, c->blocks_per_stage);
-    writer_i32(w, c->base_width);
-    writer_i32(w, c->memory);
-    writer_i32(w, c->method);
-    writer_i32(w, c->loss);
-    writer_f32(w, c->temperature);
-    writer_i32(w, c->epochs);
-    writer_i32(w, c->batch_size);
-    writer_f32(w, c->learning_rate);
-    writer_f32(w, c->momentum);
-    writer_f32(w, c->weight_decay);
-    writer_f32(w, c->decay_at[0]);
-    writer_f32(w, c->decay_at[1]);
-    writer_f32(w, c->decay_factor);
-    writer_i32(w, c->crop_padding);
-    writer_i32(w, c->flip);
-    writer_f32(w, c->brightness);
-    writer_i32(w, c->mean_with_flip);
-    writer_u64(w, c->seed);
+    uint32_t saved = 0;
+    for (int32_t i = 0; i < icarl_config_field_count(); i++)
+        if (!(config_field_entry(i)->public.flags & ICARL_FIELD_NOT_SAVED)) saved++;
+    writer_u32(w, saved);
+    for (int32_t i = 0; i < icarl_config_field_count(); i++) {
+        const config_field *field = config_field_entry(i);
+        if (field->public.flags & ICARL_FIELD_NOT_SAVED) continue;
+        writer_string(w, field->public.name);
+        writer_u32(w, (uint32_t)field->public.kind);
+        if (field->public.kind == ICARL_FIELD_FLOAT)
+            writer_f32(w, (float)config_field_value(field, c));
+        else if (field->public.kind == ICARL_FIELD_SEED)
+            writer_u64(w, config_field_seed(field, c));
+        else
+            writer_i32(w, (int32_t)config_field_value(field, c));
+    }
 }
 
-static void read_config(byte_reader *r, icarl_config *c) {
-    c->input_size = reader_i32(r);
-    c->channels = reader_i32(r);
-    c->blocks_per_stage = reader_i32(r);
-    c->base_width = reader_i32(r);
-    c->memory = reader_i32(r);
-    c->method = reader_i32(r);
-    c->loss = reader_i32(r);
-    c->temperature = reader_f32(r);
-    c->epochs = reader_i32(r);
-    c->batch_size = reader_i32(r);
-    c->learning_rate = reader_f32(r);
-    c->momentum = reader_f32(r);
-    c->weight_decay = reader_f32(r);
-    c->decay_at[0] = reader_f32(r);
-    c->decay_at[1] = reader_f32(r);
-    c->decay_factor = reader_f32(r);
-    c->crop_padding = reader_i32(r);
-    c->flip = reader_i32(r);
-    c->brightness = reader_f32(r);
-    c->mean_with_flip = reader_i32(r);
-    c->seed = reader_u64(r);
+/* Gives every field the value an older checkpoint that lacks it implies. */
+static void config_absent_values(icarl_config *c) {
+    memset(c, 0, sizeof *c);
+    for (int32_t i = 0; i < icarl_config_field_count(); i++) {
+        const config_field *field = config_field_entry(i);
+        if (field->public.kind == ICARL_FIELD_FLOAT)
+            config_field_store_float(field, c, (float)field->absent);
+        else if (field->public.kind == ICARL_FIELD_SEED)
+            config_field_store_seed(field, c, (uint64_t)field->absent);
+        else
+            config_field_store_int(field, c, (int32_t)field->absent);
+    }
+}
+
+/* Reads one value of `kind` into `field` (NULL: read and drop it). 0 on an unknown kind. */
+static int read_field_value(byte_reader *r, uint32_t kind, const config_field *field,
+                            icarl_config *c) {
+    switch (kind) {
+    case ICARL_FIELD_FLOAT: {
+        float value = reader_f32(r);
+        if (field != NULL) config_field_store_float(field, c, value);
+        return 1;
+    }
+    case ICARL_FIELD_SEED: {
+        uint64_t value = reader_u64(r);
+        if (field != NULL) config_field_store_seed(field, c, value);
+        return 1;
+    }
+    case ICARL_FIELD_INT:
+    case ICARL_FIELD_BOOL:
+    case ICARL_FIELD_CHOICE: {
+        int32_t value = reader_i32(r);
+        if (field != NULL) config_field_store_int(field, c, value);
+        return 1;
+    }
+    }
+    return 0;
+}
+
+/* Version 1 wrote these fields, in this order, as bare values. */
+static const char *const VERSION_1_FIELDS[] = {
+    "input_size", "channels", "blocks_per_stage", "base_width", "memory", "method", "loss",
+    "temperature", "epochs", "batch_size", "learning_rate", "momentum", "weight_decay",
+    "decay_at_0", "decay_at_1", "decay_factor", "crop_padding", "flip", "brightness",
+    "mean_with_flip", "seed"};
+
+/* Returns NULL, or what is wrong with the section. */
+static const char *read_config(byte_reader *r, uint32_t version, icarl_config *c) {
+    config_absent_values(c);
+    if (version == 1) {
+        for (size_t i = 0; i < sizeof VERSION_1_FIELDS / sizeof VERSION_1_FIELDS[0]; i++) {
+            const config_field *field = config_field_find(VERSION_1_FIELDS[i]);
+            read_field_value(r, (uint32_t)field->public.kind, field, c);
+        }
+        return r->failed ? "configuration section too short" : NULL;
+    }
+    uint32_t count = reader_u32(r);
+    if (r->failed || count > reader_remaining(r) / 8) return "bad configuration field count";
+    for (uint32_t i = 0; i < count; i++) {
+        char *name = reader_string(r, 256);
+        uint32_t kind = reader_u32(r);
+        if (name == NULL || r->failed) {
+            free(name);
+            return "configuration section too short";
+        }
+        const config_field *field = config_field_find(name);
+        free(name);
+        if (field != NULL && (field->public.flags & ICARL_FIELD_NOT_SAVED)) field = NULL;
+        if (field != NULL && (uint32_t)field->public.kind != kind)
+            return "a configuration field has the wrong kind";
+        if (!read_field_value(r, kind, field, c)) return "a configuration field of unknown kind";
+    }
+    if (r->failed) return "configuration section too short";
+    if (reader_remaining(r) != 0) return "trailing bytes after the configuration";
+    return NULL;
 }
 
 static void write_images(byte_writer *w, const image_list *list, int image_bytes) {
@@ -152,6 +205,7 @@ static icarl_status read_images(byte_reader *r, image_list *list, int image_byte
 typedef struct found_sections {
     section conf, clas, wght, mean, exem, pend, cntr;
     int have_conf, have_clas, have_wght, have_mean, have_exem, have_pend, have_cntr;
+    uint32_t version;
 } found_sections;
 
 static icarl_status collect(const uint8_t *bytes, size_t size, found_sections *found,
@@ -160,6 +214,7 @@ static icarl_status collect(const uint8_t *bytes, size_t size, found_sections *f
     byte_reader reader;
     uint32_t version = 0;
     icarl_status status = sections_open(bytes, size, &reader, &version);
+    found->version = version;
     if (status == ICARL_ERROR_NOT_A_CHECKPOINT)
         return say(message, message_size, status, "not an icarl checkpoint (wrong magic bytes)");
     if (status == ICARL_ERROR_UNSUPPORTED_VERSION) {
@@ -267,8 +322,12 @@ icarl_status icarl_load(const uint8_t *bytes, size_t size, icarl_learner **learn
     byte_reader r;
     icarl_config config;
     reader_init(&r, found.conf.payload, found.conf.size);
-    read_config(&r, &config);
-    if (r.failed) return CORRUPT("configuration section too short");
+    const char *config_problem = read_config(&r, found.version, &config);
+    if (config_problem != NULL) {
+        if (message != NULL && message_size > 0)
+            snprintf(message, message_size, "checkpoint is corrupt: %s", config_problem);
+        return ICARL_ERROR_CORRUPT;
+    }
     char detail[200];
     status = config_validate(&config, detail, sizeof detail);
     if (status != ICARL_OK) {

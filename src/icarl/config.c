@@ -1,15 +1,20 @@
-/* config.c - the two configuration presets and the validation every way of making a learner
- * (create, load, reconfigure) goes through. */
+/* config.c - the configuration: its two presets, the one table of its fields (which the
+ * checkpoint, the WebAssembly field access, JSON reports and `icarl info` are made from), access
+ * to a field by name, and the validation every way of making a learner (create, load,
+ * reconfigure) goes through. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "icarl/config_fields.h"
 #include "icarl/learner_internal.h"
+#include "kernels/compute.h"
 
 icarl_status icarl_config_preset(icarl_preset preset, icarl_config *config) {
     if (config == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
     memset(config, 0, sizeof *config);
-    /* The schedule of DESIGN.md section 5, which trained well on this kind of machine. */
+    /* The class-incremental Fashion-MNIST schedule (docs/design.md), which trained well on this
+     * kind of machine. */
     config->memory = 2000;
     config->method = ICARL_METHOD_ICARL;
     config->loss = ICARL_LOSS_SIGMOID_DISTILLATION;
@@ -53,64 +58,212 @@ icarl_status icarl_config_preset(icarl_preset preset, icarl_config *config) {
     return ICARL_ERROR_INVALID_ARGUMENT;
 }
 
-static int finite_in(float value, float low, float high) {
-    return isfinite(value) && value >= low && value <= high;
+const char *icarl_preset_name(icarl_preset preset) {
+    switch (preset) {
+    case ICARL_PRESET_FASHION_MNIST: return "fashion-mnist";
+    case ICARL_PRESET_WEBCAM: return "webcam";
+    }
+    return NULL;
+}
+
+/* ---- the field table ------------------------------------------------------------------------ */
+
+static const char *const METHOD_NAMES[] = {"icarl", "lwf", "finetune", "fixed", NULL};
+static const char *const LOSS_NAMES[] = {"sigmoid", "softmax-kd", NULL};
+_Static_assert(sizeof METHOD_NAMES / sizeof METHOD_NAMES[0] == ICARL_METHOD_FIXED + 2,
+               "a name for every icarl_method");
+_Static_assert(sizeof LOSS_NAMES / sizeof LOSS_NAMES[0] == ICARL_LOSS_SOFTMAX_KD + 2,
+               "a name for every icarl_loss");
+
+#define FIELD(member, name, kind, flags, low, high, choices, summary, absent)                \
+    {{name, kind, flags, low, high, choices, summary}, offsetof(icarl_config, member), absent}
+#define INT(member, low, high, summary, absent)                                              \
+    FIELD(member, #member, ICARL_FIELD_INT, 0, low, high, NULL, summary, absent)
+#define FLOAT(member, low, high, summary, absent)                                            \
+    FIELD(member, #member, ICARL_FIELD_FLOAT, 0, low, high, NULL, summary, absent)
+#define BOOL(member, summary, absent)                                                        \
+    FIELD(member, #member, ICARL_FIELD_BOOL, 0, 0, 1, NULL, summary, absent)
+#define ARCHITECTURE(member, low, high, summary)                                             \
+    FIELD(member, #member, ICARL_FIELD_INT, ICARL_FIELD_ARCHITECTURE, low, high, NULL, summary, 0)
+
+/* The order is the order of listings. `absent` is the value a checkpoint written before the field
+ * existed implies (what the engine did then); the architecture fields and those of the first
+ * keyed configuration section are always present. */
+static const config_field FIELDS[] = {
+    ARCHITECTURE(input_size, 4, 256, "side of the square model input, pixels"),
+    ARCHITECTURE(channels, 1, 3, "1 (grey) or 3 (RGB)"),
+    ARCHITECTURE(blocks_per_stage, 1, 32, "n of the 6n+2 ResNet"),
+    ARCHITECTURE(base_width, 1, 256, "channels of the first stage"),
+    INT(memory, 0, 1000000, "K: exemplars kept in total over all classes", 0),
+    FIELD(method, "method", ICARL_FIELD_CHOICE, 0, 0, ICARL_METHOD_FIXED, METHOD_NAMES,
+          "exemplars and distillation, or a baseline", 0),
+    FIELD(loss, "loss", ICARL_FIELD_CHOICE, 0, 0, ICARL_LOSS_SOFTMAX_KD, LOSS_NAMES,
+          "per-class sigmoid, or softmax with knowledge distillation", 0),
+    FLOAT(temperature, 0.01, 100, "T of the softmax-kd loss", 0),
+    INT(epochs, 1, 10000, "epochs per incremental step", 0),
+    INT(batch_size, 2, 1024, "images per SGD update", 0),
+    FLOAT(learning_rate, 0, 100, "SGD learning rate", 0),
+    FLOAT(momentum, 0, 0.999, "SGD momentum", 0),
+    FLOAT(weight_decay, 0, 1, "L2 weight decay", 0),
+    FIELD(decay_at[0], "decay_at_0", ICARL_FIELD_FLOAT, 0, 0, 1, NULL,
+          "fraction of the epochs where the learning rate is first divided", 0),
+    FIELD(decay_at[1], "decay_at_1", ICARL_FIELD_FLOAT, 0, 0, 1, NULL,
+          "fraction of the epochs where it is divided again", 0),
+    FLOAT(decay_factor, 1, 1000, "the learning rate is divided by this", 0),
+    INT(crop_padding, 0, 128, "augmentation: random crop after zero padding, pixels", 0),
+    BOOL(flip, "augmentation: random horizontal flips", 0),
+    FLOAT(brightness, 0, 1, "augmentation: brightness jitter, fraction of full scale", 0),
+    BOOL(mean_with_flip, "class means also average flipped exemplars", 0),
+    FIELD(seed, "seed", ICARL_FIELD_SEED, 0, 0, 18446744073709551615.0, NULL,
+          "fixes everything random", 0),
+    FIELD(threads, "threads", ICARL_FIELD_INT, ICARL_FIELD_NOT_SAVED, 0, COMPUTE_MAX_THREADS,
+          NULL, "threads to split the work over; 0 = the default", 0),
+};
+
+#undef FIELD
+#undef INT
+#undef FLOAT
+#undef BOOL
+#undef ARCHITECTURE
+
+int32_t icarl_config_field_count(void) { return (int32_t)(sizeof FIELDS / sizeof FIELDS[0]); }
+
+const icarl_config_field *icarl_config_field_at(int32_t index) {
+    const config_field *field = config_field_entry(index);
+    return field != NULL ? &field->public : NULL;
+}
+
+const icarl_config_field *icarl_config_field_named(const char *name) {
+    const config_field *field = config_field_find(name);
+    return field != NULL ? &field->public : NULL;
+}
+
+const config_field *config_field_entry(int32_t index) {
+    return index >= 0 && index < icarl_config_field_count() ? &FIELDS[index] : NULL;
+}
+
+const config_field *config_field_find(const char *name) {
+    if (name == NULL) return NULL;
+    for (int32_t i = 0; i < icarl_config_field_count(); i++)
+        if (strcmp(FIELDS[i].public.name, name) == 0) return &FIELDS[i];
+    return NULL;
+}
+
+double config_field_value(const config_field *field, const icarl_config *config) {
+    const char *base = (const char *)config + field->offset;
+    if (field->public.kind == ICARL_FIELD_FLOAT) {
+        float value;
+        memcpy(&value, base, sizeof value);
+        return value;
+    }
+    if (field->public.kind == ICARL_FIELD_SEED) {
+        uint64_t value;
+        memcpy(&value, base, sizeof value);
+        return (double)value;
+    }
+    int32_t value;
+    memcpy(&value, base, sizeof value);
+    return value;
+}
+
+void config_field_store_int(const config_field *field, icarl_config *config, int32_t value) {
+    memcpy((char *)config + field->offset, &value, sizeof value);
+}
+
+void config_field_store_float(const config_field *field, icarl_config *config, float value) {
+    memcpy((char *)config + field->offset, &value, sizeof value);
+}
+
+void config_field_store_seed(const config_field *field, icarl_config *config, uint64_t value) {
+    memcpy((char *)config + field->offset, &value, sizeof value);
+}
+
+uint64_t config_field_seed(const config_field *field, const icarl_config *config) {
+    uint64_t value;
+    memcpy(&value, (const char *)config + field->offset, sizeof value);
+    return value;
+}
+
+icarl_status icarl_config_set(icarl_config *config, const char *name, double value) {
+    const config_field *field = config_field_find(name);
+    if (config == NULL || field == NULL || isnan(value)) return ICARL_ERROR_INVALID_ARGUMENT;
+    switch (field->public.kind) {
+    case ICARL_FIELD_FLOAT:
+        config_field_store_float(field, config, (float)value);
+        return ICARL_OK;
+    case ICARL_FIELD_SEED:
+        if (value != floor(value) || value < 0.0 || value > 9007199254740992.0)
+            return ICARL_ERROR_INVALID_ARGUMENT;
+        config_field_store_seed(field, config, (uint64_t)value);
+        return ICARL_OK;
+    default:
+        if (value != floor(value) || value < (double)INT32_MIN || value > (double)INT32_MAX)
+            return ICARL_ERROR_INVALID_ARGUMENT;
+        config_field_store_int(field, config, (int32_t)value);
+        return ICARL_OK;
+    }
+}
+
+icarl_status icarl_config_get(const icarl_config *config, const char *name, double *value_out) {
+    const config_field *field = config_field_find(name);
+    if (config == NULL || field == NULL || value_out == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
+    *value_out = config_field_value(field, config);
+    return ICARL_OK;
+}
+
+/* ---- validation ----------------------------------------------------------------------------- */
+
+static icarl_status refuse(char *message, size_t message_size, icarl_status status,
+                           const char *text) {
+    if (message != NULL && message_size > 0) snprintf(message, message_size, "%s", text);
+    return status;
 }
 
 icarl_status config_validate(const icarl_config *c, char *message, size_t message_size) {
-    const char *problem = NULL;
-    char buffer[160];
-    if (c->input_size < 4 || c->input_size > 256) problem = "input_size must be 4..256";
-    else if (c->channels != 1 && c->channels != 3) problem = "channels must be 1 or 3";
-    else if (c->blocks_per_stage < 1 || c->blocks_per_stage > 32)
-        problem = "blocks_per_stage must be 1..32";
-    else if (c->base_width < 1 || c->base_width > 256) problem = "base_width must be 1..256";
-    else if (c->memory < 0 || c->memory > 1000000) problem = "memory must be 0..1000000";
-    else if (c->method < 0 || c->method > ICARL_METHOD_FIXED) problem = "unknown method";
-    else if (c->loss != ICARL_LOSS_SIGMOID_DISTILLATION && c->loss != ICARL_LOSS_SOFTMAX_KD)
-        problem = "unknown loss";
-    else if (!finite_in(c->temperature, 0.01f, 100.0f)) problem = "temperature must be 0.01..100";
-    else if (c->epochs < 1 || c->epochs > 10000) problem = "epochs must be 1..10000";
-    else if (c->batch_size < 2 || c->batch_size > 1024) problem = "batch_size must be 2..1024";
-    else if (!finite_in(c->learning_rate, 0.0f, 100.0f)) problem = "learning_rate must be 0..100";
-    else if (!finite_in(c->momentum, 0.0f, 0.999f)) problem = "momentum must be 0..0.999";
-    else if (!finite_in(c->weight_decay, 0.0f, 1.0f)) problem = "weight_decay must be 0..1";
-    else if (!finite_in(c->decay_at[0], 0.0f, 1.0f) || !finite_in(c->decay_at[1], 0.0f, 1.0f))
-        problem = "decay_at must be fractions 0..1";
-    else if (!finite_in(c->decay_factor, 1.0f, 1000.0f)) problem = "decay_factor must be 1..1000";
-    else if (c->crop_padding < 0 || c->crop_padding > c->input_size / 2)
-        problem = "crop_padding must be 0..input_size/2";
-    else if (c->flip != 0 && c->flip != 1) problem = "flip must be 0 or 1";
-    else if (!finite_in(c->brightness, 0.0f, 1.0f)) problem = "brightness must be 0..1";
-    else if (c->mean_with_flip != 0 && c->mean_with_flip != 1)
-        problem = "mean_with_flip must be 0 or 1";
-    else {
-        /* Activations of a training batch: about 3 tensors per convolution, the stem stage
-         * dominating. Refuse what would not fit a 32-bit WebAssembly heap. */
-        double pixels = (double)c->input_size * c->input_size;
-        double estimate = 4.0 * c->batch_size * pixels * c->base_width *
-                          (6.0 * c->blocks_per_stage + 4.0) * 4.0;
-        if (estimate > 1.5e9) {
-            snprintf(buffer, sizeof buffer,
-                     "network activations would need about %.0f MB: lower batch_size, "
-                     "input_size or base_width", estimate / 1e6);
-            problem = buffer;
-            if (message != NULL && message_size > 0) snprintf(message, message_size, "%s", problem);
-            return ICARL_ERROR_LIMIT;
-        }
-        /* Parameters: two 3x3 convolutions per block at widths w, 2w, 4w, about 378 n w^2
-         * floats; a step holds about five copies (weights, gradients, momentum, the old network,
-         * scratch). Width 256 with 32 blocks would be 800 million parameters, 16 GB. */
-        double parameters = 378.0 * c->blocks_per_stage * (double)c->base_width * c->base_width;
-        if (parameters * 4.0 * 5.0 > 1.5e9) {
-            snprintf(buffer, sizeof buffer,
-                     "the network would have about %.0f million parameters (at most 75): lower "
-                     "base_width or blocks_per_stage", parameters / 1e6);
-            if (message != NULL && message_size > 0) snprintf(message, message_size, "%s", buffer);
-            return ICARL_ERROR_LIMIT;
-        }
+    char buffer[200];
+    /* Every field within its table range; a float must also be finite. */
+    for (int32_t i = 0; i < icarl_config_field_count(); i++) {
+        const config_field *field = &FIELDS[i];
+        const icarl_config_field *info = &field->public;
+        if (info->kind == ICARL_FIELD_SEED) continue; /* every 64-bit value is a seed */
+        double value = config_field_value(field, c);
+        if (isfinite(value) && value >= info->minimum && value <= info->maximum) continue;
+        if (info->kind == ICARL_FIELD_BOOL)
+            snprintf(buffer, sizeof buffer, "%s must be 0 or 1", info->name);
+        else if (info->kind == ICARL_FIELD_CHOICE)
+            snprintf(buffer, sizeof buffer, "unknown %s %g", info->name, value);
+        else
+            snprintf(buffer, sizeof buffer, "%s must be %g..%g", info->name, info->minimum,
+                     info->maximum);
+        return refuse(message, message_size, ICARL_ERROR_INVALID_ARGUMENT, buffer);
     }
-    if (problem == NULL) return ICARL_OK;
-    if (message != NULL && message_size > 0) snprintf(message, message_size, "%s", problem);
-    return ICARL_ERROR_INVALID_ARGUMENT;
+    if (c->channels != 1 && c->channels != 3)
+        return refuse(message, message_size, ICARL_ERROR_INVALID_ARGUMENT,
+                      "channels must be 1 or 3");
+    if (c->crop_padding > c->input_size / 2)
+        return refuse(message, message_size, ICARL_ERROR_INVALID_ARGUMENT,
+                      "crop_padding must be 0..input_size/2");
+
+    /* Activations of a training batch: about 3 tensors per convolution, the stem stage
+     * dominating. Refuse what would not fit a 32-bit WebAssembly heap. */
+    double pixels = (double)c->input_size * c->input_size;
+    double estimate = 4.0 * c->batch_size * pixels * c->base_width *
+                      (6.0 * c->blocks_per_stage + 4.0) * 4.0;
+    if (estimate > 1.5e9) {
+        snprintf(buffer, sizeof buffer,
+                 "network activations would need about %.0f MB: lower batch_size, input_size or "
+                 "base_width", estimate / 1e6);
+        return refuse(message, message_size, ICARL_ERROR_LIMIT, buffer);
+    }
+    /* Parameters: two 3x3 convolutions per block at widths w, 2w, 4w, about 378 n w^2 floats; a
+     * step holds about five copies (weights, gradients, momentum, the old network, scratch).
+     * Width 256 with 32 blocks would be 800 million parameters, 16 GB. */
+    double parameters = 378.0 * c->blocks_per_stage * (double)c->base_width * c->base_width;
+    if (parameters * 4.0 * 5.0 > 1.5e9) {
+        snprintf(buffer, sizeof buffer,
+                 "the network would have about %.0f million parameters (at most 75): lower "
+                 "base_width or blocks_per_stage", parameters / 1e6);
+        return refuse(message, message_size, ICARL_ERROR_LIMIT, buffer);
+    }
+    return ICARL_OK;
 }

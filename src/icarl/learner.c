@@ -89,18 +89,6 @@ static icarl_status create_network(icarl_learner *learner) {
     return ICARL_OK;
 }
 
-/* Worker threads for the learner's compute context: ICARL_THREADS=N when set to a positive
- * number (1 = the single-thread path), otherwise 0 = the online CPUs, at most 4. Results do not
- * depend on it (compute.h), only speed does. */
-static int threads_requested(void) {
-    const char *text = getenv("ICARL_THREADS");
-    if (text == NULL || *text == '\0') return 0;
-    char *end = NULL;
-    long value = strtol(text, &end, 10);
-    if (end == text || *end != '\0' || value < 1 || value > COMPUTE_MAX_THREADS) return 0;
-    return (int)value;
-}
-
 icarl_status learner_allocate(const icarl_config *config, icarl_learner **out, char *message,
                               size_t message_size) {
     *out = NULL;
@@ -110,7 +98,7 @@ icarl_status learner_allocate(const icarl_config *config, icarl_learner **out, c
     if (learner == NULL) return ICARL_ERROR_OUT_OF_MEMORY;
     learner->config = *config;
     learner->image_bytes = config->input_size * config->input_size * config->channels;
-    status = compute_context_create_threaded(NULL, threads_requested(), &learner->compute);
+    status = compute_context_create_threaded(NULL, config->threads, &learner->compute);
     if (status == ICARL_OK) status = create_network(learner);
     if (status == ICARL_OK) {
         learner->backbone_count = resnet_parameter_count(learner->network);
@@ -346,6 +334,27 @@ icarl_status icarl_get_config(const icarl_learner *learner, icarl_config *config
     return ICARL_OK;
 }
 
+/* Gives the learner a compute context with `threads` threads. The old context's pool workers
+ * must be free before the new one asks for them (a WebAssembly pool has a fixed size), so a
+ * one-thread context, which needs no worker, is made first: if even that fails the learner keeps
+ * its old context, and if the threaded one then fails the one-thread context stays. */
+static icarl_status replace_compute_context(icarl_learner *learner, int threads) {
+    compute_context *fallback = NULL;
+    icarl_status status = compute_context_create_threaded(NULL, 1, &fallback);
+    if (status != ICARL_OK) return status;
+    compute_context_destroy(learner->compute);
+    learner->compute = fallback;
+    compute_context *wanted = NULL;
+    if (threads != 1 && compute_context_create_threaded(NULL, threads, &wanted) == ICARL_OK) {
+        compute_context_destroy(fallback);
+        learner->compute = wanted;
+    }
+    /* Without workspace the layers that need it run on one thread: slower, still correct. */
+    if (learner->network != NULL)
+        compute_context_reserve_workspace(learner->compute, resnet_scratch_floats(learner->network));
+    return ICARL_OK;
+}
+
 icarl_status icarl_reconfigure(icarl_learner *learner, const icarl_config *config) {
     if (learner == NULL || config == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
     learner->error[0] = '\0';
@@ -362,12 +371,17 @@ icarl_status icarl_reconfigure(icarl_learner *learner, const icarl_config *confi
     icarl_status status = config_validate(config, learner->error, sizeof learner->error);
     if (status != ICARL_OK) return status;
     int batch_changed = config->batch_size != old->batch_size;
+    if (config->threads != old->threads) {
+        status = replace_compute_context(learner, config->threads);
+        if (status != ICARL_OK) return learner_fail(learner, status, "no memory for the threads");
+    }
     icarl_config previous = *old;
     learner->config = *config;
     if (batch_changed) {
         status = create_network(learner);
         if (status != ICARL_OK) {
             learner->config = previous;
+            learner->config.threads = config->threads; /* the new context stays */
             return learner_fail(learner, status, "not enough memory for batch size %d",
                                 (int)config->batch_size);
         }
@@ -375,5 +389,76 @@ icarl_status icarl_reconfigure(icarl_learner *learner, const icarl_config *confi
         status = learner_reserve_logits(learner, learner->outputs > 0 ? learner->outputs : 1);
         if (status != ICARL_OK) return learner_fail(learner, status, "no memory");
     }
+    return ICARL_OK;
+}
+
+/* The index of class `name` for a rename or removal (`verb`), or a failure: not during a step,
+ * and the class must exist. */
+static icarl_status class_to_edit(icarl_learner *learner, const char *name, const char *verb,
+                                  int32_t *index_out) {
+    learner->error[0] = '\0';
+    if (learner->step != NULL)
+        return learner_fail(learner, ICARL_ERROR_WRONG_STATE,
+                            "cannot %s a class while a training step runs", verb);
+    *index_out = name != NULL ? learner_find_class(learner, name) : -1;
+    if (*index_out < 0)
+        return learner_fail(learner, ICARL_ERROR_UNKNOWN_CLASS, "no class \"%s\"",
+                            name != NULL ? name : "(null)");
+    return ICARL_OK;
+}
+
+icarl_status icarl_rename_class(icarl_learner *learner, const char *name, const char *new_name) {
+    if (learner == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
+    int32_t index;
+    icarl_status status = class_to_edit(learner, name, "rename", &index);
+    if (status != ICARL_OK) return status;
+    if (new_name == NULL || !valid_class_name(new_name))
+        return learner_fail(learner, ICARL_ERROR_INVALID_ARGUMENT,
+                            "a class name must be 1..%d characters without control characters",
+                            LEARNER_MAX_NAME);
+    if (strcmp(name, new_name) == 0) return ICARL_OK;
+    if (learner_find_class(learner, new_name) >= 0)
+        return learner_fail(learner, ICARL_ERROR_INVALID_ARGUMENT,
+                            "there is already a class \"%s\"", new_name);
+    char *copy = malloc(strlen(new_name) + 1);
+    if (copy == NULL) return learner_fail(learner, ICARL_ERROR_OUT_OF_MEMORY, "no memory");
+    strcpy(copy, new_name);
+    free(learner->classes[index].name);
+    learner->classes[index].name = copy;
+    return ICARL_OK;
+}
+
+/* Removes row `row` of a (rows, width) float matrix stored at `matrix`, moving later rows up. */
+static void remove_row(float *matrix, int rows, int width, int row) {
+    memmove(matrix + (size_t)row * width, matrix + (size_t)(row + 1) * width,
+            (size_t)(rows - row - 1) * width * sizeof(float));
+}
+
+icarl_status icarl_remove_class(icarl_learner *learner, const char *name) {
+    if (learner == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
+    int32_t index;
+    icarl_status status = class_to_edit(learner, name, "remove", &index);
+    if (status != ICARL_OK) return status;
+    learner_class *entry = &learner->classes[index];
+    if (entry->trained) {
+        /* Trained classes are the prefix [0, outputs) of the list and own output unit `index`:
+         * [backbone | weight (outputs, D) | bias (outputs)] loses one weight row and one bias,
+         * and the class means one row, in place (the buffers keep their size). */
+        int d = learner->feature_size, outputs = learner->outputs;
+        float *weight = learner->parameters + learner->backbone_count;
+        float *bias = weight + (size_t)outputs * d;
+        remove_row(weight, outputs, d, index);
+        float *new_bias = weight + (size_t)(outputs - 1) * d;
+        memmove(new_bias, bias, (size_t)index * sizeof(float));
+        memmove(new_bias + index, bias + index + 1, (size_t)(outputs - index - 1) * sizeof(float));
+        if (learner->has_means) remove_row(learner->class_means, outputs, d, index);
+        learner->outputs = outputs - 1;
+        if (learner->outputs == 0) learner->has_means = 0;
+    }
+    free(entry->name);
+    image_list_free(&entry->exemplars);
+    image_list_free(&entry->pending);
+    memmove(entry, entry + 1, (size_t)(learner->class_count - index - 1) * sizeof *entry);
+    learner->class_count--;
     return ICARL_OK;
 }

@@ -1,25 +1,49 @@
-/* status.c - the sentence for each icarl_status. */
+/* status.c - the name and the sentence of each icarl_status, and the names of the step's phases:
+ * the one place the JavaScript API and the tools take them from. */
 #include "icarl.h"
 
+typedef struct status_text {
+    const char *name;
+    const char *sentence;
+} status_text;
+
+/* In enum order; the assertion below keeps a new status from shifting the names. */
+static const status_text STATUS_TEXTS[] = {
+    {"OK", "success"},
+    {"INVALID_ARGUMENT", "invalid argument"},
+    {"OUT_OF_MEMORY", "out of memory"},
+    {"IO", "file could not be read or written"},
+    {"NOT_A_CHECKPOINT", "not an icarl checkpoint"},
+    {"UNSUPPORTED_VERSION", "checkpoint from a newer format version"},
+    {"TRUNCATED", "data is truncated"},
+    {"CORRUPT", "data is corrupt (checksum mismatch or inconsistent content)"},
+    {"DECODE", "could not decode the image or data file"},
+    {"NO_CLASSES", "no class has been trained yet"},
+    {"NOTHING_TO_TRAIN", "no new examples to train on"},
+    {"UNKNOWN_CLASS", "unknown class"},
+    {"WRONG_STATE", "call not allowed in the learner's current state"},
+    {"CANCELLED", "training step cancelled"},
+    {"DIVERGED", "training diverged (loss is not finite)"},
+    {"LIMIT", "size beyond the engine's limits"},
+};
+_Static_assert(sizeof STATUS_TEXTS / sizeof STATUS_TEXTS[0] == ICARL_STATUS_COUNT,
+               "a name and a sentence for every icarl_status");
+
+static const char *const PHASE_NAMES[] = {"idle", "targets", "training", "herding", "means", "done"};
+_Static_assert(sizeof PHASE_NAMES / sizeof PHASE_NAMES[0] == ICARL_PHASE_DONE + 1,
+               "a name for every icarl_phase");
+
 const char *icarl_strerror(icarl_status status) {
-    switch (status) {
-    case ICARL_OK: return "success";
-    case ICARL_ERROR_INVALID_ARGUMENT: return "invalid argument";
-    case ICARL_ERROR_OUT_OF_MEMORY: return "out of memory";
-    case ICARL_ERROR_IO: return "file could not be read or written";
-    case ICARL_ERROR_NOT_A_CHECKPOINT: return "not an icarl checkpoint";
-    case ICARL_ERROR_UNSUPPORTED_VERSION: return "checkpoint from a newer format version";
-    case ICARL_ERROR_TRUNCATED: return "data is truncated";
-    case ICARL_ERROR_CORRUPT: return "data is corrupt (checksum mismatch or inconsistent content)";
-    case ICARL_ERROR_DECODE: return "could not decode the image or data file";
-    case ICARL_ERROR_NO_CLASSES: return "no class has been trained yet";
-    case ICARL_ERROR_NOTHING_TO_TRAIN: return "no new examples to train on";
-    case ICARL_ERROR_UNKNOWN_CLASS: return "unknown class";
-    case ICARL_ERROR_WRONG_STATE: return "call not allowed in the learner's current state";
-    case ICARL_ERROR_CANCELLED: return "training step cancelled";
-    case ICARL_ERROR_DIVERGED: return "training diverged (loss is not finite)";
-    case ICARL_ERROR_LIMIT: return "size beyond the engine's limits";
-    case ICARL_STATUS_COUNT: break;
-    }
-    return "unknown status";
+    if ((unsigned)status >= (unsigned)ICARL_STATUS_COUNT) return "unknown status";
+    return STATUS_TEXTS[status].sentence;
+}
+
+const char *icarl_status_name(icarl_status status) {
+    if ((unsigned)status >= (unsigned)ICARL_STATUS_COUNT) return "UNKNOWN";
+    return STATUS_TEXTS[status].name;
+}
+
+const char *icarl_phase_name(icarl_phase phase) {
+    if ((unsigned)phase > (unsigned)ICARL_PHASE_DONE) return "unknown";
+    return PHASE_NAMES[phase];
 }

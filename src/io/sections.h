@@ -1,4 +1,4 @@
-/* sections.h - the container of the checkpoint format (DESIGN.md 4.4), independent of what the
+/* sections.h - the container of the checkpoint format (docs/design.md), independent of what the
  * learner puts in it:
  *
  *   magic "ICARLCKP" (8 bytes), format version (u32 LE),
@@ -17,7 +17,8 @@
 #include "icarl.h"
 
 #define CHECKPOINT_MAGIC "ICARLCKP"
-#define CHECKPOINT_VERSION 1u
+/* 1: the configuration section as a fixed list of values; 2: as named fields (checkpoint.c). */
+#define CHECKPOINT_VERSION 2u
 
 typedef struct byte_writer {
     uint8_t *data;

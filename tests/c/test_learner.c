@@ -8,6 +8,7 @@
 #include "harness.h"
 #include "icarl.h"
 #include "icarl/learner_internal.h"
+#include "io/sections.h"
 
 #define SIDE 12
 
@@ -233,7 +234,7 @@ static void test_damaged_checkpoints(void) {
 
     uint8_t *copy = malloc(size);
     memcpy(copy, bytes, size);
-    copy[8] = 2; /* format version 2 */
+    copy[8] = CHECKPOINT_VERSION + 1; /* a newer format */
     CHECK(icarl_load(copy, size, &out, message, sizeof message) ==
           ICARL_ERROR_UNSUPPORTED_VERSION);
     CHECK(strstr(message, "newer") != NULL);

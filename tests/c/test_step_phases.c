@@ -1,11 +1,8 @@
 /* test_step_phases.c - icarl_step_phase_seconds and icarl_thread_count, which the JS API and the
  * webcam bench use to show what a step's time went to and how many threads ran it: zeros before
  * the first step, every phase of an iCaRL step timed (training the largest here), IDLE and DONE
- * never charged, a second step starts from zero, and the thread count follows ICARL_THREADS. */
-#if !defined(_POSIX_C_SOURCE)
-#define _POSIX_C_SOURCE 200112L /* setenv under -std=c11 */
-#endif
-
+ * never charged, a second step starts from zero, and the thread count follows the
+ * configuration's threads, also when icarl_reconfigure changes it. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,9 +12,7 @@
 #define SIDE 8
 #define PER_CLASS 16
 
-static icarl_learner *learner_with(const char *threads) {
-    if (threads) setenv("ICARL_THREADS", threads, 1);
-    else unsetenv("ICARL_THREADS");
+static icarl_learner *learner_with(int threads) {
     icarl_config config;
     icarl_config_preset(ICARL_PRESET_FASHION_MNIST, &config);
     config.input_size = SIDE;
@@ -26,6 +21,7 @@ static icarl_learner *learner_with(const char *threads) {
     config.batch_size = 8;
     config.epochs = 3;
     config.memory = 10;
+    config.threads = threads;
     icarl_learner *learner = NULL;
     CHECK(icarl_create(&config, &learner, NULL, 0) == ICARL_OK);
     return learner;
@@ -42,7 +38,7 @@ static void add_class(icarl_learner *learner, const char *name, int value) {
 }
 
 static void test_phases_are_timed(void) {
-    icarl_learner *learner = learner_with(NULL);
+    icarl_learner *learner = learner_with(0);
     double seconds[ICARL_PHASE_DONE + 1];
     memset(seconds, 0xff, sizeof seconds);
     CHECK(icarl_step_phase_seconds(learner, seconds) == ICARL_OK);
@@ -77,14 +73,38 @@ static void test_phases_are_timed(void) {
 }
 
 static void test_thread_count(void) {
-    icarl_learner *one = learner_with("1");
-    icarl_learner *two = learner_with("2");
+    icarl_learner *one = learner_with(1);
+    icarl_learner *two = learner_with(2);
     CHECK(icarl_thread_count(one) == 1);
     CHECK(icarl_thread_count(two) == 2);
     CHECK(icarl_thread_count(NULL) == 1);
+
+    /* Reconfiguring the threads replaces the compute context; the learner still trains. */
+    icarl_config config;
+    CHECK(icarl_get_config(two, &config) == ICARL_OK);
+    CHECK(config.threads == 2);
+    config.threads = 1;
+    CHECK(icarl_reconfigure(two, &config) == ICARL_OK);
+    CHECK(icarl_thread_count(two) == 1);
+    config.threads = 3;
+    CHECK(icarl_reconfigure(two, &config) == ICARL_OK);
+    CHECK(icarl_thread_count(two) == 3);
+    config.threads = 9;
+    CHECK(icarl_reconfigure(two, &config) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(icarl_thread_count(two) == 3);
+
+    /* Threads are not saved: a loaded learner has the default until told otherwise. */
+    uint8_t *bytes = NULL;
+    size_t size = 0;
+    CHECK(icarl_save(two, &bytes, &size) == ICARL_OK);
+    icarl_learner *loaded = NULL;
+    CHECK(icarl_load(bytes, size, &loaded, NULL, 0) == ICARL_OK);
+    CHECK(icarl_get_config(loaded, &config) == ICARL_OK);
+    CHECK(config.threads == 0);
+    icarl_free(bytes);
+    icarl_destroy(loaded);
     icarl_destroy(one);
     icarl_destroy(two);
-    unsetenv("ICARL_THREADS");
 }
 
 int main(void) {

@@ -1,9 +1,6 @@
 /* test_threads.c - threads never change a result: every GEMM variant, the convolution's forward
  * and backward passes and a whole learner step (checkpoint bytes) are bit-identical with 1, 2
  * and 3 threads. (Speed is build-scripts/bench.sh's business, not this test's.) */
-#if !defined(_POSIX_C_SOURCE)
-#define _POSIX_C_SOURCE 200112L /* setenv under -std=c11 */
-#endif
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -136,10 +133,10 @@ static void test_conv_same_for_any_thread_count(void) {
 }
 
 /* A learner large enough that every layer splits: 28x28 input, batch 32. */
-static uint8_t *train_and_save(const char *threads, size_t *size) {
-    setenv("ICARL_THREADS", threads, 1);
+static uint8_t *train_and_save(int threads, size_t *size) {
     icarl_config config;
     icarl_config_preset(ICARL_PRESET_WEBCAM, &config);
+    config.threads = threads;
     config.input_size = 28;
     config.blocks_per_stage = 1;
     config.base_width = 16;
@@ -164,14 +161,13 @@ static uint8_t *train_and_save(const char *threads, size_t *size) {
     uint8_t *bytes = NULL;
     CHECK(icarl_save(learner, &bytes, size) == ICARL_OK);
     icarl_destroy(learner);
-    unsetenv("ICARL_THREADS");
     return bytes;
 }
 
 static void test_learner_checkpoint_same_for_any_thread_count(void) {
     size_t size1 = 0, size2 = 0, size3 = 0;
-    uint8_t *one = train_and_save("1", &size1), *two = train_and_save("2", &size2);
-    uint8_t *three = train_and_save("3", &size3);
+    uint8_t *one = train_and_save(1, &size1), *two = train_and_save(2, &size2);
+    uint8_t *three = train_and_save(3, &size3);
     CHECK(one != NULL && two != NULL && three != NULL);
     if (one != NULL && two != NULL && three != NULL) {
         CHECK(size1 == size2 && memcmp(one, two, size1) == 0);
