@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wr
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
-import { createLearner, IcarlError, loadEngine, loadLearner, statusNames } from './icarl.js';
+import { createLearner, IcarlError, loadEngine, loadLearner } from './icarl.js';
 
 const VERSION = '0.1.0';
 const EXIT_USAGE = 2;
@@ -104,7 +104,7 @@ async function getEngine() {
   engine ??= await loadEngine({ flavour: FLAVOUR });
   return engine;
 }
-const sentence = (code) => engine.c.strerror(statusNames.indexOf(code));
+const sentence = (code) => engine.c.strerror(engine.statusNames.indexOf(code));
 
 /** "icarl CMD: WHAT: <status sentence>[: <detail>]" from an IcarlError (its message already is
  * "sentence: detail"), kept to one line like report_learner_error. */

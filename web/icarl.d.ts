@@ -1,5 +1,7 @@
 // icarl.d.ts - TypeScript declarations for web/icarl.js, the JavaScript API of icarl-wasm
-// (DESIGN.md 4.2). Types only; the behaviour is documented in icarl.js.
+// (docs/design.md). Types only; the behaviour is documented in icarl.js. Every name list here
+// (statuses, methods, losses, phases, presets, configuration fields) is checked against the
+// engine's own tables by tests/node/api-names.test.mjs.
 
 /** Status names of the C engine (enum icarl_status), in order. */
 export type EngineStatusCode =
@@ -38,8 +40,6 @@ export class IcarlError extends Error {
   readonly detail?: string;
 }
 
-export const statusNames: readonly EngineStatusCode[];
-
 /** An ImageData-like image of any size. `data` holds width*height*channels bytes, rows top to
  * bottom; channels is 4 (RGBA, alpha ignored), 3 (RGB) or 1 (grey), taken from `channels` or
  * else from the data length. A browser ImageData fits as it is. */
@@ -53,6 +53,7 @@ export interface ImageLike {
 export type Method = 'icarl' | 'lwf' | 'finetune' | 'fixed';
 export type Loss = 'sigmoid' | 'softmax-kd';
 export type EngineFlavour = 'simd-threads' | 'simd' | 'scalar';
+export type Preset = 'fashion-mnist' | 'webcam';
 
 /** Everything that defines a learner (icarl_config), camelCase. */
 export interface LearnerConfig {
@@ -89,15 +90,16 @@ export interface LearnerConfig {
   meanWithFlip: boolean;
   /** fixes everything random; a BigInt when above Number.MAX_SAFE_INTEGER */
   seed: number | bigint;
+  /** threads for the learner in the 'simd-threads' flavour, 0..8 (0 = the default: the cores,
+   * at most 4; 1 = single-thread); the other flavours always run one. Results never depend on
+   * it; not saved in checkpoints (a property of the machine, not of the model). */
+  threads: number;
 }
 
 export interface EngineOptions {
   /** 'auto' (default): 'simd-threads' where threadsSupported() (Node; cross-origin isolated
    * pages), else 'simd' where WebAssembly.validate accepts a SIMD probe, else 'scalar' */
   engine?: EngineFlavour | 'auto';
-  /** threads for the learner in the 'simd-threads' flavour, 1..8 (1 = single-thread); default
-   * the cores, at most 4; the other flavours always run one. Results never depend on it. */
-  threads?: number;
   /** the .wasm bytes of that flavour, to skip fetching or reading them */
   wasmBinary?: ArrayBuffer | Uint8Array;
   /** where to fetch that flavour's .wasm (default: beside icarl.js); served as application/wasm
@@ -108,7 +110,13 @@ export interface EngineOptions {
 export interface CreateLearnerOptions extends Partial<LearnerConfig>, EngineOptions {
   /** base settings before the other options apply: 'webcam' (default; 32x32x3, the page's
    * network) or 'fashion-mnist' (28x28x1, ResNet-20, the benchmark's schedule) */
-  preset?: 'webcam' | 'fashion-mnist';
+  preset?: Preset;
+}
+
+export interface LoadLearnerOptions extends EngineOptions {
+  /** as LearnerConfig.threads: threads are not in the checkpoint, so a loaded learner takes them
+   * here (or later from reconfigure) */
+  threads?: number;
 }
 
 /** The settings reconfigure() may change between steps. */
@@ -209,6 +217,12 @@ export class Learner {
    * throws code 'UNKNOWN_CLASS' for an unknown label */
   exemplarImages(label: string, limit?: number): DecodedImage[];
   reconfigure(options: Partial<MutableConfig>): void;
+  /** renames class `label` (trained or pending); `newLabel` must not be in use; throws code
+   * 'UNKNOWN_CLASS' for an unknown label */
+  renameClass(label: string, newLabel: string): void;
+  /** forgets class `label`: its exemplars, pending images, class mean and output go; the other
+   * classes' predictions are unchanged; throws code 'UNKNOWN_CLASS' for an unknown label */
+  removeClass(label: string): void;
   /** queues images for `label` for the next train(); all or none are added */
   addExamples(label: string, images: ImageLike | Iterable<ImageLike>): void;
   /** one incremental step over the examples added since the last one */
@@ -226,7 +240,7 @@ export class Learner {
 }
 
 export function createLearner(options?: CreateLearnerOptions): Promise<Learner>;
-export function loadLearner(bytes: Uint8Array | ArrayBuffer | ArrayBufferView, options?: EngineOptions): Promise<Learner>;
+export function loadLearner(bytes: Uint8Array | ArrayBuffer | ArrayBufferView, options?: LoadLearnerOptions): Promise<Learner>;
 
 /** true where WebAssembly SIMD (simd128) is available */
 export function simdSupported(): boolean;
@@ -264,10 +278,37 @@ export interface SgemmArguments {
   repeats?: number;
 }
 
+/** One field of the engine's configuration table, as an option of createLearner/reconfigure. */
+export interface ConfigField {
+  /** the C member's name, e.g. 'learning_rate' (an array's elements: 'decay_at_0', ...) */
+  name: string;
+  /** the option's name, e.g. 'learningRate' */
+  key: keyof LearnerConfig;
+  kind: 'int' | 'float' | 'bool' | 'choice' | 'seed';
+  minimum: number;
+  maximum: number;
+  /** fixed when the learner is created */
+  architecture: boolean;
+  /** kept in checkpoints */
+  saved: boolean;
+  /** a 'choice' field's values, by number */
+  choices: string[] | null;
+  /** for an array option (decayAt): one field per element */
+  elements?: ConfigField[];
+}
+
 /** Low-level access to one instantiated engine, for tools, tests and benchmarks. */
 export class Engine {
   private constructor();
   readonly flavour: EngineFlavour;
+  /** icarl_status names by value */
+  readonly statusNames: readonly EngineStatusCode[];
+  /** icarl_phase names by value */
+  readonly phaseNames: readonly Phase[];
+  /** preset names by value */
+  readonly presetNames: readonly Preset[];
+  /** the configuration's fields in the engine's order */
+  readonly configFields: readonly ConfigField[];
   /** true when the heap is a SharedArrayBuffer (the 'simd-threads' flavour) */
   readonly sharedMemory: boolean;
   /** the Emscripten module */

@@ -6,40 +6,6 @@
 // must be dispose()d.
 // It is deliberately not a worker wrapper: the page's worker imports this module itself.
 
-const STATUS_NAMES = [
-  'OK', 'INVALID_ARGUMENT', 'OUT_OF_MEMORY', 'IO', 'NOT_A_CHECKPOINT', 'UNSUPPORTED_VERSION',
-  'TRUNCATED', 'CORRUPT', 'DECODE', 'NO_CLASSES', 'NOTHING_TO_TRAIN', 'UNKNOWN_CLASS',
-  'WRONG_STATE', 'CANCELLED', 'DIVERGED', 'LIMIT',
-];
-
-const PHASE_NAMES = ['idle', 'targets', 'training', 'herding', 'means', 'done'];
-const METHODS = ['icarl', 'lwf', 'finetune', 'fixed'];
-const LOSSES = ['sigmoid', 'softmax-kd'];
-const PRESETS = { 'fashion-mnist': 0, webcam: 1 };
-
-// camelCase option -> [C field name, kind]. Kinds: int, float, bool, method, loss.
-const CONFIG_FIELDS = {
-  inputSize: ['input_size', 'int'],
-  channels: ['channels', 'int'],
-  blocksPerStage: ['blocks_per_stage', 'int'],
-  baseWidth: ['base_width', 'int'],
-  memory: ['memory', 'int'],
-  method: ['method', 'method'],
-  loss: ['loss', 'loss'],
-  temperature: ['temperature', 'float'],
-  epochs: ['epochs', 'int'],
-  batchSize: ['batch_size', 'int'],
-  learningRate: ['learning_rate', 'float'],
-  momentum: ['momentum', 'float'],
-  weightDecay: ['weight_decay', 'float'],
-  decayFactor: ['decay_factor', 'float'],
-  cropPadding: ['crop_padding', 'int'],
-  flip: ['flip', 'bool'],
-  brightness: ['brightness', 'float'],
-  meanWithFlip: ['mean_with_flip', 'bool'],
-};
-// Handled apart from CONFIG_FIELDS: decayAt (two floats), seed (64 bits), preset, engine, threads.
-
 /** An Error with a machine-readable `code` (an icarl_status name such as 'NO_CLASSES', or one of
  * the JS-side codes 'DISPOSED', 'ABORTED', 'ENGINE_UNAVAILABLE'). */
 export class IcarlError extends Error {
@@ -220,6 +186,13 @@ async function prepareThreads(moduleOptions, glueUrl) {
 // heap as UTF-8 for the call, and 'string' results are decoded (NULL gives null).
 const SIGNATURES = {
   icarl_wasm_status_count: ['i32', []],
+  icarl_wasm_status_name: ['string', ['i32']],
+  icarl_wasm_phase_count: ['i32', []],
+  icarl_wasm_phase_name: ['string', ['i32']],
+  icarl_wasm_preset_name: ['string', ['i32']],
+  icarl_wasm_config_field_count: ['i32', []],
+  icarl_wasm_config_field: ['string', ['i32', 'ptr']],
+  icarl_wasm_config_field_choice: ['string', ['i32', 'i32']],
   icarl_wasm_strerror: ['string', ['i32']],
   icarl_wasm_last_error: ['string', ['ptr']],
   icarl_wasm_free: ['void', ['ptr']],
@@ -237,6 +210,8 @@ const SIGNATURES = {
   icarl_wasm_save: ['i32', ['ptr', 'ptr', 'ptr']],
   icarl_wasm_add_examples: ['i32', ['ptr', 'string', 'ptr', 'ptr', 'i32']],
   icarl_wasm_class_count: ['i32', ['ptr']],
+  icarl_wasm_rename_class: ['i32', ['ptr', 'string', 'string']],
+  icarl_wasm_remove_class: ['i32', ['ptr', 'string']],
   icarl_wasm_class_name: ['string', ['ptr', 'i32']],
   icarl_wasm_class_info: ['i32', ['ptr', 'i32', 'ptr']],
   icarl_wasm_memory_info: ['i32', ['ptr', 'ptr']],
@@ -245,7 +220,6 @@ const SIGNATURES = {
   icarl_wasm_step_continue: ['i32', ['ptr', 'i32', 'ptr']],
   icarl_wasm_step_cancel: ['i32', ['ptr']],
   icarl_wasm_step_phase_seconds: ['i32', ['ptr', 'ptr']],
-  icarl_wasm_set_threads: ['i32', ['i32']],
   icarl_wasm_thread_count: ['i32', ['ptr']],
   icarl_wasm_default_threads: ['i32', []],
   icarl_wasm_classify: ['i32', ['ptr', 'ptr', 'i32', 'i32', 'i32', 'ptr', 'ptr', 'ptr']],
@@ -284,10 +258,14 @@ export class Engine {
       }
       this.c[name.replace(/^icarl_wasm_/, '')] = this.#wrap(raw, result, args);
     }
-    const count = this.c.status_count();
-    if (count !== STATUS_NAMES.length) {
-      throw new IcarlError('ENGINE_UNAVAILABLE', `the engine has ${count} status codes, icarl.js knows ${STATUS_NAMES.length}: rebuild or update icarl.js`);
-    }
+    /** icarl_status names by value ('OK', 'INVALID_ARGUMENT', ...), as the engine defines them. */
+    this.statusNames = Object.freeze(Array.from({ length: this.c.status_count() }, (_, i) => this.c.status_name(i)));
+    /** icarl_phase names by value ('idle', 'targets', 'training', 'herding', 'means', 'done'). */
+    this.phaseNames = Object.freeze(Array.from({ length: this.c.phase_count() }, (_, i) => this.c.phase_name(i)));
+    /** Preset names by value ('fashion-mnist', 'webcam'). */
+    this.presetNames = Object.freeze(namesUntilNull((i) => this.c.preset_name(i)));
+    /** The configuration's fields, from the engine's one table (see configFields()). */
+    this.configFields = Object.freeze(readConfigFields(this));
   }
 
   get HEAPU8() { return this.#view('HEAPU8'); }
@@ -398,7 +376,7 @@ export class Engine {
   /** Throws an IcarlError when `status` is not ICARL_OK; `detail` adds the learner's reason. */
   check(status, detail = '') {
     if (status === 0) return;
-    const code = STATUS_NAMES[status] ?? `STATUS_${status}`;
+    const code = this.statusNames[status] ?? `STATUS_${status}`;
     const sentence = this.c.strerror(status) ?? code;
     const error = new IcarlError(code, detail ? `${sentence}: ${detail}` : sentence);
     error.detail = detail; // the engine's own explanation alone, for tools that print it bare
@@ -500,66 +478,113 @@ function toBytes(value, what) {
 
 // ---- configuration -------------------------------------------------------------------------------
 
+const KINDS = ['int', 'float', 'bool', 'choice', 'seed'];
+const FIELD_ARCHITECTURE = 1;
+const FIELD_NOT_SAVED = 2;
+
+const camelCase = (name) => name.replace(/_([a-z0-9])/g, (_, letter) => letter.toUpperCase());
+
+function namesUntilNull(nameAt) {
+  const names = [];
+  for (let name = nameAt(0); name !== null; name = nameAt(names.length)) names.push(name);
+  return names;
+}
+
+// The engine's field table as options: one per field, except that the elements of a C array
+// (decay_at_0, decay_at_1) form one array option (decayAt).
+function readConfigFields(engine) {
+  const options = [];
+  engine.withScratch(4 * 8, (block) => {
+    for (let index = 0; index < engine.c.config_field_count(); index++) {
+      const name = engine.c.config_field(index, block);
+      const [kind, flags, minimum, maximum] = engine.HEAPF64.slice(block >> 3, (block >> 3) + 4);
+      const element = /^(.*)_(\d+)$/.exec(name);
+      const field = {
+        name,
+        kind: KINDS[kind],
+        minimum,
+        maximum,
+        architecture: (flags & FIELD_ARCHITECTURE) !== 0,
+        saved: (flags & FIELD_NOT_SAVED) === 0,
+        choices: KINDS[kind] === 'choice' ? namesUntilNull((i) => engine.c.config_field_choice(index, i)) : null,
+      };
+      const previous = options.at(-1);
+      if (element && previous?.elements && previous.key === camelCase(element[1])) {
+        previous.elements.push(field);
+      } else if (element) {
+        options.push({ ...field, key: camelCase(element[1]), elements: [field] });
+      } else {
+        options.push({ ...field, key: camelCase(name) });
+      }
+    }
+  });
+  return options;
+}
+
+function setField(engine, config, field, key, value) {
+  let number;
+  if (field.kind === 'seed') {
+    const [low, high] = split64(value);
+    engine.c.config_set_seed(config, low, high);
+    return;
+  }
+  if (field.kind === 'choice') {
+    number = typeof value === 'number' ? value : field.choices.indexOf(value);
+    if (!(Number.isInteger(number) && number >= 0 && number < field.choices.length)) {
+      throw new IcarlError('INVALID_ARGUMENT', `${key} must be one of ${field.choices.join(', ')}, not '${value}'`);
+    }
+  } else if (field.kind === 'bool') {
+    number = value ? 1 : 0;
+  } else {
+    number = Number(value);
+    if (typeof value !== 'number' || !Number.isFinite(number) || (field.kind === 'int' && !Number.isInteger(number))) {
+      throw new IcarlError('INVALID_ARGUMENT', `${key} must be a ${field.kind === 'int' ? 'whole' : 'finite'} number, not ${value}`);
+    }
+  }
+  engine.check(engine.c.config_set(config, field.name, number), `option ${key}`);
+}
+
+// Options that are not configuration fields: which preset to start from, and how to load the
+// engine.
+const LOADING_OPTIONS = new Set(['preset', 'engine', 'wasmBinary', 'wasmUrl']);
+
 function writeConfig(engine, config, options, mutableOnly) {
-  const immutable = new Set(['inputSize', 'channels', 'blocksPerStage', 'baseWidth']);
   for (const [key, value] of Object.entries(options)) {
-    if (value === undefined || key === 'preset' || key === 'engine' || key === 'threads' || key === 'wasmBinary' || key === 'wasmUrl') continue;
-    if (mutableOnly && (immutable.has(key) || key === 'seed')) {
+    if (value === undefined || LOADING_OPTIONS.has(key)) continue;
+    const option = engine.configFields.find((candidate) => candidate.key === key);
+    if (!option) throw new IcarlError('INVALID_ARGUMENT', `unknown option '${key}'`);
+    if (mutableOnly && (option.architecture || option.kind === 'seed')) {
       throw new IcarlError('INVALID_ARGUMENT', `option '${key}' is fixed when the learner is created`);
     }
-    if (key === 'seed') {
-      const [low, high] = split64(value);
-      engine.c.config_set_seed(config, low, high);
-      continue;
-    }
-    if (key === 'decayAt') {
-      if (!Array.isArray(value) || value.length !== 2) throw new IcarlError('INVALID_ARGUMENT', 'decayAt must be an array of two fractions');
-      engine.check(engine.c.config_set(config, 'decay_at_0', value[0]), 'decayAt[0]');
-      engine.check(engine.c.config_set(config, 'decay_at_1', value[1]), 'decayAt[1]');
-      continue;
-    }
-    const field = CONFIG_FIELDS[key];
-    if (!field) throw new IcarlError('INVALID_ARGUMENT', `unknown option '${key}'`);
-    const [name, kind] = field;
-    let number;
-    if (kind === 'method' || kind === 'loss') {
-      const names = kind === 'method' ? METHODS : LOSSES;
-      number = typeof value === 'number' ? value : names.indexOf(value);
-      if (!(number >= 0 && number < names.length && Number.isInteger(number))) {
-        throw new IcarlError('INVALID_ARGUMENT', `${key} must be one of ${names.join(', ')}, not '${value}'`);
+    if (option.elements) {
+      if (!Array.isArray(value) || value.length !== option.elements.length) {
+        throw new IcarlError('INVALID_ARGUMENT', `${key} must be an array of ${option.elements.length} numbers`);
       }
-    } else if (kind === 'bool') {
-      number = value ? 1 : 0;
+      option.elements.forEach((element, i) => setField(engine, config, element, `${key}[${i}]`, value[i]));
     } else {
-      number = Number(value);
-      if (typeof value !== 'number' || !Number.isFinite(number) || (kind === 'int' && !Number.isInteger(number))) {
-        throw new IcarlError('INVALID_ARGUMENT', `${key} must be a ${kind === 'int' ? 'whole' : 'finite'} number, not ${value}`);
-      }
+      setField(engine, config, option, key, value);
     }
-    engine.check(engine.c.config_set(config, name, number), `option ${key}`);
   }
 }
 
 function readConfig(engine, config) {
   return engine.withScratch(8, (scratch) => {
-    const get = (name) => {
-      engine.check(engine.c.config_get(config, name, scratch), name);
-      return engine.HEAPF64[scratch >> 3];
+    const get = (field) => {
+      if (field.kind === 'seed') {
+        const seed = (BigInt(engine.c.config_seed_part(config, 1)) << 32n) | BigInt(engine.c.config_seed_part(config, 0));
+        return seed <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(seed) : seed;
+      }
+      engine.check(engine.c.config_get(config, field.name, scratch), field.name);
+      const value = engine.HEAPF64[scratch >> 3];
+      if (field.kind === 'choice') return field.choices[value] ?? value;
+      if (field.kind === 'bool') return value !== 0;
+      if (field.kind === 'float') return shortestFloat32(value);
+      return value;
     };
     const result = {};
-    for (const [key, [name, kind]] of Object.entries(CONFIG_FIELDS)) {
-      const value = get(name);
-      if (kind === 'method') result[key] = METHODS[value] ?? value;
-      else if (kind === 'loss') result[key] = LOSSES[value] ?? value;
-      else if (kind === 'bool') result[key] = value !== 0;
-      else if (kind === 'float') result[key] = shortestFloat32(value);
-      else result[key] = value;
+    for (const option of engine.configFields) {
+      result[option.key] = option.elements ? option.elements.map(get) : get(option);
     }
-    result.decayAt = [shortestFloat32(get('decay_at_0')), shortestFloat32(get('decay_at_1'))];
-    const low = BigInt(engine.c.config_seed_part(config, 0));
-    const high = BigInt(engine.c.config_seed_part(config, 1));
-    const seed = (high << 32n) | low;
-    result.seed = seed <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(seed) : seed;
     return result;
   });
 }
@@ -576,8 +601,8 @@ function shortestFloat32(value) {
 }
 
 function newConfig(engine, preset) {
-  const presetIndex = PRESETS[preset ?? 'webcam'];
-  if (presetIndex === undefined) throw new IcarlError('INVALID_ARGUMENT', `preset must be one of ${Object.keys(PRESETS).join(', ')}, not '${preset}'`);
+  const presetIndex = engine.presetNames.indexOf(preset ?? 'webcam');
+  if (presetIndex < 0) throw new IcarlError('INVALID_ARGUMENT', `preset must be one of ${engine.presetNames.join(', ')}, not '${preset}'`);
   const config = engine.c.config_new(presetIndex);
   if (!config) throw new IcarlError('OUT_OF_MEMORY', 'out of WebAssembly memory for a configuration');
   return config;
@@ -706,6 +731,21 @@ export class Learner {
     return this.classDetails.map((entry) => entry.name);
   }
 
+  /** Renames class `label` (trained or pending) to `newLabel`, which must not be in use. Throws
+   * 'UNKNOWN_CLASS' for a label the learner does not have. */
+  renameClass(label, newLabel) {
+    const handle = this.#live();
+    if (typeof newLabel !== 'string' || newLabel.length === 0) throw new IcarlError('INVALID_ARGUMENT', 'a class label must be a non-empty string');
+    this.#check(this.#engine.c.rename_class(handle, String(label), newLabel));
+  }
+
+  /** Forgets class `label`: its exemplars, pending images, class mean and output go; the other
+   * classes' predictions are unchanged. Throws 'UNKNOWN_CLASS' for a label it does not have. */
+  removeClass(label) {
+    const handle = this.#live();
+    this.#check(this.#engine.c.remove_class(handle, String(label)));
+  }
+
   /** Per class: {name, exemplars, pending, trained}. */
   get classDetails() {
     const handle = this.#live();
@@ -825,7 +865,7 @@ export class Learner {
         const sliceTime = now() - sliceStart;
         const f = engine.HEAPF64.subarray(progressBlock >> 3, (progressBlock >> 3) + 7);
         const progress = {
-          phase: PHASE_NAMES[f[0]] ?? String(f[0]),
+          phase: engine.phaseNames[f[0]] ?? String(f[0]),
           epoch: f[1],
           epochs: f[2],
           done: f[3],
@@ -848,7 +888,7 @@ export class Learner {
         if (signal?.aborted) throw aborted();
       }
       const seconds = (now() - started) / 1000;
-      const phaseSeconds = engine.withScratch(8 * PHASE_NAMES.length, (block) => {
+      const phaseSeconds = engine.withScratch(8 * engine.phaseNames.length, (block) => {
         this.#check(engine.c.step_phase_seconds(handle, block));
         const f = engine.HEAPF64;
         return { targets: f[(block >> 3) + 1], training: f[(block >> 3) + 2], herding: f[(block >> 3) + 3], means: f[(block >> 3) + 4] };
@@ -962,27 +1002,17 @@ if (typeof Symbol.dispose === 'symbol') {
 
 const MESSAGE_SIZE = 512;
 
-// The threads option as the engine takes it: 0 = its default. The engine reads it when it
-// creates a learner, so it is set right before every create and load (JS runs them one at a time).
-function checkThreads(threads) {
-  if (threads === undefined) return 0;
-  if (!Number.isInteger(threads) || threads < 1 || threads > 8) {
-    throw new IcarlError('INVALID_ARGUMENT', `threads must be a whole number 1..8, not ${threads}`);
-  }
-  return threads;
-}
-
 /**
  * Creates an empty learner. Options (all optional): preset ('webcam', the default: 32x32x3, or
- * 'fashion-mnist': 28x28x1, ResNet-20), inputSize, channels, blocksPerStage, baseWidth, memory
- * (K, exemplars in total over all classes), method, loss, temperature, epochs, batchSize,
- * learningRate, momentum, weightDecay, decayAt, decayFactor, cropPadding, flip, brightness,
- * meanWithFlip, seed (number or BigInt), engine ('auto' | 'simd-threads' | 'simd' | 'scalar'),
- * threads (whole number 1..8: threads for the threads flavour, 1 = single-thread; ignored by the
- * other flavours; default: the cores, at most 4), wasmBinary, wasmUrl.
+ * 'fashion-mnist': 28x28x1, ResNet-20), then any configuration field by its camelCase name
+ * (inputSize, channels, blocksPerStage, baseWidth, memory (K, exemplars in total over all
+ * classes), method, loss, temperature, epochs, batchSize, learningRate, momentum, weightDecay,
+ * decayAt, decayFactor, cropPadding, flip, brightness, meanWithFlip, seed (number or BigInt),
+ * threads (0..8: threads for the threads flavour, 1 = single-thread, 0 = the default, the cores
+ * at most 4; ignored by the other flavours); `engine.configFields` lists them with their ranges),
+ * and engine ('auto' | 'simd-threads' | 'simd' | 'scalar'), wasmBinary, wasmUrl.
  */
 export async function createLearner(options = {}) {
-  const threads = checkThreads(options.threads);
   const engine = await loadEngine({ flavour: options.engine, wasmBinary: options.wasmBinary, wasmUrl: options.wasmUrl });
   const config = newConfig(engine, options.preset);
   try {
@@ -990,7 +1020,6 @@ export async function createLearner(options = {}) {
     return engine.withScratch(4 + MESSAGE_SIZE, (scratch) => {
       const message = scratch + 4;
       engine.HEAPU8[message] = 0;
-      engine.check(engine.c.set_threads(threads), 'threads');
       const status = engine.c.create(config, scratch, message, MESSAGE_SIZE);
       engine.check(status, status ? engine.readString(message) : '');
       return new Learner(engine, engine.HEAPU32[scratch >> 2]);
@@ -1005,15 +1034,17 @@ export async function createLearner(options = {}) {
  * 'NOT_A_CHECKPOINT', 'UNSUPPORTED_VERSION'). Options: engine, threads, wasmBinary, wasmUrl. */
 export async function loadLearner(bytes, options = {}) {
   const source = toBytes(bytes, 'checkpoint bytes');
-  const threads = checkThreads(options.threads);
-  const engine = await loadEngine({ flavour: options.engine, wasmBinary: options.wasmBinary, wasmUrl: options.wasmUrl });
+  const { engine: flavour, wasmBinary, wasmUrl, threads, ...rest } = options;
+  const unknown = Object.keys(rest).find((key) => rest[key] !== undefined);
+  if (unknown) throw new IcarlError('INVALID_ARGUMENT', `unknown option '${unknown}' (a loaded learner's settings change with reconfigure())`);
+  const engine = await loadEngine({ flavour, wasmBinary, wasmUrl });
   const input = engine.copyIn(source);
+  let learner;
   try {
-    return engine.withScratch(4 + MESSAGE_SIZE, (scratch) => {
+    learner = engine.withScratch(4 + MESSAGE_SIZE, (scratch) => {
       const message = scratch + 4;
       engine.HEAPU8[message] = 0;
       engine.HEAPU32[scratch >> 2] = 0;
-      engine.check(engine.c.set_threads(threads), 'threads');
       const status = engine.c.load(input, source.length, scratch, message, MESSAGE_SIZE);
       if (status !== 0) {
         const detail = engine.readString(message);
@@ -1026,6 +1057,15 @@ export async function loadLearner(bytes, options = {}) {
   } finally {
     engine.c.free(input);
   }
+  // Threads are a property of the machine, not of the checkpoint: a loaded learner starts with
+  // the default and takes the caller's count here.
+  if (threads !== undefined) {
+    try {
+      learner.reconfigure({ threads });
+    } catch (error) {
+      learner.dispose();
+      throw error;
+    }
+  }
+  return learner;
 }
-
-export const statusNames = Object.freeze([...STATUS_NAMES]);

@@ -4,10 +4,6 @@
  * It adds no behaviour of its own: every function wraps icarl.h (or, for the GEMM test and
  * benchmark, the kernel table) and returns an icarl_status where icarl.h does.
  * The exported names are listed in exports.txt (-sEXPORTED_FUNCTIONS=@...). */
-#if !defined(_POSIX_C_SOURCE)
-#define _POSIX_C_SOURCE 200112L /* setenv/unsetenv under -std=c11 (icarl_wasm_set_threads) */
-#endif
-
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,13 +18,45 @@
 #include "kernels/gemm.h"
 #include "kernels/gemm_bench.h"
 
-/* ---- status --------------------------------------------------------------------------------- */
+/* ---- names: statuses, phases, presets, and the configuration's fields ------------------------ */
 
-/* JS keeps a table of status names in enum order; it checks this count at start-up so that a new
- * status in icarl.h cannot silently shift the names. */
+/* icarl.js takes every name from here, so it keeps no copy that could drift from icarl.h. */
 int icarl_wasm_status_count(void) { return ICARL_STATUS_COUNT; }
 
+const char *icarl_wasm_status_name(int status) { return icarl_status_name((icarl_status)status); }
+
 const char *icarl_wasm_strerror(int status) { return icarl_strerror((icarl_status)status); }
+
+int icarl_wasm_phase_count(void) { return ICARL_PHASE_DONE + 1; }
+
+const char *icarl_wasm_phase_name(int phase) { return icarl_phase_name((icarl_phase)phase); }
+
+/* NULL past the last preset. */
+const char *icarl_wasm_preset_name(int preset) { return icarl_preset_name((icarl_preset)preset); }
+
+int icarl_wasm_config_field_count(void) { return icarl_config_field_count(); }
+
+/* out (4 doubles): kind, flags, minimum, maximum. Returns the name, NULL out of range. */
+const char *icarl_wasm_config_field(int index, double *out) {
+    const icarl_config_field *field = icarl_config_field_at(index);
+    if (field == NULL) return NULL;
+    if (out != NULL) {
+        out[0] = field->kind;
+        out[1] = field->flags;
+        out[2] = field->minimum;
+        out[3] = field->maximum;
+    }
+    return field->name;
+}
+
+/* The name of value `choice` of a CHOICE field; NULL past the last one or for other kinds. */
+const char *icarl_wasm_config_field_choice(int index, int choice) {
+    const icarl_config_field *field = icarl_config_field_at(index);
+    if (field == NULL || field->choices == NULL || choice < 0) return NULL;
+    for (int i = 0; i < choice; i++)
+        if (field->choices[i] == NULL) return NULL;
+    return field->choices[choice];
+}
 
 const char *icarl_wasm_last_error(const icarl_learner *learner) {
     return learner ? icarl_last_error(learner) : "";
@@ -52,67 +80,12 @@ icarl_config *icarl_wasm_config_new(int preset) {
 
 void icarl_wasm_config_free(icarl_config *config) { free(config); }
 
-typedef enum field_kind { FIELD_INT, FIELD_FLOAT } field_kind;
-
-typedef struct config_field {
-    const char *name;
-    field_kind kind;
-    size_t offset;
-} config_field;
-
-#define INT_FIELD(member) {#member, FIELD_INT, offsetof(icarl_config, member)}
-#define FLOAT_FIELD(member) {#member, FIELD_FLOAT, offsetof(icarl_config, member)}
-
-static const config_field CONFIG_FIELDS[] = {
-    INT_FIELD(input_size),   INT_FIELD(channels),       INT_FIELD(blocks_per_stage),
-    INT_FIELD(base_width),   INT_FIELD(memory),         INT_FIELD(method),
-    INT_FIELD(loss),         FLOAT_FIELD(temperature),  INT_FIELD(epochs),
-    INT_FIELD(batch_size),   FLOAT_FIELD(learning_rate), FLOAT_FIELD(momentum),
-    FLOAT_FIELD(weight_decay), {"decay_at_0", FIELD_FLOAT, offsetof(icarl_config, decay_at)},
-    {"decay_at_1", FIELD_FLOAT, offsetof(icarl_config, decay_at) + sizeof(float)},
-    FLOAT_FIELD(decay_factor), INT_FIELD(crop_padding), INT_FIELD(flip),
-    FLOAT_FIELD(brightness), INT_FIELD(mean_with_flip),
-};
-
-static const config_field *find_field(const char *name) {
-    if (name == NULL) return NULL;
-    for (size_t i = 0; i < sizeof CONFIG_FIELDS / sizeof CONFIG_FIELDS[0]; i++)
-        if (strcmp(CONFIG_FIELDS[i].name, name) == 0) return &CONFIG_FIELDS[i];
-    return NULL;
-}
-
-/* Sets one field. An int field takes only whole numbers in int32 range: 2.5 epochs is refused
- * here rather than truncated. Ranges are checked later by icarl_create/icarl_reconfigure. */
 int icarl_wasm_config_set(icarl_config *config, const char *name, double value) {
-    const config_field *field = find_field(name);
-    if (config == NULL || field == NULL || isnan(value)) return ICARL_ERROR_INVALID_ARGUMENT;
-    char *base = (char *)config + field->offset;
-    if (field->kind == FIELD_INT) {
-        if (value != floor(value) || value < (double)INT32_MIN || value > (double)INT32_MAX)
-            return ICARL_ERROR_INVALID_ARGUMENT;
-        int32_t whole = (int32_t)value;
-        memcpy(base, &whole, sizeof whole);
-    } else {
-        float single = (float)value;
-        memcpy(base, &single, sizeof single);
-    }
-    return ICARL_OK;
+    return icarl_config_set(config, name, value);
 }
 
 int icarl_wasm_config_get(const icarl_config *config, const char *name, double *value_out) {
-    const config_field *field = find_field(name);
-    if (config == NULL || field == NULL || value_out == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
-    const char *base = (const char *)config + field->offset;
-    if (field->kind == FIELD_INT) {
-        int32_t whole;
-        memcpy(&whole, base, sizeof whole);
-        *value_out = whole;
-    } else {
-        float single;
-        memcpy(&single, base, sizeof single);
-        *value_out = single;
-    }
-    return ICARL_OK;
+    return icarl_config_get(config, name, value_out);
 }
 
 /* The 64-bit seed crosses as two 32-bit halves: without -sWASM_BIGINT an i64 parameter cannot
@@ -182,6 +155,14 @@ int icarl_wasm_add_examples(icarl_learner *learner, const char *class_name,
 
 int icarl_wasm_class_count(const icarl_learner *learner) { return icarl_class_count(learner); }
 
+int icarl_wasm_rename_class(icarl_learner *learner, const char *name, const char *new_name) {
+    return icarl_rename_class(learner, name, new_name);
+}
+
+int icarl_wasm_remove_class(icarl_learner *learner, const char *name) {
+    return icarl_remove_class(learner, name);
+}
+
 /* The name stays valid until the learner adds a class, loads or is destroyed: JS copies it. */
 const char *icarl_wasm_class_name(const icarl_learner *learner, int index) {
     icarl_class_info info;
@@ -250,17 +231,6 @@ int icarl_wasm_step_phase_seconds(const icarl_learner *learner, double *out) {
 }
 
 /* ---- threads -------------------------------------------------------------------------------- */
-
-/* The thread count learners created or loaded from now on get: learner.c reads ICARL_THREADS
- * when it creates a learner, the same knob the native tool takes from its environment, and a
- * module instance's environment is its own. 0 = the default (the cores, at most 4). */
-int icarl_wasm_set_threads(int threads) {
-    if (threads < 0 || threads > COMPUTE_MAX_THREADS) return ICARL_ERROR_INVALID_ARGUMENT;
-    if (threads == 0) return unsetenv("ICARL_THREADS") == 0 ? ICARL_OK : ICARL_ERROR_OUT_OF_MEMORY;
-    char text[8];
-    snprintf(text, sizeof text, "%d", threads);
-    return setenv("ICARL_THREADS", text, 1) == 0 ? ICARL_OK : ICARL_ERROR_OUT_OF_MEMORY;
-}
 
 /* The threads a learner's work is split over (1 in builds without threads). */
 int icarl_wasm_thread_count(const icarl_learner *learner) { return icarl_thread_count(learner); }
