@@ -86,6 +86,13 @@ typedef struct icarl_config {
     int32_t crop_padding;     /* augmentation: random crop after zero padding by this many px */
     int32_t flip;             /* augmentation: random horizontal flips (0/1) */
     float brightness;         /* augmentation: brightness jitter, +-fraction of full scale */
+    /* Augmentations for a hand-held camera (0 = off): */
+    float zoom;               /* random resized crop keeping (1 - zoom)..1 of the image's area */
+    float rotation;           /* random rotation up to +-this many degrees */
+    float contrast;           /* contrast jitter: deviations from the mean grey x (1 +- this) */
+    float saturation;         /* saturation jitter: deviations from each pixel's grey x (1 +- this) */
+    float blur;               /* probability of a slight blur */
+    float noise;              /* pixel noise: standard deviation up to this fraction of full scale */
     int32_t mean_with_flip;   /* class means also average horizontally flipped exemplars */
     uint64_t seed;            /* fixes everything random: initial weights, order, augmentation */
     int32_t threads;          /* threads the learner's work is split over; 0 = the default (the

@@ -86,6 +86,18 @@ export interface LearnerConfig {
   flip: boolean;
   /** augmentation: brightness jitter, +- fraction of full scale */
   brightness: number;
+  /** augmentation (0 = off): a random resized crop keeping (1 - zoom)..1 of the image's area */
+  zoom: number;
+  /** augmentation (0 = off): random rotation up to +- this many degrees (0..45) */
+  rotation: number;
+  /** augmentation (0 = off): contrast jitter, deviations from the mean grey x (1 +- contrast) */
+  contrast: number;
+  /** augmentation (0 = off): saturation jitter, deviations from each pixel's grey x (1 +- it) */
+  saturation: number;
+  /** augmentation (0 = off): probability of a slight blur */
+  blur: number;
+  /** augmentation (0 = off): pixel noise, standard deviation up to this fraction of full scale */
+  noise: number;
   /** class means also average horizontally flipped exemplars */
   meanWithFlip: boolean;
   /** fixes everything random; a BigInt when above Number.MAX_SAFE_INTEGER */

@@ -293,7 +293,10 @@ static int training_unit(icarl_learner *learner, step_state *step, float *loss_o
         step->batch_images[i] = step->train_images[example];
         step->batch_labels[i] = step->train_labels[example];
     }
-    augment_options augment = {c->crop_padding, c->flip, c->brightness};
+    augment_options augment = {.crop_padding = c->crop_padding, .flip = c->flip,
+                               .brightness = c->brightness, .zoom = c->zoom,
+                               .rotation = c->rotation, .contrast = c->contrast,
+                               .saturation = c->saturation, .blur = c->blur, .noise = c->noise};
     batch_from_images(step->batch_images, count, c->input_size, c->channels, &augment,
                       &step->random, learner->input);
 
