@@ -6,7 +6,7 @@
 //   saving.js            save scheduling to IndexedDB (store.js) and the storage line
 //   camera-panel.js      the camera (camera.js), its list, the mirror switch, frame grabbing
 //   recording.js         hold to record, image files
-//   class-edits.js       add, rename, delete a class (checkpoint-edit.js)
+//   class-edits.js       add, rename, delete a class
 //   class-cards.js       the class cards
 //   training.js          the page's end of the training worker (worker.js)
 //   prediction.js        live prediction
@@ -56,7 +56,6 @@ async function restore() {
     if (restored?.checkpoint) {
       next = await openLearner(restored.checkpoint);
       nextMeta = restored.meta ?? freshMeta();
-      nextMeta.hidden ??= [];
     } else {
       next = await newLearner();
       if (restored?.meta) nextMeta = restored.meta;

@@ -1,8 +1,7 @@
 // class-edits.js - adding, renaming and deleting classes. A class that has examples is renamed or
-// removed inside the learner's checkpoint (checkpoint-edit.js) and the result loaded again; a
-// trained class cannot leave the network, so deleting it hides it under HIDDEN_PREFIX.
-import { renameClass, removeUntrainedClass } from './checkpoint-edit.js';
-import { HIDDEN_PREFIX, details, inLearner, learner, meta, openLearner, render, replaceLearner, uniqueName } from './class-state.js';
+// removed in the learner itself (learner.renameClass / removeClass): a removed trained class
+// loses its exemplars, mean and output, and the other classes' predictions stay as they were.
+import { inLearner, learner, meta, render } from './class-state.js';
 import { scheduleSave } from './saving.js';
 import { say } from './webcam-elements.js';
 
@@ -33,16 +32,13 @@ export async function renameClassCard(entry, wanted) {
   }
   if (inLearner(entry.name)) {
     try {
-      const next = await openLearner(renameClass(learner.save(), entry.name, name));
-      entry.name = name;
-      replaceLearner(next);
+      learner.renameClass(entry.name, name);
     } catch (error) {
       say(`Could not rename: ${error.message}`, 'error');
       return false;
     }
-  } else {
-    entry.name = name;
   }
+  entry.name = name;
   say('');
   render();
   scheduleSave();
@@ -52,18 +48,8 @@ export async function renameClassCard(entry, wanted) {
 /** Deletes the class of card `entry`, after asking when it has examples. */
 export async function deleteClassCard(entry) {
   if (entry.samples > 0 && !confirm(`Delete the class “${entry.name}” and its ${entry.samples} examples?`)) return;
-  const found = details().find((d) => d.name === entry.name);
   try {
-    if (found && !found.trained) {
-      const { inputSize, channels } = learner.config;
-      replaceLearner(await openLearner(removeUntrainedClass(learner.save(), entry.name, inputSize * inputSize * channels)));
-    } else if (found) {
-      // A trained class stays in the network and the exemplar memory: rename it out of the
-      // way and ignore it in predictions.
-      const hiddenName = uniqueName(`${HIDDEN_PREFIX}${entry.name}`);
-      replaceLearner(await openLearner(renameClass(learner.save(), entry.name, hiddenName)));
-      meta.hidden.push(hiddenName);
-    }
+    if (inLearner(entry.name)) learner.removeClass(entry.name);
   } catch (error) {
     say(`Could not delete: ${error.message}`, 'error');
     return;

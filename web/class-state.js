@@ -4,9 +4,7 @@
 // asks of them; render(), which every change of them ends with; and the count of edits in flight.
 //
 // meta.classes: the page's class cards in order ({id, name, samples, thumbs}); a card's name is
-// its class label in the learner once it has examples. meta.hidden: learner labels of deleted
-// trained classes (the engine cannot forget a trained class: the page renames it with
-// HIDDEN_PREFIX and ignores it).
+// its class label in the learner once it has examples.
 import { autoFlavour, createLearner, loadLearner } from './icarl.js';
 
 // The main thread classifies one camera frame at a time (about 2 ms), which a pool of pthread
@@ -18,26 +16,32 @@ const PAGE_ENGINE = autoFlavour({ threads: false });
 export const newLearner = () => createLearner({ preset: 'webcam', engine: PAGE_ENGINE });
 export const openLearner = (bytes) => loadLearner(bytes, { engine: PAGE_ENGINE });
 
-export const HIDDEN_PREFIX = '~deleted ';
+// Earlier versions of the page could not remove a trained class from the learner: they renamed it
+// with this prefix and listed it in meta.hidden. Such classes are removed when they are loaded.
+const LEGACY_HIDDEN_PREFIX = '~deleted ';
 
 export let learner = null;
 export let meta = freshMeta();
 
 export function freshMeta() {
-  return { version: 1, nextId: 1, classes: [], hidden: [] };
+  return { version: 1, nextId: 1, classes: [] };
 }
 
 /** Makes `next` the learner (disposing the one before) and `nextMeta` the metadata, gives every
- * learner class that is neither hidden nor on a card a card (its sample count and thumbnails from
+ * learner class that is not on a card a card (its sample count and thumbnails from
  * `previousCards`, by name, when there), and renders. */
 export function replaceLearner(next, { meta: nextMeta = meta, previousCards = new Map() } = {}) {
   const previous = learner;
   learner = next;
   meta = nextMeta;
   previous?.dispose();
+  for (const name of meta.hidden ?? []) if (inLearner(name)) learner.removeClass(name);
+  delete meta.hidden;
   for (const entry of details()) {
-    if (entry.name.startsWith(HIDDEN_PREFIX) && !meta.hidden.includes(entry.name)) meta.hidden.push(entry.name);
-    if (meta.hidden.includes(entry.name)) continue;
+    if (entry.name.startsWith(LEGACY_HIDDEN_PREFIX)) {
+      learner.removeClass(entry.name);
+      continue;
+    }
     if (!meta.classes.some((c) => c.name === entry.name)) {
       const card = previousCards.get(entry.name);
       meta.classes.push({ id: meta.nextId++, name: entry.name, samples: card?.samples ?? entry.exemplars + entry.pending, thumbs: card?.thumbs ?? [] });
@@ -46,7 +50,7 @@ export function replaceLearner(next, { meta: nextMeta = meta, previousCards = ne
   render();
 }
 
-/** The learner's classes ({name, trained, exemplars, pending}), hidden ones included. */
+/** The learner's classes ({name, trained, exemplars, pending}). */
 export function details() {
   return learner ? learner.classDetails : [];
 }
@@ -55,21 +59,12 @@ export function inLearner(name) {
   return details().some((entry) => entry.name === name);
 }
 
-export const isHidden = (name) => meta.hidden.includes(name);
-
-/** The trained classes the page shows (deleted ones left out). */
-export function shownTrained() {
-  return details().filter((entry) => entry.trained && !isHidden(entry.name));
+/** The trained classes. */
+export function trainedClasses() {
+  return details().filter((entry) => entry.trained);
 }
 
-export const hasTrained = () => shownTrained().length > 0;
-
-/** `base`, or `base 2`, `base 3`, ...: the first that no card and no learner class has. */
-export function uniqueName(base) {
-  const taken = new Set([...meta.classes.map((c) => c.name), ...details().map((d) => d.name)]);
-  if (!taken.has(base)) return base;
-  for (let i = 2; ; i++) if (!taken.has(`${base} ${i}`)) return `${base} ${i}`;
-}
+export const hasTrained = () => trainedClasses().length > 0;
 
 let draw = () => {};
 

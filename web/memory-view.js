@@ -1,6 +1,6 @@
 // memory-view.js - the Memory section: how many of the K exemplars the learner keeps, the limit
-// per class, and one meter per trained class (deleted ones marked as such).
-import { HIDDEN_PREFIX, details, isHidden, learner } from './class-state.js';
+// per class, and one meter per trained class.
+import { details, learner } from './class-state.js';
 import { element } from './dom.js';
 import { el } from './webcam-elements.js';
 
@@ -12,10 +12,9 @@ export function renderMemory() {
     textContent: `${memory.used} of K = ${memory.capacity} exemplars kept` + (limit ? ` · up to ${limit} per class` : ' · none yet (train a step)'),
   });
   const list = element('ul', { className: 'memory-list' }, details().filter((d) => d.trained).map((d) => {
-    const name = isHidden(d.name) ? `${d.name.slice(HIDDEN_PREFIX.length)} (deleted)` : d.name;
     const meter = element('meter', { min: 0, max: Math.max(1, limit), value: d.exemplars });
     meter.setAttribute('aria-label', `${d.name} exemplars`);
-    return element('li', {}, [meter, `${name}: ${d.exemplars} of ${limit}`]);
+    return element('li', {}, [meter, `${d.name}: ${d.exemplars} of ${limit}`]);
   }));
   el.memory.replaceChildren(summary, list);
 }

@@ -2,7 +2,7 @@
 // centre square, and the region shows the best class, its confidence and one bar per trained class;
 // before any class is trained it says what is needed. Paused while the Experiment tab is shown.
 import { cameraReady, grabFrame } from './camera-panel.js';
-import { hasTrained, isHidden, learner, shownTrained } from './class-state.js';
+import { hasTrained, learner, trainedClasses } from './class-state.js';
 import { element } from './dom.js';
 import { el } from './webcam-elements.js';
 
@@ -13,7 +13,7 @@ let barRows = new Map(); // label -> {li, fill, value}
 /** The bars (one per trained class, remade only when that list changes) and, before any class
  * is trained, what the region waits for. */
 export function renderPrediction() {
-  const trained = shownTrained();
+  const trained = trainedClasses();
   const key = trained.map((d) => d.name).join('\n');
   if (el.bars.dataset.key !== key) {
     el.bars.dataset.key = key;
@@ -46,7 +46,7 @@ function predictFrame() {
   const result = learner.classify(image);
   const stats = predictionStats;
   stats.classifyMs = stats.classifyMs * 0.9 + (performance.now() - start) * 0.1;
-  const scores = result.scores.filter((s) => !isHidden(s.label));
+  const scores = result.scores;
   if (!scores.length) return;
   // Cosine similarities to confidences: a softmax with temperature 0.05.
   const exps = scores.map((s) => Math.exp((s.score - scores[0].score) * 20));

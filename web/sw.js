@@ -6,13 +6,13 @@
 // run the threads engine (SharedArrayBuffer) there.
 // Cache-first from one versioned cache; bump VERSION whenever a cached file changes, and the next
 // visit installs the new set and drops the old cache. Nothing else is cached; nothing is sent.
-const VERSION = 'icarl-page-v9';
+const VERSION = 'icarl-page-v10';
 const FILES = [
   './', 'index.html', 'style.css', 'manifest.webmanifest',
   'dom.js', 'format.js', 'background-worker.js', 'worker-jobs.js', 'mode-tabs.js',
   'app.js', 'webcam-elements.js', 'class-state.js', 'saving.js', 'camera-panel.js', 'camera.js',
   'recording.js', 'class-edits.js', 'class-cards.js', 'training.js', 'prediction.js', 'memory-view.js',
-  'model-section.js', 'isolation-reload.js', 'store.js', 'worker.js', 'checkpoint-edit.js', 'icarl.js',
+  'model-section.js', 'isolation-reload.js', 'store.js', 'worker.js', 'icarl.js',
   'experiment.js', 'experiment-page.js', 'experiment-charts.js', 'experiment-worker.js',
   'icarl-engine-simd.js', 'icarl-engine-simd.wasm', 'icarl-engine-scalar.js', 'icarl-engine-scalar.wasm',
   'icarl-engine-simd-threads.js', 'icarl-engine-simd-threads.wasm', 'icarl-engine-simd-threads.worker.js',

@@ -52,10 +52,13 @@ test('every field round-trips through createLearner and learner.config', async (
     preset: 'fashion-mnist', inputSize: 12, blocksPerStage: 1, baseWidth: 4, memory: 77, method: 'lwf',
     loss: 'softmax-kd', temperature: 3, epochs: 4, batchSize: 6, learningRate: 0.25, momentum: 0.5,
     weightDecay: 0.001, decayAt: [0.4, 0.8], decayFactor: 3, cropPadding: 1, flip: false,
-    brightness: 0.25, meanWithFlip: false, seed: 2n ** 60n + 3n, threads: 1, engine: 'simd',
+    brightness: 0.25, zoom: 0.3, rotation: 12, contrast: 0.2, saturation: 0.4, blur: 0.5, noise: 0.01,
+    meanWithFlip: false, seed: 2n ** 60n + 3n, threads: 1, engine: 'simd',
   };
   const learner = await createLearner(options);
   const { preset, engine: flavour, ...expected } = options;
+  // Every field is set here to a value other than the preset's: a new field must join the list.
+  assert.deepEqual(Object.keys({ ...expected, channels: 1 }).sort(), engine.configFields.map((f) => f.key).sort());
   assert.deepEqual(learner.config, { ...expected, channels: 1 });
   assert.throws(() => learner.reconfigure({ inputSize: 16 }), { code: 'INVALID_ARGUMENT', message: /fixed when the learner is created/ });
   assert.throws(() => learner.reconfigure({ epochs: 0 }), { code: 'INVALID_ARGUMENT', message: /epochs must be 1\.\.10000/ });
