@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # build.sh - builds everything idempotently: the native library, `icarl` tool and C tests under
-# build/native, and (when Emscripten is present) the WebAssembly module and loader into web/.
+# build/native, and the WebAssembly module and loader into web/ (with Debian's Emscripten; without
+# it build.sh fails rather than leave web/ without its engine: run build-scripts/setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
+
+if ! command -v emcmake >/dev/null; then
+  echo "build.sh: emcmake not found: the WebAssembly build needs Emscripten (Debian package emscripten; build-scripts/setup.sh installs it)" >&2
+  exit 1
+fi
 
 cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/native -j "$jobs"
@@ -16,10 +22,8 @@ else
   echo "build.sh: no /usr/share/datasets/fashion-mnist (run build-scripts/setup.sh): the page's Experiment mode will have no data" >&2
 fi
 
-if [ -f src/wasm/wasm.cmake ] && command -v emcmake >/dev/null; then
-  # Debian's emcc runs its JS optimizer with node and needs acorn from /usr/share/nodejs, for
-  # the configure step and for every compile and link.
-  export NODE_PATH=/usr/share/nodejs
-  emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build build/wasm -j "$jobs"
-fi
+# Debian's emcc runs its JS optimizer with node and needs acorn from /usr/share/nodejs, for the
+# configure step and for every compile and link.
+export NODE_PATH=/usr/share/nodejs
+emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build/wasm -j "$jobs"
