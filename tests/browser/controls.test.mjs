@@ -1,21 +1,22 @@
 // controls.test.mjs - the page without a camera (denied): a clear message, examples from image
 // files instead, rename, delete, train with Cancel, Export model / Reset / Import model. Headless
 // Debian Chromium through playwright-core, a fresh profile, no fake camera.
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../../build-scripts/serve.mjs';
-import { addClass, chromiumAvailable, launchWithoutCamera } from './fake-camera.mjs';
+import { needing } from '../node/prerequisites.mjs';
+import { addClass, browserMissing, launchWithoutCamera } from './fake-camera.mjs';
 
-const skip = chromiumAvailable ? false : 'no Chromium at /usr/bin/chromium (run build-scripts/setup.sh)';
+const { test } = needing(browserMissing);
 let server;
 let browser;
 let dir;
 
 before(async () => {
-  if (skip) return;
+  if (browserMissing) return;
   dir = mkdtempSync(join(tmpdir(), 'icarl-controls-'));
   server = await startServer({ port: 0 });
   browser = await launchWithoutCamera();
@@ -58,7 +59,7 @@ const files = (name, colour, count) => Array.from({ length: count }, (_, i) => (
   buffer: bmp((x, y) => colour(x, y, i)),
 }));
 
-test('without a camera: a clear message, image files as examples, rename, delete, cancel, export, reset, import', { skip, timeout: 180_000 }, async () => {
+test('without a camera: a clear message, image files as examples, rename, delete, cancel, export, reset, import', { timeout: 180_000 }, async () => {
   const context = await browser.newContext({ acceptDownloads: true });
   const page = await context.newPage();
   const errors = [];
@@ -136,7 +137,7 @@ test('without a camera: a clear message, image files as examples, rename, delete
   await context.close();
 });
 
-test('without IndexedDB (a private window) the page keeps working in memory and says so', { skip, timeout: 120_000 }, async () => {
+test('without IndexedDB (a private window) the page keeps working in memory and says so', { timeout: 120_000 }, async () => {
   const context = await browser.newContext();
   await context.addInitScript(() => Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true }));
   const page = await context.newPage();

@@ -6,17 +6,18 @@
 // drawn. Then with the network off, a reload still runs it (scripts, engine and data come from
 // the service worker's cache). The webcam tab still works beside it.
 // Set ICARL_EXPERIMENT_SCREENSHOT=path to save a screenshot of the finished run (docs/experiment.png).
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, defaultRoot } from '../../build-scripts/serve.mjs';
-import { chromiumAvailable, launchWithoutCamera } from './fake-camera.mjs';
+import { firstMissing, missingFile, needing } from '../node/prerequisites.mjs';
+import { browserMissing, launchWithoutCamera } from './fake-camera.mjs';
 
-const haveData = existsSync(join(defaultRoot, 'data/fashion-subset.bin'));
-const skip = !chromiumAvailable ? 'no Chromium at /usr/bin/chromium (run build-scripts/setup.sh)'
-  : !haveData ? 'no web/data/fashion-subset.bin (run build-scripts/build.sh)' : false;
+const missing = firstMissing(browserMissing, missingFile(join(defaultRoot, 'data/fashion-subset.bin'),
+  'run build-scripts/build.sh with Debian package dataset-fashion-mnist installed'));
+const { test } = needing(missing);
 // Small enough for a couple of minutes on two busy cores, large enough for a clear gap.
 const QUICK = 'exp-train=50&exp-test=50&exp-epochs=3';
 const QUICKER = 'exp-train=30&exp-test=30&exp-epochs=2';
@@ -25,7 +26,7 @@ let browser;
 let dir;
 
 before(async () => {
-  if (skip) return;
+  if (missing) return;
   dir = mkdtempSync(join(tmpdir(), 'icarl-experiment-'));
   server = await startServer({ port: 0 });
   browser = await launchWithoutCamera();
@@ -64,7 +65,7 @@ function finals(results) {
   return { icarl: last('icarl'), finetune: last('finetune') };
 }
 
-test('Experiment mode: iCaRL beats finetuning, plots, forgetting, confusion matrix, exemplars; offline too', { skip, timeout: 420_000 }, async () => {
+test('Experiment mode: iCaRL beats finetuning, plots, forgetting, confusion matrix, exemplars; offline too', { timeout: 420_000 }, async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 1300 } });
   const page = await context.newPage();
   const errors = [];
@@ -143,7 +144,7 @@ test('Experiment mode: iCaRL beats finetuning, plots, forgetting, confusion matr
   await context.close();
 });
 
-test('Experiment mode: Cancel stops the run and keeps the page usable', { skip, timeout: 120_000 }, async () => {
+test('Experiment mode: Cancel stops the run and keeps the page usable', { timeout: 120_000 }, async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors = [];

@@ -4,10 +4,17 @@
 // the page actions every test and bench repeats (add a class, hold to record).
 // Not a test file itself (node --test picks only *.test.mjs).
 import { writeFileSync, existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+
+// playwright-core is an npm package of the top-level package.json: without it the tests say so
+// (tests/node/prerequisites.mjs) instead of failing to import.
+const playwright = await import('playwright-core').catch(() => null);
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const chromiumAvailable = existsSync(CHROMIUM);
+/** What the browser tests lack, as a sentence saying what to install; '' when nothing. */
+export const browserMissing = !existsSync(CHROMIUM)
+  ? `no Chromium at ${CHROMIUM} (Debian package chromium; build-scripts/setup.sh installs it, or set CHROMIUM_PATH)`
+  : !playwright ? 'npm playwright-core is not installed (run build-scripts/setup.sh, or npm ci)' : '';
+export const chromiumAvailable = browserMissing === '';
 
 function rgbToYuv([r, g, b]) {
   const y = 0.299 * r + 0.587 * g + 0.114 * b;
@@ -71,12 +78,12 @@ const BASE_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-bac
 
 /** Launches Chromium with no camera at all (camera prompts are denied): a Browser. */
 export function launchWithoutCamera() {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...BASE_ARGS, '--deny-permission-prompts'] });
+  return playwright.chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...BASE_ARGS, '--deny-permission-prompts'] });
 }
 
 /** Launches Chromium with `video` as the camera and `profile` as the user-data directory. */
 export function launch(profile, video) {
-  return chromium.launchPersistentContext(profile, {
+  return playwright.chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1180, height: 860 },
@@ -107,4 +114,24 @@ export async function holdToRecord(page, name, whilePressed) {
   } finally {
     await page.mouse.up();
   }
+}
+
+/** The sample count on class `name`'s card. */
+export async function sampleCount(page, name) {
+  const text = await page.locator(`.class-card[data-name="${name}"] .count`).textContent();
+  return Number(text.match(/^(\d+) sample/)[1]);
+}
+
+/** Resolves once class `name`'s card counts at least `count` samples (a generous hang guard). */
+export function samplesReach(page, name, count) {
+  return page.waitForFunction(([n, c]) => {
+    const text = document.querySelector(`.class-card[data-name="${n}"] .count`)?.textContent ?? '';
+    return Number(text.match(/^(\d+) sample/)?.[1] ?? 0) >= c;
+  }, [name, count], { timeout: 60_000 });
+}
+
+/** Holds class `name`'s "Hold to record" with the pointer until its card counts at least
+ * `count` samples: as many frames as a test needs, however slowly a loaded machine records. */
+export function recordSamples(page, name, count) {
+  return holdToRecord(page, name, () => samplesReach(page, name, count));
 }

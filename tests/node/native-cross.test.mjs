@@ -2,21 +2,22 @@
 // learned by the native `icarl learn` loads in Node and classifies the same images the same way,
 // and a model learned through the WebAssembly build (web/cli.mjs and the JS API) does so in the
 // native tool; `web/cli.mjs` prints what the native tool prints. Needs the native tool
-// (build/native/icarl, or ICARL_NATIVE=path); skipped with a message when it is absent.
+// (build/native/icarl, or ICARL_NATIVE=path; see prerequisites.mjs for what happens without it).
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, test } from 'node:test';
+import { after, before, test } from 'node:test';
 
 import { createLearner, loadEngine, loadLearner } from '../../web/icarl.js';
+import { missingFile, needing } from './prerequisites.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const native = process.env.ICARL_NATIVE ?? path.join(root, 'build/native/icarl');
 const cli = path.join(root, 'web/cli.mjs');
-const skip = existsSync(native) ? false : `the native tool ${native} is absent: run build-scripts/build.sh (or set ICARL_NATIVE)`;
+const { describe } = needing(missingFile(native, 'run build-scripts/build.sh, or set ICARL_NATIVE to an icarl binary'));
 
 // A 24-bit bottom-up BMP of w x h pixels; pixel(x, y) gives [r, g, b] with y = 0 at the top.
 function bmp(width, height, pixel) {
@@ -87,7 +88,7 @@ function assertSamePredictions(left, right, what) {
   });
 }
 
-describe('checkpoints cross between the native tool and the WebAssembly build', { skip }, () => {
+describe('checkpoints cross between the native tool and the WebAssembly build', () => {
   let work, data, images;
 
   before(() => {
@@ -99,6 +100,12 @@ describe('checkpoints cross between the native tool and the WebAssembly build', 
 
   after(() => {
     if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  test('the native tool runs and names itself', () => {
+    const version = runNative('--version');
+    assert.equal(version.status, 0, version.stderr);
+    assert.match(version.stdout, /^icarl /);
   });
 
   test('a model learned natively loads in Node and classifies the same way', async () => {
@@ -200,8 +207,4 @@ describe('checkpoints cross between the native tool and the WebAssembly build', 
     assert.equal(wasmResult.stderr.trim().split('\n').length, 1);
     assert.equal(wasmResult.stderr, nativeResult.stderr);
   });
-});
-
-test('the native tool is present for the cross-checks', { skip: skip || false }, () => {
-  assert.ok(execFileSync(native, ['--version'], { encoding: 'utf8' }).startsWith('icarl '));
 });

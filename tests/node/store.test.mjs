@@ -2,26 +2,26 @@
 // save/load round trip with ArrayBuffers, both records in one transaction, failed writes (an
 // uncloneable value, an injected QuotaExceededError, an abort) that leave the previous state
 // whole, the in-memory fallback without IndexedDB, and clear().
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStore } from '../../web/store.js';
+import { needing } from './prerequisites.mjs';
 
 // fake-indexeddb comes from the top-level package.json (build-scripts/setup.sh installs it).
 const fake = await import('fake-indexeddb').catch(() => null);
 const { IDBFactory, IDBObjectStore } = fake ?? {};
-const skip = fake ? false : 'npm fake-indexeddb is not installed (run build-scripts/setup.sh)';
+const { test } = needing(fake ? '' : 'npm fake-indexeddb is not installed (run build-scripts/setup.sh, or npm ci)');
 
 let counter = 0;
 const fresh = () => openStore({ indexedDB: new IDBFactory(), name: `store-test-${++counter}` });
 const bytes = (...values) => new Uint8Array(values);
 
-test('an empty store loads as null', { skip }, async () => {
+test('an empty store loads as null', async () => {
   const store = await fresh();
   assert.equal(store.persistent, true);
   assert.equal(await store.load(), null);
 });
 
-test('checkpoint bytes and metadata round-trip as an ArrayBuffer and an object', { skip }, async () => {
+test('checkpoint bytes and metadata round-trip as an ArrayBuffer and an object', async () => {
   const store = await fresh();
   const meta = { version: 1, classes: [{ id: 1, name: 'mug', samples: 3, thumbs: ['data:,'] }] };
   // A view into the middle of a larger buffer: only its own bytes must be stored.
@@ -33,7 +33,7 @@ test('checkpoint bytes and metadata round-trip as an ArrayBuffer and an object',
   assert.deepEqual(loaded.meta, meta);
 });
 
-test('a write that fails inside the transaction leaves the previous state intact', { skip }, async () => {
+test('a write that fails inside the transaction leaves the previous state intact', async () => {
   const store = await fresh();
   await store.save({ checkpoint: bytes(1, 1, 1), meta: { step: 1 } });
   // The checkpoint put is queued first, then the metadata put throws (DataCloneError): the
@@ -52,7 +52,7 @@ test('a write that fails inside the transaction leaves the previous state intact
   assert.deepEqual((await store.load()).meta, { step: 3 });
 });
 
-test('a QuotaExceededError is reported as QUOTA, keeps the old state and the store recovers', { skip }, async (t) => {
+test('a QuotaExceededError is reported as QUOTA, keeps the old state and the store recovers', async (t) => {
   const factory = new IDBFactory();
   const store = await openStore({ indexedDB: factory, name: 'quota' });
   await store.save({ checkpoint: bytes(1), meta: { step: 1 } });
@@ -78,7 +78,7 @@ test('a QuotaExceededError is reported as QUOTA, keeps the old state and the sto
   assert.deepEqual((await store.load()).meta, { step: 4 });
 });
 
-test('an aborted transaction rejects and changes nothing', { skip }, async (t) => {
+test('an aborted transaction rejects and changes nothing', async (t) => {
   const store = await fresh();
   await store.save({ checkpoint: bytes(7), meta: { step: 1 } });
   const realPut = IDBObjectStore.prototype.put;
@@ -94,7 +94,7 @@ test('an aborted transaction rejects and changes nothing', { skip }, async (t) =
   assert.deepEqual(loaded.meta, { step: 1 });
 });
 
-test('without IndexedDB the store keeps the state in memory and says why', { skip }, async () => {
+test('without IndexedDB the store keeps the state in memory and says why', async () => {
   const store = await openStore({ indexedDB: null });
   assert.equal(store.persistent, false);
   assert.equal(store.problem.code, 'UNAVAILABLE');
@@ -104,14 +104,14 @@ test('without IndexedDB the store keeps the state in memory and says why', { ski
   assert.deepEqual(loaded.meta, { step: 1 });
 });
 
-test('an IndexedDB that refuses to open falls back to memory', { skip }, async () => {
+test('an IndexedDB that refuses to open falls back to memory', async () => {
   const broken = { open() { throw new DOMException('The user denied permission to access the database.', 'SecurityError'); } };
   const store = await openStore({ indexedDB: broken });
   assert.equal(store.persistent, false);
   assert.match(store.problem.message, /cannot be opened/);
 });
 
-test('clear() removes everything and the state persists across reopening', { skip }, async () => {
+test('clear() removes everything and the state persists across reopening', async () => {
   const factory = new IDBFactory();
   const first = await openStore({ indexedDB: factory, name: 'reopen' });
   await first.save({ checkpoint: bytes(1, 2), meta: { step: 1 } });
