@@ -191,23 +191,26 @@ for (const engine of ['simd', 'scalar']) {
         // Already aborted: nothing starts.
         await assert.rejects(learner.train({ signal: AbortSignal.abort() }), expectCode('ABORTED'));
 
-        // Aborted while running, from the event loop (so train() really yields).
+        // Aborted while running, from a macrotask queued after the third slice: it only runs if
+        // train() yields to the event loop between slices, and the step must stop right there.
         const controller = new AbortController();
         let slices = 0;
+        let total = 0;
         const running = learner.train({
           signal: controller.signal,
           unitsPerSlice: 1,
-          onProgress: () => {
+          onProgress: (p) => {
             slices++;
+            total = p.total;
+            if (slices === 3) setTimeout(() => controller.abort(new Error('user pressed stop')), 0);
           },
         });
-        setTimeout(() => controller.abort(new Error('user pressed stop')), 20);
         await assert.rejects(running, (error) => {
           expectCode('ABORTED')(error);
           assert.equal(error.cause?.message, 'user pressed stop');
           return true;
         });
-        assert.ok(slices > 0, 'some slices ran before the abort');
+        assert.ok(slices >= 3 && slices < total, `${slices} of ${total} slices ran: the abort came from the event loop during the step`);
         assert.deepEqual(learner.save(), before, 'the learner is byte-for-byte as before');
         assert.deepEqual(learner.classDetails.map((d) => d.pending), [24, 24, 24]);
 
@@ -253,9 +256,11 @@ for (const engine of ['simd', 'scalar']) {
       const random = generator(17);
       const learner = await createLearner({ ...TINY, engine, epochs: 50 });
       NAMES.forEach((name, kind) => learner.addExamples(name, Array.from({ length: 12 }, () => pattern(kind, random))));
-      const running = learner.train({ unitsPerSlice: 1 });
-      setTimeout(() => learner.dispose(), 10);
+      let slices = 0;
+      // dispose() from a macrotask during the step, as a page's click handler would.
+      const running = learner.train({ unitsPerSlice: 1, onProgress: () => { if (++slices === 2) setTimeout(() => learner.dispose(), 0); } });
       await assert.rejects(running, expectCode('DISPOSED'));
+      assert.equal(learner.disposed, true);
     });
 
     test('two learners in one engine do not interfere', async () => {

@@ -5,10 +5,9 @@
 // single-thread path, heap views stay right when the shared memory grows, and a process that
 // loaded it still exits on its own.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 
 import { createLearner, loadEngine, loadLearner, threadsSupported } from '../../web/icarl.js';
 
@@ -125,13 +124,14 @@ describe('the threads flavour in Node 20', () => {
     scalar.dispose();
   });
 
-  test('the step reports its per-phase time, and herding plus means stay a small share', async () => {
+  test('the step reports the time of each of its phases, all within the step', async () => {
+    // The second step of run() has old classes, so every phase runs: each must be timed (a
+    // phase left out of the accounting reads 0). How the times compare is for the benchmarks.
     const result = await run({ engine: 'simd-threads' });
+    assert.deepEqual(Object.keys(result.phases).sort(), ['herding', 'means', 'targets', 'training']);
+    for (const [phase, value] of Object.entries(result.phases)) assert.ok(Number.isFinite(value) && value > 0, `${phase}: ${value} s`);
     const { targets, training, herding, means } = result.phases;
-    for (const value of [targets, training, herding, means]) assert.ok(value >= 0 && Number.isFinite(value));
-    assert.ok(training > 0);
     assert.ok(targets + training + herding + means <= result.seconds + 1e-3, 'phases fit in the step');
-    assert.ok(herding + means < training, `herding ${herding} s + means ${means} s vs training ${training} s`);
   });
 
   test('heap views follow the shared memory when it grows', async () => {
@@ -170,9 +170,25 @@ describe('the threads flavour in Node 20', () => {
       const { createLearner } = await import(${JSON.stringify(icarl)});
       const learner = await createLearner({ inputSize: 8, channels: 1, blocksPerStage: 1, threads: 2 });
       console.log(learner.engineFlavour, learner.threads);`;
-    const started = Date.now();
-    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 20000 });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk) => { stderr += chunk; });
+    const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    // Its work is done once it has printed; from then on only a pool keeping Node alive can stop
+    // it exiting, which the guard (a hang detector, far beyond the instant an exit takes) ends.
+    await new Promise((resolve) => {
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+        if (stdout.includes('\n')) resolve();
+      });
+      child.on('exit', resolve);
+    });
+    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const { code, signal } = await exited;
+    clearTimeout(guard);
+    assert.equal(signal, null, 'still running a minute after its work: something keeps Node alive');
+    assert.equal(code, 0, stderr);
     assert.equal(stdout.trim(), 'simd-threads 2');
-    assert.ok(Date.now() - started < 20000);
   });
 });
