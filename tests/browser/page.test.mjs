@@ -1,21 +1,23 @@
 // page.test.mjs - the teaching page in headless Chromium (Debian's /usr/bin/chromium driven by
 // npm's playwright-core) with a fake camera playing generated Y4M videos. One profile directory
 // is shared by three launches, so IndexedDB and the service worker carry over:
-//   1. video A: add class "A", hold to record (pointer), train one step;
+//   1. video A: add class "A", hold to record (pointer; releasing stops it), train one step;
 //   2. video B: class A is restored; add class "B", hold to record (keyboard), train; the
-//      prediction says B; at least 15 predictions/s;
+//      prediction says B, and predictions keep coming on the video's frames;
 //   3. video A: after a launch and a reload, classes, counts and the prediction (A) come back
 //      from IndexedDB; then offline, a reload still works (service worker) and so does a step.
 // Set ICARL_SCREENSHOT=path to save a screenshot of step 2 (docs/screenshot.png is made so).
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../../build-scripts/serve.mjs';
-import { addClass, chromiumAvailable, holdToRecord, launch, sceneA, sceneB, writeY4m } from './fake-camera.mjs';
+import { needing } from '../node/prerequisites.mjs';
+import { addClass, browserMissing, launch, recordSamples, sampleCount, samplesReach, sceneA, sceneB, writeY4m } from './fake-camera.mjs';
 
-const skip = chromiumAvailable ? false : 'no Chromium at /usr/bin/chromium (run build-scripts/setup.sh)';
+const { test } = needing(browserMissing);
+const FRAMES = 10; // samples recorded per class and hold
 const EPOCHS = 4;
 let server;
 let dir;
@@ -25,7 +27,7 @@ let profile;
 const contexts = new Set(); // closed in after() too, so a failing test never leaves Chromium running
 
 before(async () => {
-  if (skip) return;
+  if (browserMissing) return;
   dir = mkdtempSync(join(tmpdir(), 'icarl-browser-'));
   videoA = writeY4m(join(dir, 'scene-a.y4m'), { pattern: sceneA });
   videoB = writeY4m(join(dir, 'scene-b.y4m'), { pattern: sceneB });
@@ -71,10 +73,27 @@ async function waitSavedAfter(page, count) {
   await page.waitForFunction((n) => Number(document.body.dataset.saves ?? 0) > n, count, { timeout: 30_000 });
 }
 
+/** After a hold is released: the button is no longer pressed, and no sample is added during
+ * three of the page's capture intervals (its 10/s timer, set before this page-time wait, would
+ * fire first if recording had gone on). */
+async function recordingStopped(page, name) {
+  const before = await sampleCount(page, name);
+  assert.equal(await card(page, name).getByRole('button', { name: 'Hold to record' }).getAttribute('aria-pressed'), 'false');
+  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 300)));
+  assert.equal(await sampleCount(page, name), before, 'samples were added after the hold ended');
+}
 
-async function samples(page, name) {
-  const text = await card(page, name).locator('.count').textContent();
-  return Number(text.match(/^(\d+) sample/)[1]);
+/** Counts the page learner's classify() calls from now on in window.testClassifications. */
+async function countClassifications(page) {
+  await page.evaluate(() => {
+    const learner = window.icarlPage.learner;
+    const classify = learner.classify;
+    window.testClassifications = 0;
+    learner.classify = function (...args) {
+      window.testClassifications++;
+      return classify.apply(this, args);
+    };
+  });
 }
 
 async function trainAndWait(page) {
@@ -97,15 +116,14 @@ async function predictionIs(page, name) {
   assert.ok(text.startsWith(name), `the prediction says "${text.split('\n')[0]}", expected ${name}`);
 }
 
-test('teach two classes from two fake cameras, restore them from IndexedDB, work offline', { skip, timeout: 300_000 }, async (t) => {
+test('teach two classes from two fake cameras, restore them from IndexedDB, work offline', { timeout: 300_000 }, async () => {
   // 1. Camera A: class A by holding the button with the pointer, one step.
   {
     const { context, page, errors } = await open(videoA);
     await addClass(page, 'A');
     const saves = await savesNow(page);
-    await holdToRecord(page, 'A', () => page.waitForTimeout(1500));
-    const count = await samples(page, 'A');
-    assert.ok(count >= 8 && count <= 25, `about 10 frames/s for 1.5 s, got ${count}`);
+    await recordSamples(page, 'A', FRAMES);
+    await recordingStopped(page, 'A');
     await waitSavedAfter(page, saves);
     await trainAndWait(page);
     await predictionIs(page, 'A');
@@ -117,36 +135,22 @@ test('teach two classes from two fake cameras, restore them from IndexedDB, work
   {
     const { context, page, errors } = await open(videoB);
     await page.waitForFunction(() => window.icarlPage.meta.classes.length === 1);
-    assert.ok((await samples(page, 'A')) >= 8, 'class A and its count are restored');
+    assert.ok((await sampleCount(page, 'A')) >= FRAMES, 'class A and its count are restored');
     await addClass(page, 'B');
     const saves = await savesNow(page);
     await card(page, 'B').getByRole('button', { name: 'Hold to record' }).focus();
     await page.keyboard.down(' ');
-    await page.waitForTimeout(1500);
+    await samplesReach(page, 'B', FRAMES); // holding Space records
     await page.keyboard.up(' ');
-    assert.ok((await samples(page, 'B')) >= 8, 'holding Space records');
+    await recordingStopped(page, 'B');
     await waitSavedAfter(page, saves);
     await trainAndWait(page);
     await predictionIs(page, 'B');
-    // Predictions run on every video frame (the fake camera gives 30/s).
-    await page.waitForTimeout(2500);
-    const stats = await page.evaluate(() => ({ ...window.icarlPage.stats }));
-    t.diagnostic(`predictions/s ${stats.perSecond.toFixed(1)}, classify ${stats.classifyMs.toFixed(2)} ms`);
-    assert.ok(stats.perSecond >= 15, `at least 15 predictions/s, got ${stats.perSecond}`);
-    // What the page could do beyond the camera's frame rate: back-to-back classifications.
-    const capacity = await page.evaluate(() => {
-      const image = new ImageData(96, 96);
-      const learner = window.icarlPage.learner;
-      const start = performance.now();
-      let n = 0;
-      while (performance.now() - start < 1000) {
-        learner.classify(image);
-        n++;
-      }
-      return (n * 1000) / (performance.now() - start);
-    });
-    t.diagnostic(`classify capacity on the main thread: ${capacity.toFixed(0)} per second`);
-    assert.ok(capacity >= 15);
+    // Predictions go on by themselves, one per video frame, with nothing pressed. (How many per
+    // second is for bench/webcam-step.mjs to measure.)
+    await countClassifications(page);
+    await page.waitForFunction(() => window.testClassifications >= 30, null, { timeout: 60_000 });
+    await predictionIs(page, 'B');
     const memory = await page.locator('#memory').innerText();
     assert.match(memory, /of K = 2000 exemplars kept/);
     if (process.env.ICARL_SCREENSHOT) await page.screenshot({ path: process.env.ICARL_SCREENSHOT });
@@ -159,7 +163,7 @@ test('teach two classes from two fake cameras, restore them from IndexedDB, work
     const { context, page, errors } = await open(videoA);
     const names = await page.getByRole('textbox', { name: 'Class name' }).evaluateAll((inputs) => inputs.map((i) => i.value));
     assert.deepEqual(names, ['A', 'B']);
-    assert.ok((await samples(page, 'A')) >= 8 && (await samples(page, 'B')) >= 8);
+    assert.ok((await sampleCount(page, 'A')) >= FRAMES && (await sampleCount(page, 'B')) >= FRAMES);
     await predictionIs(page, 'A');
     await page.reload();
     await waitReady(page);
@@ -174,9 +178,9 @@ test('teach two classes from two fake cameras, restore them from IndexedDB, work
     const offline = await page.evaluate(() => fetch('icarl-engine-simd.wasm').then((r) => r.headers.get('content-type')));
     assert.equal(offline, 'application/wasm', 'the .wasm comes from the cache with its MIME type');
     // The worker (and the engine it imports) also starts offline: more of A, one more step.
-    const before = await samples(page, 'A');
-    await holdToRecord(page, 'A', () => page.waitForTimeout(700));
-    assert.ok((await samples(page, 'A')) > before);
+    const before = await sampleCount(page, 'A');
+    await recordSamples(page, 'A', before + 3);
+    await recordingStopped(page, 'A');
     await trainAndWait(page);
     await predictionIs(page, 'A');
     assert.deepEqual(errors, []);
