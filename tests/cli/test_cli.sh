@@ -134,6 +134,29 @@ check() { # check DESCRIPTION TEST-COMMAND...
   if "$@"; then pass "$description"; else fail "$description"; fi
 }
 
+# json_checks SCRIPT ARG...: runs SCRIPT (JavaScript, with node) with ARG... as `args`, `read`
+# (a file's text), `json` (a parsed file), `near` (equal to 1e-4, the reports' rounding) and
+# `mean`; each check(description, condition) it calls counts as one pass or fail here, and so
+# does a script that throws or prints anything else.
+json_checks() {
+  local script=$1 verdict description; shift
+  while IFS=$'\t' read -r verdict description; do
+    if [ "$verdict" = ok ]; then pass "$description"; else fail "$verdict $description"; fi
+  done < <(node -e '
+    const fs = require("fs");
+    const args = process.argv.slice(1);
+    const read = (file) => fs.readFileSync(file, "utf8");
+    const json = (file) => JSON.parse(read(file));
+    const near = (a, b) => typeof a === "number" && typeof b === "number" && Math.abs(a - b) <= 1e-4;
+    const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
+    const check = (description, condition) => console.log(`${condition ? "ok" : "FAIL"}\t${description}`);
+    try {
+      eval(args.shift());
+    } catch (error) {
+      console.log(`FAIL\tthe checks threw: ${String(error).split("\n")[0]}`);
+    }' "$script" "$@" 2>&1)
+}
+
 model="$work/model.icarl"
 
 # ---- global -----------------------------------------------------------------------------------
@@ -167,7 +190,8 @@ check "eval prints accuracy: 0.XXXX" grep -qE '^accuracy: [01]\.[0-9]{4}$' "$wor
 check "eval accuracy >= 0.9 on easy classes" \
   awk '/^accuracy:/ { exit !($2 >= 0.9) }' "$work/out"
 check "eval notes the skipped unknown class on stderr" grep -q "skipped 3 images" "$work/err"
-check "eval JSON has the accuracy" grep -q '"accuracy"' "$work/eval.json"
+json_checks 'check("eval JSON has the accuracy it printed", near(json(args[0]).accuracy, Number(read(args[1]).match(/^accuracy: (\S+)$/m)[1])))' \
+  "$work/eval.json" "$work/out"
 
 # ---- incremental learn ------------------------------------------------------------------------
 
@@ -230,16 +254,45 @@ run_ok "protocol on a tiny dataset" "$icarl" protocol --dataset fashion-mnist \
 check "protocol prints five step lines" \
   bash -c "[ \$(grep -c '^step [1-5]/5' '$work/out') -eq 5 ]"
 check "protocol prints the summary" grep -q "average incremental accuracy" "$work/out"
-for key in steps average_incremental_nme average_incremental_cnn final_nme final_cnn \
-  forgetting_nme seconds per_class_nme configuration; do
-  check "protocol JSON has $key" grep -q "\"$key\"" "$work/protocol.json"
-done
-if command -v python3 >/dev/null; then
-  check "protocol JSON parses" python3 -c "import json,sys; json.load(open(sys.argv[1]))" \
-    "$work/protocol.json"
-  check "protocol SVG parses as XML" python3 -c \
-    "import sys, xml.dom.minidom as m; m.parse(sys.argv[1])" "$work/protocol.svg"
-fi
+# The report's figures hang together as section 5 defines them (6 training and 3 test images
+# per class, K = 20 exemplars in all, 2 classes per step).
+json_checks '
+  const [file, printed] = args;
+  const r = json(file);
+  const steps = r.steps;
+  const sum = (values) => values.reduce((a, b) => a + b, 0);
+  check("protocol JSON has 5 steps of 2 new classes", steps.length === 5 &&
+    steps.every((s, i) => s.new_classes.length === 2 && s.classes.length === 2 * (i + 1)));
+  check("protocol JSON learns the 10 classes in its shuffled class order",
+    new Set(r.configuration.class_order).size === 10 &&
+    steps.flatMap((s) => s.new_classes).join() === r.configuration.class_order.join() &&
+    r.configuration.order === "shuffled" && r.configuration.seed === 3 && r.configuration.memory_total === 20);
+  check("protocol JSON: each step trains on its new images and the exemplars kept, min(6, floor(K / t)) per old class",
+    steps.every((s, i) => s.training_images === 12 + 2 * i * Math.min(6, Math.floor(20 / (2 * i || 1)))));
+  check("protocol JSON: a step accuracy is the mean of its per-class accuracies", steps.every((s) =>
+    near(s.nme, mean(Object.values(s.per_class_nme))) && near(s.cnn, mean(Object.values(s.per_class_cnn))) &&
+    Object.keys(s.per_class_nme).join() === s.classes.join()));
+  check("protocol JSON: average incremental = mean over the steps, final = the last step",
+    near(r.average_incremental_nme, mean(steps.map((s) => s.nme))) && near(r.average_incremental_cnn, mean(steps.map((s) => s.cnn))) &&
+    r.final_nme === steps[4].nme && r.final_cnn === steps[4].cnn);
+  const forgetting = (kind) => mean(steps.slice(0, 4).flatMap((s) => s.new_classes).map((c) =>
+    Math.max(...steps.slice(0, 4).filter((s) => c in s[kind]).map((s) => s[kind][c])) - steps[4][kind][c]));
+  check("protocol JSON: forgetting = mean over the earlier classes of best earlier minus final accuracy",
+    near(r.forgetting_nme, forgetting("per_class_nme")) && near(r.forgetting_cnn, forgetting("per_class_cnn")));
+  const lines = read(printed).match(/^step [1-5]\/5 .*$/gm) ?? [];
+  check("protocol prints the accuracies of its JSON report", lines.length === 5 && lines.every((line, i) =>
+    near(Number(line.match(/NME top-1 (\S+)/)[1]), steps[i].nme) && near(Number(line.match(/CNN top-1 (\S+)/)[1]), steps[i].cnn)));
+  check("protocol JSON reports its time", typeof r.seconds === "number" && steps.every((s) => typeof s.seconds === "number"));
+' "$work/protocol.json" "$work/out"
+check "protocol SVG parses as XML" node -e '
+  const text = require("fs").readFileSync(process.argv[1], "utf8");
+  const tags = [];
+  for (const [, close, name, selfClosing] of text.matchAll(/<(\/?)([A-Za-z][\w:-]*)[^>]*?(\/?)>/g)) {
+    if (selfClosing) continue;
+    if (!close) tags.push(name);
+    else if (tags.pop() !== name) process.exit(1);
+  }
+  process.exit(tags.length === 0 ? 0 : 1);' "$work/protocol.svg"
 check "protocol SVG is an SVG" grep -q "<svg" "$work/protocol.svg"
 expect_error "protocol: bad --size" "$icarl" protocol --size huge
 expect_error "protocol: bad --dataset" "$icarl" protocol --dataset cifar
