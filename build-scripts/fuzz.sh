@@ -100,8 +100,6 @@ for target in "${targets[@]}"; do
     grep -E 'stat::number_of_executed_units|cov:' "$out/fuzz_$target.log" | tail -2
   fi
 done
-if [ "$failed" -ne 0 ]; then
-  echo "fuzz.sh: $failed target(s) failed"
-  exit 1
-fi
-echo "fuzz.sh: no crash in ${#targets[@]} targets"
+# One summary line in a fixed form: test.sh reads its counts.
+echo "fuzz.sh: ${#targets[@]} targets run, $((${#targets[@]} - failed)) passed, $failed failed"
+[ "$failed" -eq 0 ]
