@@ -141,7 +141,11 @@ check() { # check DESCRIPTION TEST-COMMAND...
 json_checks() {
   local script=$1 verdict description; shift
   while IFS=$'\t' read -r verdict description; do
-    if [ "$verdict" = ok ]; then pass "$description"; else fail "$verdict $description"; fi
+    case $verdict in
+      ok) pass "$description" ;;
+      FAIL) fail "$description" ;;
+      *) fail "json_checks printed: $verdict $description" ;;
+    esac
   done < <(node -e '
     const fs = require("fs");
     const args = process.argv.slice(1);
