@@ -270,7 +270,7 @@ json_checks '
   check("protocol JSON learns the 10 classes in its shuffled class order",
     new Set(r.configuration.class_order).size === 10 &&
     steps.flatMap((s) => s.new_classes).join() === r.configuration.class_order.join() &&
-    r.configuration.order === "shuffled" && r.configuration.seed === 3 && r.configuration.memory_total === 20);
+    r.configuration.order === "shuffled" && r.configuration.seed === 3 && r.configuration.memory === 20);
   check("protocol JSON: each step trains on its new images and the exemplars kept, min(6, floor(K / t)) per old class",
     steps.every((s, i) => s.training_images === 12 + 2 * i * Math.min(6, Math.floor(20 / (2 * i || 1)))));
   check("protocol JSON: a step accuracy is the mean of its per-class accuracies", steps.every((s) =>
