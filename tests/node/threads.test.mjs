@@ -115,8 +115,12 @@ describe('the threads flavour in Node 20', () => {
       byDefault.dispose();
       single.dispose();
     }
-    for (const threads of [0, 9, 2.5, '2']) {
-      await assert.rejects(createLearner({ ...OPTIONS, threads }), (error) => error.code === 'INVALID_ARGUMENT');
+    // threads: 0 asks for the default (icarl.d.ts), anything else outside 1..8 is refused
+    const zero = await createLearner({ ...OPTIONS, threads: 0 });
+    assert.equal(zero.threads, engine.c.default_threads());
+    zero.dispose();
+    for (const threads of [-1, 9, 2.5, '2']) {
+      await assert.rejects(createLearner({ ...OPTIONS, threads }), (error) => error.code === 'INVALID_ARGUMENT', `threads ${threads}`);
     }
     // the single-thread flavours ignore the request and say so
     const scalar = await createLearner({ ...OPTIONS, engine: 'scalar', threads: 2 });
