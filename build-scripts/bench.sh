@@ -8,14 +8,16 @@
 # WebAssembly SIMD threads build with 1 and N threads (Node worker threads), TensorFlow.js's wasm
 # backend (after `npm install --prefix bench`) and PyTorch; then each convolution shape's forward,
 # WebAssembly SIMD against TensorFlow.js.
-# Usage: build-scripts/bench.sh [sanity|full|quick|gemm|speed|threads|conv|webcam|compare|fuzz|all]
+# Usage: build-scripts/bench.sh [sanity|full|quick|gemm|speed|threads|conv|webcam|compare|fuzz|teach|all]
 #   (default: all; builds first)
 # threads: the thread speed-up alone, interleaved rounds (THREADS_ROUNDS, default 5) of native and
 # WebAssembly threads with 1 and N threads, medians; conv: WebAssembly SIMD against TensorFlow.js
 # conv2d alone, CONV_ROUNDS (default 5) interleaved rounds, medians per shape; webcam: the page's
 # step in headless Chromium (bench/webcam-step.mjs, WEBCAM_ROUNDS rounds per engine, default 3);
 # compare: the paper's comparison of four methods (build-scripts/compare.sh); fuzz: 10 minutes
-# per fuzz target (build-scripts/fuzz.sh 600).
+# per fuzz target (build-scripts/fuzz.sh 600); teach [tune|test] [--set NAME=VALUE]... [--seeds
+# 1,2,3]: 5 objects of the webcam evaluation set taught in 2 steps, accuracy on held-out views
+# and seconds per step, native and Node (bench/teach-bench.mjs, which says more).
 # Reports go to build/bench/. ICARL=path uses that binary and skips the build.
 # SPEED_SECONDS (default 4) is the time budget per measurement of `speed`; NATIVE_BUILD and
 # WASM_BUILD (default build/native, build/wasm) are the build folders whose libraries it links.
@@ -30,13 +32,17 @@ case "$what" in
     echo "\$ node bench/webcam-step.mjs ${WEBCAM_ROUNDS:-3}"
     exec node bench/webcam-step.mjs "${WEBCAM_ROUNDS:-3}" ;;
   compare) exec bash build-scripts/compare.sh quick ;;
+  teach)
+    shift
+    [ -n "${ICARL:-}" ] || bash build-scripts/build.sh
+    exec node bench/teach-bench.mjs "$@" ;;
   fuzz) exec bash build-scripts/fuzz.sh 600 ;;
   -h|--help)
     # the leading comment block, whatever its length
     awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
     exit 0 ;;
   *)
-    echo "bench.sh: unknown benchmark '$what' (expected sanity, full, quick, gemm, speed, threads, conv, webcam, compare, fuzz or all)" >&2
+    echo "bench.sh: unknown benchmark '$what' (expected sanity, full, quick, gemm, speed, threads, conv, webcam, compare, fuzz, teach or all)" >&2
     exit 2 ;;
 esac
 
