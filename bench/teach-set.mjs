@@ -16,6 +16,7 @@
 //
 // Usage: node bench/teach-set.mjs [--out build/teach-set] [--sets tune,test] [--seed 1]
 //          [--teach-frames 45] [--test-views 30] [--size 64] [--sources DIR] [--force]
+//          [--sheet FILE]   (also draw docs/teach-set.png's sample of the default sets into FILE)
 // The photos are read from --sources, else /usr/share/tuxpaint/stamps, else build/teach-sources;
 // when none has them, the package is fetched with `apt-get download` and only the 18 photos
 // used are kept (in build/teach-sources). A set whose manifest already matches is left as it is.
@@ -434,6 +435,31 @@ export function generateSet(out, set, options = {}) {
   return manifest;
 }
 
+// The picture of the set in docs/accuracy.md: per row, teach frames 0, 15, 30 and 44 of a taught
+// object and its first four test views; the last row, four views each of two never-taught ones.
+const SHEET_ROWS = [
+  ...[['tune', 'mug'], ['tune', 'rubber-duck'], ['tune', 'binoculars'], ['test', 'kettle'], ['test', 'nutcracker']]
+    .map(([set, name]) => [...[0, 15, 30, 44].map((i) => `${set}/teach/${name}/frame-${String(i).padStart(2, '0')}.png`),
+                           ...[0, 1, 2, 3].map((i) => `${set}/test/${name}/view-0${i}.png`)]),
+  [...[0, 1, 2, 3].map((i) => `tune/test/jug/view-0${i}.png`), ...[0, 1, 2, 3].map((i) => `test/test/teapot/view-0${i}.png`)],
+];
+
+/** One PNG of the SHEET_ROWS images of the default sets, side by side with 1-pixel white gaps. */
+function writeSheet(out, file) {
+  const images = SHEET_ROWS.map((row) => row.map((name) => decodePng(readFileSync(path.join(out, name)))));
+  const cell = images[0][0].width + 2, width = cell * images[0].length, height = cell * images.length;
+  const data = new Uint8Array(width * height * 3).fill(255);
+  images.forEach((row, r) => row.forEach((image, c) => {
+    for (let y = 0; y < image.height; y++) {
+      for (let x = 0; x < image.width; x++) {
+        const from = (y * image.width + x) * 4, to = ((r * cell + 1 + y) * width + c * cell + 1 + x) * 3;
+        data.set(image.data.subarray(from, from + 3), to);
+      }
+    }
+  }));
+  writeFileSync(file, encodePng({ width, height, data }));
+}
+
 function parseArguments(argv) {
   const options = { out: path.join(ROOT, 'build/teach-set'), sets: SETS };
   const numbers = { '--seed': 'seed', '--teach-frames': 'teachFrames', '--test-views': 'testViews', '--size': 'size' };
@@ -443,6 +469,7 @@ function parseArguments(argv) {
     else if (flag === '--out') options.out = path.resolve(argv[++i]);
     else if (flag === '--sources') options.sources = path.resolve(argv[++i]);
     else if (flag === '--sets') options.sets = argv[++i].split(',');
+    else if (flag === '--sheet') options.sheet = path.resolve(argv[++i]);
     else if (numbers[flag]) {
       const value = Number(argv[++i]);
       if (!Number.isInteger(value) || value < (flag === '--seed' ? 0 : 1)) throw new Error(`${flag} needs a whole number`);
@@ -462,4 +489,5 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     process.exit(2);
   }
   for (const set of options.sets) generateSet(options.out, set, options);
+  if (options.sheet) writeSheet(options.out, options.sheet);
 }
