@@ -199,7 +199,15 @@ async function main() {
       const dir = path.join(work, `${build}-${seed}`);
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });
-      const result = await RUNNERS[build]({ setDir, steps, seed, settings: options.settings, work: dir, manifest });
+      let result;
+      try {
+        result = await RUNNERS[build]({ setDir, steps, seed, settings: options.settings, work: dir, manifest });
+      } catch (error) {
+        // the native tool's own one-line complaint (an unknown --set, say) rather than a stack
+        const detail = error.stderr?.toString().trim() || error.message;
+        console.error(`teach-bench: ${options.set} ${build} seed ${seed} failed: ${detail}`);
+        process.exit(1);
+      }
       runs[build].push(result);
       console.error(`teach-bench: ${options.set} ${build} seed ${seed}: ${result.map((r) => `${r.accuracy.toFixed(3)} in ${r.seconds.toFixed(1)} s`).join(', then ')}`);
     }
