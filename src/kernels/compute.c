@@ -260,12 +260,9 @@ icarl_status compute_context_create_threaded(const char *variant_name, int threa
     context->gemm = chosen;
     context->threads = threads;
     for (int t = 0; t < threads; t++) {
-        if (chosen->packed_a_floats > 0)
-            context->packed_a[t] = malloc(chosen->packed_a_floats * sizeof(float));
-        if (chosen->packed_b_floats > 0)
-            context->packed_b[t] = malloc(chosen->packed_b_floats * sizeof(float));
-        if ((chosen->packed_a_floats > 0 && context->packed_a[t] == NULL) ||
-            (chosen->packed_b_floats > 0 && context->packed_b[t] == NULL)) {
+        context->packed_a[t] = malloc(gemm_packed_a_floats(chosen) * sizeof(float));
+        context->packed_b[t] = malloc(gemm_packed_b_floats(chosen) * sizeof(float));
+        if (context->packed_a[t] == NULL || context->packed_b[t] == NULL) {
             compute_context_destroy(context);
             return ICARL_ERROR_OUT_OF_MEMORY;
         }

@@ -1,8 +1,9 @@
-/* gemm.c - the variant table, the dispatching sgemm, the blocked driver every variant shares
- * (packing, cache blocking, edge tiles) and the portable scalar reference microkernel. The SIMD
- * microkernels live beside it: gemm_x86.c (AVX2+FMA, AVX-512), gemm_wasmsimd.c (simd128). */
+/* gemm.c - the variant table, sgemm and the blocked driver every variant shares (packing, cache
+ * blocking, edge tiles, the split over threads), and the shifted products of the padded
+ * convolutions (sgemm_taps, sgemm_dot_taps9). The microkernels it runs are declared in
+ * gemm_kernels.h and live beside it: gemm_scalar.c (portable), gemm_x86.c (AVX2+FMA, AVX-512),
+ * gemm_wasmsimd.c (simd128). */
 #include "kernels/gemm.h"
-#include "kernels/gemm_tile.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -147,13 +148,13 @@ static void scale_c(int m, int n, float beta, float *c, int ldc) {
  * below that (16 and 32 out channels) the unpacked dot products win by 10-40%. */
 /* The choice depends on m and k only, never on n: a convolution's weight gradient is split by
  * columns (input channels) over threads, and every part must take the path the whole would. */
-static int use_dot_path(const gemm_blocking *blocking, gemm_transpose transpose_a,
+static int use_dot_path(const gemm_variant *variant, gemm_transpose transpose_a,
                         gemm_transpose transpose_b, int m, int k) {
-    return blocking->dot != NULL && transpose_a == GEMM_NORMAL &&
+    return variant->dot != NULL && transpose_a == GEMM_NORMAL &&
            transpose_b == GEMM_TRANSPOSED && m <= 32 && k >= 512 && k >= 4 * m;
 }
 
-static void gemm_dot(const gemm_blocking *blocking, int m, int n, int k, float alpha,
+static void gemm_dot(const gemm_variant *variant, int m, int n, int k, float alpha,
                      const float *a, int lda, const float *b, int ldb, float beta, float *c,
                      int ldc) {
     for (int pc = 0; pc < k; pc += GEMM_DOT_KC) {
@@ -161,9 +162,9 @@ static void gemm_dot(const gemm_blocking *blocking, int m, int n, int k, float a
         float beta_block = pc == 0 ? beta : 1.0f;
         for (int j = 0; j < n; j += GEMM_DOT_TILE) {
             for (int i = 0; i < m; i += GEMM_DOT_TILE) {
-                blocking->dot(kc, a + (size_t)i * lda + pc, lda, b + (size_t)j * ldb + pc, ldb,
-                              c + (size_t)i * ldc + j, ldc, alpha, beta_block,
-                              min_int(GEMM_DOT_TILE, m - i), min_int(GEMM_DOT_TILE, n - j));
+                variant->dot(kc, a + (size_t)i * lda + pc, lda, b + (size_t)j * ldb + pc, ldb,
+                             c + (size_t)i * ldc + j, ldc, alpha, beta_block,
+                             min_int(GEMM_DOT_TILE, m - i), min_int(GEMM_DOT_TILE, n - j));
             }
         }
     }
@@ -173,10 +174,11 @@ static void gemm_dot(const gemm_blocking *blocking, int m, int n, int k, float a
  * block of A is packed per panel; the NR-wide B sliver stays in L1 while the microkernel walks
  * the A slivers. beta applies on the first k block only, later blocks accumulate. packed_a and
  * packed_b are the calling thread's scratch. */
-static void gemm_packed(const gemm_blocking *blocking, float *packed_a, float *packed_b,
+static void gemm_packed(const gemm_variant *variant, float *packed_a, float *packed_b,
                         gemm_transpose transpose_a, gemm_transpose transpose_b, int m, int n,
                         int k, float alpha, const float *a, int lda, const float *b, int ldb,
                         float beta, float *c, int ldc) {
+    const gemm_blocking *blocking = &variant->blocking;
     const int mr_tile = blocking->mr, nr_tile = blocking->nr;
     packed_a = align64(packed_a);
     packed_b = align64(packed_b);
@@ -214,9 +216,9 @@ static void gemm_packed(const gemm_blocking *blocking, float *packed_a, float *p
                         b_stride = ldb;
                     }
                     for (int ir = 0; ir < mc; ir += mr_tile) {
-                        blocking->kernel(kc, packed_a + (size_t)ir * kc, b_sliver, b_stride,
-                                         c + (size_t)(ic + ir) * ldc + jc + jr, ldc, alpha,
-                                         beta_block, min_int(mr_tile, mc - ir), nr);
+                        variant->kernel(kc, packed_a + (size_t)ir * kc, b_sliver, b_stride,
+                                        c + (size_t)(ic + ir) * ldc + jc + jr, ldc, alpha,
+                                        beta_block, min_int(mr_tile, mc - ir), nr);
                     }
                 }
             }
@@ -231,7 +233,7 @@ static void gemm_packed(const gemm_blocking *blocking, float *packed_a, float *p
 #define GEMM_PARALLEL_MIN_WORK (1L << 18)
 
 typedef struct gemm_job {
-    const gemm_blocking *blocking;
+    const gemm_variant *variant;
     compute_context *context;
     int dot; /* the path, chosen once from the whole shape */
     int split_rows;
@@ -248,7 +250,7 @@ typedef struct gemm_job {
  * and the microkernels' arithmetic per value does not depend on where in a tile it sits, so the
  * result is bit-identical to the single-thread one. */
 static void gemm_job_range(const gemm_job *job, int scratch, int thread, int threads) {
-    const gemm_blocking *blocking = job->blocking;
+    const gemm_blocking *blocking = &job->variant->blocking;
     int m = job->m, n = job->n, begin, end;
     const float *a = job->a, *b = job->b;
     float *c = job->c;
@@ -266,12 +268,12 @@ static void gemm_job_range(const gemm_job *job, int scratch, int thread, int thr
         n = end - begin;
     }
     if (job->dot) {
-        gemm_dot(blocking, m, n, job->k, job->alpha, a, job->lda, b, job->ldb, job->beta, c,
+        gemm_dot(job->variant, m, n, job->k, job->alpha, a, job->lda, b, job->ldb, job->beta, c,
                  job->ldc);
     } else {
-        gemm_packed(blocking, job->context->packed_a[scratch], job->context->packed_b[scratch],
-                    job->transpose_a, job->transpose_b, m, n, job->k, job->alpha, a, job->lda, b,
-                    job->ldb, job->beta, c, job->ldc);
+        gemm_packed(job->variant, job->context->packed_a[scratch],
+                    job->context->packed_b[scratch], job->transpose_a, job->transpose_b, m, n,
+                    job->k, job->alpha, a, job->lda, b, job->ldb, job->beta, c, job->ldc);
     }
 }
 
@@ -279,16 +281,20 @@ static void gemm_job_run(void *argument, int thread, int threads) {
     gemm_job_range(argument, thread, thread, threads);
 }
 
-void gemm_blocked(const gemm_blocking *blocking, compute_context *context, int thread,
-                  gemm_transpose transpose_a, gemm_transpose transpose_b, int m, int n, int k,
-                  float alpha, const float *a, int lda, const float *b, int ldb, float beta,
-                  float *c, int ldc) {
+/* thread < 0: the product may be split over the context's threads; thread >= 0: computed whole
+ * on that thread's packing scratch (the caller is that thread, inside compute_parallel). */
+static void gemm_blocked(compute_context *context, int thread, gemm_transpose transpose_a,
+                         gemm_transpose transpose_b, int m, int n, int k, float alpha,
+                         const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                         int ldc) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0 || alpha == 0.0f) { /* BLAS convention: A and B are not read */
         scale_c(m, n, beta, c, ldc);
         return;
     }
-    gemm_job job = {blocking, context, use_dot_path(blocking, transpose_a, transpose_b, m, k),
+    const gemm_variant *variant = context->gemm;
+    const gemm_blocking *blocking = &variant->blocking;
+    gemm_job job = {variant, context, use_dot_path(variant, transpose_a, transpose_b, m, k),
                     0, transpose_a, transpose_b, m, n, k, alpha, beta, a, b, lda, ldb, ldc, c};
     /* split the larger output dimension, in whole tiles, over at most one thread per tile */
     int row_tile = job.dot ? GEMM_DOT_TILE : blocking->mr;
@@ -313,7 +319,7 @@ void gemm_blocked(const gemm_blocking *blocking, compute_context *context, int t
 #define GEMM_MAX_NR 32  /* for the stack tile of sgemm_taps' dense storage */
 
 size_t sgemm_taps_tap_floats(const compute_context *context, int m, int k) {
-    int mr = context->gemm->blocking->mr;
+    int mr = context->gemm->blocking.mr;
     return (size_t)((m + mr - 1) / mr) * (size_t)mr * (size_t)k;
 }
 
@@ -325,7 +331,7 @@ size_t sgemm_taps_packed_floats_most(int taps, int m, int k) {
  * values, missing rows zero. */
 void sgemm_taps_pack_tap(const compute_context *context, int m, int k, const float *a,
                          ptrdiff_t row_stride, ptrdiff_t column_stride, float *packed) {
-    const int mr = context->gemm->blocking->mr;
+    const int mr = context->gemm->blocking.mr;
     for (int i = 0; i < m; i += mr)
         for (int p = 0; p < k; p++)
             for (int r = 0; r < mr; r++)
@@ -334,10 +340,11 @@ void sgemm_taps_pack_tap(const compute_context *context, int m, int k, const flo
 }
 
 int sgemm_taps_fits(const compute_context *context, int taps, int k) {
-    const gemm_blocking *blocking = context->gemm->blocking;
-    return taps > 0 && taps <= GEMM_MAX_TAPS && blocking != NULL && k > 0 && k <= blocking->kc &&
+    const gemm_blocking *blocking = &context->gemm->blocking;
+    return taps > 0 && taps <= GEMM_MAX_TAPS && k > 0 && k <= blocking->kc &&
            blocking->mr <= GEMM_MAX_MR && blocking->nr <= GEMM_MAX_NR &&
-           (size_t)taps * (size_t)k * (size_t)blocking->nr + 16 <= context->gemm->packed_b_floats;
+           (size_t)taps * (size_t)k * (size_t)blocking->nr + 16 <=
+               gemm_packed_b_floats(context->gemm);
 }
 
 int gemm_columns_needed(const gemm_needed_columns *needed, int first, int count) {
@@ -380,18 +387,18 @@ static int sliver_run(const gemm_needed_columns *needed, int first, int count) {
     return gemm_columns_needed(needed, first + run, count - run) ? 0 : run;
 }
 
-/* One MR x NR tile of C (the top-left mr x nr) summed over every tap: by the blocking's taps
+/* One MR x NR tile of C (the top-left mr x nr) summed over every tap: by the variant's taps
  * kernel in one call, else tap after tap with the plain kernel (beta 0, then 1). */
-static void taps_tile(const gemm_blocking *blocking, int taps, const ptrdiff_t *offsets, int k,
+static void taps_tile(const gemm_variant *variant, int taps, const ptrdiff_t *offsets, int k,
                       const float *packed_a, size_t tap_floats, const float *b, int ldb, float *c,
                       int ldc, int mr, int nr) {
-    if (blocking->taps != NULL) {
-        blocking->taps(taps, offsets, k, packed_a, tap_floats, b, ldb, c, ldc, mr, nr);
+    if (variant->taps != NULL) {
+        variant->taps(taps, offsets, k, packed_a, tap_floats, b, ldb, c, ldc, mr, nr);
         return;
     }
     for (int t = 0; t < taps; t++)
-        blocking->kernel(k, packed_a + t * tap_floats, b + offsets[t], ldb, c, ldc, 1.0f,
-                         t == 0 ? 0.0f : 1.0f, mr, nr);
+        variant->kernel(k, packed_a + t * tap_floats, b + offsets[t], ldb, c, ldc, 1.0f,
+                        t == 0 ? 0.0f : 1.0f, mr, nr);
 }
 
 /* For each NR-wide column sliver, each MR-tall tile of C is summed over every tap while its
@@ -404,8 +411,8 @@ void sgemm_taps_on_thread(compute_context *context, int thread, int taps,
                           const float *b, int ldb, float *c, int ldc,
                           const gemm_needed_columns *needed) {
     if (m <= 0 || n <= 0) return;
-    const gemm_blocking *blocking = context->gemm->blocking;
-    const int mr_tile = blocking->mr, nr_tile = blocking->nr;
+    const gemm_variant *variant = context->gemm;
+    const int mr_tile = variant->blocking.mr, nr_tile = variant->blocking.nr;
     const size_t tap_floats = sgemm_taps_tap_floats(context, m, k);
     float *packed_b = align64(context->packed_b[thread]);
     ptrdiff_t packed_offsets[GEMM_MAX_TAPS];
@@ -438,12 +445,12 @@ void sgemm_taps_on_thread(compute_context *context, int thread, int taps,
             int mr = min_int(mr_tile, m - ir);
             const float *a_tile = packed_a + (size_t)ir * k;
             if (run > 0) {
-                taps_tile(blocking, taps, tap_offsets, k, a_tile, tap_floats, b_base, b_stride,
+                taps_tile(variant, taps, tap_offsets, k, a_tile, tap_floats, b_base, b_stride,
                           c_sliver + (size_t)ir * ldc, ldc, mr, run);
                 continue;
             }
             float tile[GEMM_MAX_MR * GEMM_MAX_NR];
-            taps_tile(blocking, taps, tap_offsets, k, a_tile, tap_floats, b_base, b_stride, tile,
+            taps_tile(variant, taps, tap_offsets, k, a_tile, tap_floats, b_base, b_stride, tile,
                       nr_tile, mr, nr);
             for (int column = 0; column < nr; column++) {
                 if (destination[column] < 0) continue;
@@ -454,45 +461,18 @@ void sgemm_taps_on_thread(compute_context *context, int thread, int taps,
     }
 }
 
-/* The portable dot_taps kernel: 8 independent lanes per (row, tap) sum, so compilers vectorise
- * it without reassociating (clang turns it into simd128 for the wasm SIMD build), then the
- * lanes are added in a fixed order. */
-#define GEMM_DOT_TAPS_LANES 8
 #define GEMM_DOT_TAPS_ROWS 3 /* rows per dot_taps call: the AVX-512 kernel's 3 x 9 tile */
 
-static void gemm_dot_taps9__portable(int kc, const float *a, int lda, const float *b,
-                                     const ptrdiff_t *offsets, int rows, float *sums,
-                                     int ld_sums) {
-    for (int i = 0; i < rows; i++) {
-        const float *row = a + (size_t)i * lda;
-        float lanes[9][GEMM_DOT_TAPS_LANES] = {{0.0f}};
-        int q = 0;
-        for (; q + GEMM_DOT_TAPS_LANES <= kc; q += GEMM_DOT_TAPS_LANES) {
-            for (int t = 0; t < 9; t++) {
-                const float *x = b + offsets[t] + q;
-                for (int l = 0; l < GEMM_DOT_TAPS_LANES; l++) lanes[t][l] += row[q + l] * x[l];
-            }
-        }
-        for (int t = 0; t < 9; t++) {
-            float sum = 0.0f;
-            for (int l = 0; l < GEMM_DOT_TAPS_LANES; l++) sum += lanes[t][l];
-            for (int r = q; r < kc; r++) sum += row[r] * b[offsets[t] + r];
-            sums[(size_t)i * ld_sums + t] += sum;
-        }
-    }
-}
-
 int sgemm_has_dot_taps9(const compute_context *context) {
-    return context->gemm->blocking != NULL && context->gemm->blocking->dot_taps != NULL;
+    return context->gemm->dot_taps != NULL;
 }
 
 void sgemm_dot_taps9(const compute_context *context, const ptrdiff_t *offsets, int m, int n,
                      int k, const float *a, int lda, const float *b, int ldb, float *sums,
                      int ld_sums) {
-    gemm_dot_taps_microkernel kernel = context->gemm->blocking != NULL &&
-                                               context->gemm->blocking->dot_taps != NULL
-                                           ? context->gemm->blocking->dot_taps
-                                           : gemm_dot_taps9__portable;
+    gemm_dot_taps_microkernel *kernel = context->gemm->dot_taps != NULL
+                                            ? context->gemm->dot_taps
+                                            : gemm_dot_taps9__portable;
     /* GEMM_DOT_TAPS_ROWS output-gradient rows per call share each input load; rows outer so
      * they stay in L1 while the input channels stream */
     for (int i = 0; i < m; i += GEMM_DOT_TAPS_ROWS) {
@@ -503,161 +483,66 @@ void sgemm_dot_taps9(const compute_context *context, const ptrdiff_t *offsets, i
     }
 }
 
-/* ---- the portable reference microkernel ------------------------------------------------------ */
-
-/* 4x8: 32 accumulators, the tile the wasm kernel uses too, so the two paths sum in the same
- * order per output (only fused vs separate multiply-add rounding differs). */
-static void gemm_ukernel_4x8__scalar(int kc, const float *a, const float *b, int ldb, float *c,
-                                     int ldc, float alpha, float beta, int mr, int nr) {
-    float acc[4][8] = {{0.0f}};
-    for (int p = 0; p < kc; p++) {
-        const float *bp = b + (size_t)p * ldb;
-        for (int i = 0; i < 4; i++) {
-            float ai = a[p * 4 + i];
-            for (int j = 0; j < 8; j++) acc[i][j] += ai * bp[j];
-        }
-    }
-    gemm_store_tile(c, ldc, &acc[0][0], 8, mr, nr, alpha, beta);
-}
-
 /* ---- the variants ---------------------------------------------------------------------------- */
 
-#define GEMM_SCALAR_MC 64
-#define GEMM_SCALAR_KC 256
-#define GEMM_SCALAR_NC 512
-
-static const gemm_blocking gemm_blocking_4x8__scalar = {
-    4, 8, GEMM_SCALAR_MC, GEMM_SCALAR_KC, GEMM_SCALAR_NC, gemm_ukernel_4x8__scalar, NULL, NULL,
-    NULL};
-
-static void gemm_4x8__scalar(compute_context *context, int thread, gemm_transpose transpose_a,
-                             gemm_transpose transpose_b, int m, int n, int k, float alpha,
-                             const float *a, int lda, const float *b, int ldb, float beta,
-                             float *c, int ldc) {
-    gemm_blocked(&gemm_blocking_4x8__scalar, context, thread, transpose_a, transpose_b, m, n, k,
-                 alpha, a, lda, b, ldb, beta, c, ldc);
-}
-
-#if defined(__x86_64__)
-/* gemm_x86.c */
-int gemm_x86_has_avx2_fma(void);
-int gemm_x86_has_avx512(void);
-void gemm_ukernel_6x16__avx2(int kc, const float *a, const float *b, int ldb, float *c, int ldc,
-                             float alpha, float beta, int mr, int nr);
-void gemm_ukernel_8x32__avx512(int kc, const float *a, const float *b, int ldb, float *c,
-                               int ldc, float alpha, float beta, int mr, int nr);
-void gemm_dot_4x4__avx512(int kc, const float *a, int lda, const float *b, int ldb, float *c,
-                          int ldc, float alpha, float beta, int mr, int nr);
-void gemm_taps_8x32__avx512(int taps, const ptrdiff_t *offsets, int kc, const float *a,
-                            size_t a_tap, const float *b, int ldb, float *c, int ldc, int mr,
-                            int nr);
-void gemm_dot_taps9_3__avx512(int kc, const float *a, int lda, const float *b,
-                              const ptrdiff_t *offsets, int rows, float *sums, int ld_sums);
-
-#define GEMM_AVX2_MC 120
-#define GEMM_AVX2_KC 256
-#define GEMM_AVX2_NC 1024
-
-static const gemm_blocking gemm_blocking_6x16__avx2 = {
-    6, 16, GEMM_AVX2_MC, GEMM_AVX2_KC, GEMM_AVX2_NC, gemm_ukernel_6x16__avx2, NULL, NULL, NULL};
-
-static void gemm_6x16__avx2(compute_context *context, int thread, gemm_transpose transpose_a,
-                            gemm_transpose transpose_b, int m, int n, int k, float alpha,
-                            const float *a, int lda, const float *b, int ldb, float beta,
-                            float *c, int ldc) {
-    gemm_blocked(&gemm_blocking_6x16__avx2, context, thread, transpose_a, transpose_b, m, n, k,
-                 alpha, a, lda, b, ldb, beta, c, ldc);
-}
-
-#define GEMM_AVX512_MC 64
-#define GEMM_AVX512_KC 384
-#define GEMM_AVX512_NC 1024
-
-static const gemm_blocking gemm_blocking_8x32__avx512 = {
-    8, 32, GEMM_AVX512_MC, GEMM_AVX512_KC, GEMM_AVX512_NC, gemm_ukernel_8x32__avx512,
-    gemm_dot_4x4__avx512, gemm_taps_8x32__avx512, gemm_dot_taps9_3__avx512};
-
-static void gemm_8x32__avx512(compute_context *context, int thread, gemm_transpose transpose_a,
-                              gemm_transpose transpose_b, int m, int n, int k, float alpha,
-                              const float *a, int lda, const float *b, int ldb, float beta,
-                              float *c, int ldc) {
-    gemm_blocked(&gemm_blocking_8x32__avx512, context, thread, transpose_a, transpose_b, m, n, k,
-                 alpha, a, lda, b, ldb, beta, c, ldc);
-}
-#endif
-
-#if defined(__wasm_simd128__)
-/* gemm_wasmsimd.c */
-void gemm_ukernel_4x8__wasmsimd(int kc, const float *a, const float *b, int ldb, float *c,
-                                int ldc, float alpha, float beta, int mr, int nr);
-void gemm_taps_4x8__wasmsimd(int taps, const ptrdiff_t *offsets, int kc, const float *a,
-                             size_t a_tap, const float *b, int ldb, float *c, int ldc, int mr,
-                             int nr);
-void gemm_dot_4x4__wasmsimd(int kc, const float *a, int lda, const float *b, int ldb, float *c,
-                            int ldc, float alpha, float beta, int mr, int nr);
-
-#define GEMM_WASMSIMD_MC 64
-#define GEMM_WASMSIMD_KC 256
-#define GEMM_WASMSIMD_NC 1024
-
-static const gemm_blocking gemm_blocking_4x8__wasmsimd = {
-    4, 8, GEMM_WASMSIMD_MC, GEMM_WASMSIMD_KC, GEMM_WASMSIMD_NC, gemm_ukernel_4x8__wasmsimd,
-    gemm_dot_4x4__wasmsimd, gemm_taps_4x8__wasmsimd, NULL};
-
-static void gemm_4x8__wasmsimd(compute_context *context, int thread, gemm_transpose transpose_a,
-                               gemm_transpose transpose_b, int m, int n, int k, float alpha,
-                               const float *a, int lda, const float *b, int ldb, float beta,
-                               float *c, int ldc) {
-    gemm_blocked(&gemm_blocking_4x8__wasmsimd, context, thread, transpose_a, transpose_b, m, n, k,
-                 alpha, a, lda, b, ldb, beta, c, ldc);
-}
-#endif
-
 const gemm_variant gemm_variants[] = {
-    {"gemm_4x8__scalar", NULL, gemm_4x8__scalar,
-     GEMM_PACKED_A_FLOATS(GEMM_SCALAR_MC, GEMM_SCALAR_KC),
-     GEMM_PACKED_B_FLOATS(GEMM_SCALAR_KC, GEMM_SCALAR_NC), &gemm_blocking_4x8__scalar},
+    {.name = "gemm_4x8__scalar",
+     .is_supported = NULL,
+     .blocking = {.mr = 4, .nr = 8, .mc = 64, .kc = 256, .nc = 512},
+     .kernel = gemm_ukernel_4x8__scalar},
 #if defined(__x86_64__)
-    {"gemm_6x16__avx2", gemm_x86_has_avx2_fma, gemm_6x16__avx2,
-     GEMM_PACKED_A_FLOATS(GEMM_AVX2_MC, GEMM_AVX2_KC),
-     GEMM_PACKED_B_FLOATS(GEMM_AVX2_KC, GEMM_AVX2_NC), &gemm_blocking_6x16__avx2},
-    {"gemm_8x32__avx512", gemm_x86_has_avx512, gemm_8x32__avx512,
-     GEMM_PACKED_A_FLOATS(GEMM_AVX512_MC, GEMM_AVX512_KC),
-     GEMM_PACKED_B_FLOATS(GEMM_AVX512_KC, GEMM_AVX512_NC), &gemm_blocking_8x32__avx512},
+    {.name = "gemm_6x16__avx2",
+     .is_supported = gemm_x86_has_avx2_fma,
+     .blocking = {.mr = 6, .nr = 16, .mc = 120, .kc = 256, .nc = 1024},
+     .kernel = gemm_ukernel_6x16__avx2},
+    {.name = "gemm_8x32__avx512",
+     .is_supported = gemm_x86_has_avx512,
+     .blocking = {.mr = 8, .nr = 32, .mc = 64, .kc = 384, .nc = 1024},
+     .kernel = gemm_ukernel_8x32__avx512,
+     .dot = gemm_dot_4x4__avx512,
+     .taps = gemm_taps_8x32__avx512,
+     .dot_taps = gemm_dot_taps9_3__avx512},
 #endif
 #if defined(__wasm_simd128__)
-    {"gemm_4x8__wasmsimd", NULL, gemm_4x8__wasmsimd,
-     GEMM_PACKED_A_FLOATS(GEMM_WASMSIMD_MC, GEMM_WASMSIMD_KC),
-     GEMM_PACKED_B_FLOATS(GEMM_WASMSIMD_KC, GEMM_WASMSIMD_NC),
-     &gemm_blocking_4x8__wasmsimd},
+    {.name = "gemm_4x8__wasmsimd",
+     .is_supported = NULL,
+     .blocking = {.mr = 4, .nr = 8, .mc = 64, .kc = 256, .nc = 1024},
+     .kernel = gemm_ukernel_4x8__wasmsimd,
+     .dot = gemm_dot_4x4__wasmsimd,
+     .taps = gemm_taps_4x8__wasmsimd},
 #endif
 };
 const int gemm_variant_count = (int)(sizeof gemm_variants / sizeof gemm_variants[0]);
 
+size_t gemm_packed_a_floats(const gemm_variant *variant) {
+    return (size_t)variant->blocking.mc * (size_t)variant->blocking.kc + 16;
+}
+
+size_t gemm_packed_b_floats(const gemm_variant *variant) {
+    return (size_t)variant->blocking.kc * (size_t)variant->blocking.nc + 16;
+}
+
 void sgemm(compute_context *context, gemm_transpose transpose_a, gemm_transpose transpose_b,
            int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
            float beta, float *c, int ldc) {
-    if (m <= 0 || n <= 0) return;
-    context->gemm->run(context, -1, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb,
-                       beta, c, ldc);
+    gemm_blocked(context, -1, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
+                 ldc);
 }
 
 void sgemm_on_thread(compute_context *context, int thread, gemm_transpose transpose_a,
                      gemm_transpose transpose_b, int m, int n, int k, float alpha, const float *a,
                      int lda, const float *b, int ldb, float beta, float *c, int ldc) {
-    if (m <= 0 || n <= 0) return;
-    context->gemm->run(context, thread, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb,
-                       beta, c, ldc);
+    gemm_blocked(context, thread, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta,
+                 c, ldc);
 }
 
 void sgemm_dot_on_thread(compute_context *context, int thread, int m, int n, int k, float alpha,
                          const float *a, int lda, const float *b, int ldb, float beta, float *c,
                          int ldc) {
-    const gemm_blocking *blocking = context->gemm->blocking;
-    if (blocking == NULL || blocking->dot == NULL || m <= 0 || n <= 0 || k <= 0) {
+    if (context->gemm->dot == NULL || m <= 0 || n <= 0 || k <= 0) {
         sgemm_on_thread(context, thread, GEMM_NORMAL, GEMM_TRANSPOSED, m, n, k, alpha, a, lda, b,
                         ldb, beta, c, ldc);
         return;
     }
-    gemm_dot(blocking, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    gemm_dot(context->gemm, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }

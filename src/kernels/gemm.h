@@ -8,32 +8,40 @@
 #include <stddef.h>
 
 #include "kernels/compute.h"
+#include "kernels/gemm_kernels.h"
 
 typedef enum gemm_transpose { GEMM_NORMAL = 0, GEMM_TRANSPOSED = 1 } gemm_transpose;
 
-/* thread < 0: the product may be split over the context's threads; thread >= 0: computed whole
- * on that thread's packing scratch (the caller is that thread, inside compute_parallel). */
-typedef void (*gemm_function)(compute_context *context, int thread, gemm_transpose transpose_a,
-                              gemm_transpose transpose_b, int m, int n, int k, float alpha,
-                              const float *a, int lda, const float *b, int ldb, float beta,
-                              float *c, int ldc);
+/* The register tile (mr x nr) the microkernel computes and the cache blocks the driver packs
+ * around it (mc and nc multiples of mr and nr). */
+typedef struct gemm_blocking {
+    int mr, nr;
+    int mc, kc, nc;
+} gemm_blocking;
 
-struct gemm_blocking;
-
-/* One implementation. Kernels are named by op, tile and target: "gemm_4x8__wasmsimd". */
+/* One implementation, a row of gemm_variants: its name (op, tile and target:
+ * "gemm_4x8__wasmsimd"), whether this CPU runs it, its blocking and its microkernels
+ * (gemm_kernels.h). Every variant shares the blocked driver of gemm.c (packing into mr-tall A
+ * and nr-wide B slivers, zero-padded to the tile, Goto/BLIS loop order). */
 typedef struct gemm_variant {
     const char *name;
     int (*is_supported)(void);   /* run-time check (CPU features); NULL = always */
-    gemm_function run;
-    size_t packed_a_floats;      /* scratch the variant needs in the compute context */
-    size_t packed_b_floats;
-    const struct gemm_blocking *blocking; /* its tile and microkernel, for sgemm_taps */
+    gemm_blocking blocking;
+    gemm_microkernel *kernel;
+    gemm_dot_microkernel *dot;           /* A * B^T with long k, 4x4 tiles; NULL = none */
+    gemm_taps_microkernel *taps;         /* every tap of sgemm_taps at once; NULL = tap by tap */
+    gemm_dot_taps_microkernel *dot_taps; /* NULL = the portable one (sgemm_has_dot_taps9 0) */
 } gemm_variant;
 
-/* Every variant compiled into this build, the portable scalar reference first. Tests and
- * benchmarks expand this list, so a new kernel is checked automatically. */
+/* Every variant compiled into this build, the portable scalar reference first, slowest to
+ * fastest. Tests and benchmarks expand this list, so a new kernel is checked automatically. */
 extern const gemm_variant gemm_variants[];
 extern const int gemm_variant_count;
+
+/* Packing scratch a variant needs per thread (compute.c allocates it in the context); the extra
+ * 16 floats let the driver align panels to 64 bytes. */
+size_t gemm_packed_a_floats(const gemm_variant *variant);
+size_t gemm_packed_b_floats(const gemm_variant *variant);
 
 /* Runs the context's variant, split over the context's threads when large enough. The split
  * never changes the result (compute.h). */
@@ -107,55 +115,5 @@ int sgemm_has_dot_taps9(const compute_context *context); /* a SIMD kernel, not t
 void sgemm_dot_taps9(const compute_context *context, const ptrdiff_t *offsets, int m, int n,
                      int k, const float *a, int lda, const float *b, int ldb, float *sums,
                      int ld_sums);
-
-/* Internal to src/kernels: the blocked driver every variant shares (packing into MR-tall A
- * slivers and NR-wide B slivers, zero-padded to the tile, Goto/BLIS loop order), so a variant
- * only supplies its register-blocked microkernel and its tile. Not for callers outside. */
-
-/* c (the top-left mr x nr of the MR x NR tile, row stride ldc) =
- *     alpha * sum_p a[p*MR + i] * b[p*ldb + j]  +  beta * c,
- * a a packed sliver of kc steps, b either a packed sliver (ldb == NR) or, for a full-width tile,
- * rows of the caller's B read in place. beta == 0 means c is write-only. */
-typedef void (*gemm_microkernel)(int kc, const float *a, const float *b, int ldb, float *c,
-                                 int ldc, float alpha, float beta, int mr, int nr);
-
-/* c (the top-left mr x nr of a 4x4 tile) = alpha * sum_p a[i*lda + p] * b[j*ldb + p] + beta * c:
- * A * B^T as dot products over unpacked rows. For the convolution weight gradient (k = every
- * output pixel of the batch, m and n small) packing B^T would cost more than the multiply. */
-typedef void (*gemm_dot_microkernel)(int kc, const float *a, int lda, const float *b, int ldb,
-                                     float *c, int ldc, float alpha, float beta, int mr, int nr);
-
-/* c (the top-left mr x nr of the MR x NR tile) = sum_t sum_p a[t*a_tap + p*MR + i] *
- * b[offsets[t] + p*ldb + j]: every tap of sgemm_taps with the accumulators kept in registers
- * (C written once, no beta). NULL in a blocking: the driver calls `kernel` once per tap. */
-typedef void (*gemm_taps_microkernel)(int taps, const ptrdiff_t *offsets, int kc,
-                                      const float *a, size_t a_tap, const float *b, int ldb,
-                                      float *c, int ldc, int mr, int nr);
-
-/* sums[i*ld_sums + t] += sum_{q < kc} a[i*lda + q] * b[offsets[t] + q] for rows i < rows (1 to
- * 3) and the 9 taps of a 3x3 kernel: the weight gradient of a padded "same" convolution, one
- * output-gradient row against one padded input channel, whose 9 shifted views share cache
- * lines. */
-typedef void (*gemm_dot_taps_microkernel)(int kc, const float *a, int lda, const float *b,
-                                          const ptrdiff_t *offsets, int rows, float *sums,
-                                          int ld_sums);
-
-typedef struct gemm_blocking {
-    int mr, nr;      /* register tile */
-    int mc, kc, nc;  /* cache blocks: mc and nc multiples of mr and nr */
-    gemm_microkernel kernel;
-    gemm_dot_microkernel dot; /* optional 4x4 kernel for A * B^T with long k; NULL = none */
-    gemm_taps_microkernel taps;          /* optional; see above */
-    gemm_dot_taps_microkernel dot_taps;  /* optional; NULL = the portable one */
-} gemm_blocking;
-
-/* Scratch a blocking needs; the extra 16 floats let the driver align panels to 64 bytes. */
-#define GEMM_PACKED_A_FLOATS(mc, kc) ((size_t)(mc) * (size_t)(kc) + 16)
-#define GEMM_PACKED_B_FLOATS(kc, nc) ((size_t)(kc) * (size_t)(nc) + 16)
-
-void gemm_blocked(const gemm_blocking *blocking, compute_context *context, int thread,
-                  gemm_transpose transpose_a, gemm_transpose transpose_b, int m, int n, int k,
-                  float alpha, const float *a, int lda, const float *b, int ldb, float beta,
-                  float *c, int ldc);
 
 #endif

@@ -1,5 +1,5 @@
 /* gemm_tile.h - the scaled store that ends every microkernel's edge tiles and dot-product tiles
- * (gemm.c, gemm_x86.c, gemm_wasmsimd.c): C = alpha * values + beta * C over the top-left
+ * (gemm_scalar.c, gemm_x86.c, gemm_wasmsimd.c): C = alpha * values + beta * C over the top-left
  * mr x nr, beta == 0 meaning C is only written (its old contents may be NaN). Header-only so that
  * each kernel file, compiled with its own target flags, inlines it. */
 #ifndef ICARL_KERNELS_GEMM_TILE_H

@@ -6,15 +6,8 @@
 #include <stddef.h>
 #include <wasm_simd128.h>
 
+#include "kernels/gemm_kernels.h"
 #include "kernels/gemm_tile.h"
-
-void gemm_ukernel_4x8__wasmsimd(int kc, const float *a, const float *b, int ldb, float *c,
-                                int ldc, float alpha, float beta, int mr, int nr);
-void gemm_taps_4x8__wasmsimd(int taps, const ptrdiff_t *offsets, int kc, const float *a,
-                             size_t a_tap, const float *b, int ldb, float *c, int ldc, int mr,
-                             int nr);
-void gemm_dot_4x4__wasmsimd(int kc, const float *a, int lda, const float *b, int ldb, float *c,
-                            int ldc, float alpha, float beta, int mr, int nr);
 
 /* One k step of the 4x8 tile (4 broadcasts of A against 2 vectors of B into c00..c31), shared
  * by the plain and the taps kernels so both sum in exactly the same order. */

@@ -6,21 +6,8 @@
 #include <immintrin.h>
 #include <stddef.h>
 
+#include "kernels/gemm_kernels.h"
 #include "kernels/gemm_tile.h"
-
-int gemm_x86_has_avx2_fma(void);
-int gemm_x86_has_avx512(void);
-void gemm_ukernel_6x16__avx2(int kc, const float *a, const float *b, int ldb, float *c, int ldc,
-                             float alpha, float beta, int mr, int nr);
-void gemm_ukernel_8x32__avx512(int kc, const float *a, const float *b, int ldb, float *c,
-                               int ldc, float alpha, float beta, int mr, int nr);
-void gemm_dot_4x4__avx512(int kc, const float *a, int lda, const float *b, int ldb, float *c,
-                          int ldc, float alpha, float beta, int mr, int nr);
-void gemm_taps_8x32__avx512(int taps, const ptrdiff_t *offsets, int kc, const float *a,
-                            size_t a_tap, const float *b, int ldb, float *c, int ldc, int mr,
-                            int nr);
-void gemm_dot_taps9_3__avx512(int kc, const float *a, int lda, const float *b,
-                              const ptrdiff_t *offsets, int rows, float *sums, int ld_sums);
 
 int gemm_x86_has_avx2_fma(void) {
     __builtin_cpu_init();

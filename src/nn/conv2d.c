@@ -158,7 +158,7 @@ static int widest_row(const conv_geometry *g) {
  * of 9 compute 64 positions per image instead of 73. The AVX-512 32-wide tile gains nothing
  * at these sizes and keeps the tightest row. */
 static int padded_row(const compute_context *context, const conv_geometry *g) {
-    int tile = context->gemm->blocking->nr, images = most_chunk_images(g);
+    int tile = context->gemm->blocking.nr, images = most_chunk_images(g);
     int best_row = 0;
     size_t best = 0;
     for (int row = g->out_width + g->kernel_size / 2; row <= widest_row(g); row++) {
@@ -184,7 +184,7 @@ static int phases_grid_small_enough(const compute_context *context, const conv_g
     padded_layout layout;
     chunk_layout(g, images, row, &layout);
     size_t outputs = (size_t)images * g->out_height * g->out_width;
-    return 5 * computed_positions(&layout, context->gemm->blocking->nr) <= 6 * outputs;
+    return 5 * computed_positions(&layout, context->gemm->blocking.nr) <= 6 * outputs;
 }
 
 /* Which lowering this context's GEMM variant runs for this geometry, and on the padded paths
@@ -345,7 +345,7 @@ static void taps_convolve_chunks(const conv_job *job, int thread, int begin, int
      * unpad (simd128, batch 128, medians of 9: 28x28x16 -> 32 s2 10.77 -> 10.23 ms, 14x14x32 ->
      * 32 17.64 -> 17.13 ms), with AVX-512's 32-wide ones it lost (28x28x16 -> 16: 5.0-5.2 ->
      * 5.5-5.7 ms). */
-    int tile = job->context->gemm->blocking->nr;
+    int tile = job->context->gemm->blocking.nr;
     int dense = job->row % tile == 0 || tile <= 8;
     int last = end * step < g->batch ? end * step : g->batch;
     for (int first = begin * step; first < last; first += slab) {
@@ -433,7 +433,7 @@ static void phases_input_gradient_chunks(const conv_job *job, int thread, int be
  * 14x14x32 -> 64 s2 1.180 -> 1.045 ms, 16x16x32 -> 64 s2 0.379 -> 0.323 ms. AVX-512's 32-wide
  * slivers read in place were no faster (+-7%, 0.1-0.6 ms forwards): packed there. */
 static int one_by_one_in_place(const conv_job *job, int depth) {
-    return job->geometry->kernel_size == 1 && job->context->gemm->blocking->nr <= 8 &&
+    return job->geometry->kernel_size == 1 && job->context->gemm->blocking.nr <= 8 &&
            sgemm_taps_fits(job->context, 1, depth);
 }
 

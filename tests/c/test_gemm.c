@@ -347,7 +347,7 @@ static void test_taps_every_supported_variant(void) {
                       variant->name);
         /* a 7x7 padded layout's columns: 8 per image, the last 8 of each 64 padding rows; with
          * a gap of 2.5 tiles at least one whole tile per period must be skipped */
-        int nr = context->gemm->blocking->nr;
+        int nr = context->gemm->blocking.nr;
         const gemm_needed_columns rows_7x7 = {64, 56, 64, 64, 0},
                                   rows_gap = {5 * nr, 5 * nr / 2, 5 * nr, 5 * nr, 0};
         bad += check_taps_case(context, 9, 12, 64 * 3 + 40, 16, 5u, &rows_7x7, &skipped);

@@ -238,7 +238,7 @@ static void test_conv2d_padded_rows(void) {
         if (variant->is_supported != NULL && !variant->is_supported()) continue;
         compute_context *compute = NULL;
         CHECK(compute_context_create(variant->name, &compute) == ICARL_OK);
-        int tile = compute->gemm->blocking->nr;
+        int tile = compute->gemm->blocking.nr;
         int same = conv2d_padded_row(compute, &same_8x8);
         int down = conv2d_padded_row(compute, &down_to_8x8);
         int tight = conv2d_padded_row(compute, &same_14x14);
