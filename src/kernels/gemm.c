@@ -485,11 +485,17 @@ void sgemm_dot_taps9(const compute_context *context, const ptrdiff_t *offsets, i
 
 /* ---- the variants ---------------------------------------------------------------------------- */
 
+/* The last two fields say how the padded convolutions feed each kernel (gemm.h, gemm_plan.h):
+ * measured with simd128, whose 8-wide tile gains from both, and with AVX-512, whose 32-wide one
+ * gains from neither (docs/performance.md). The scalar reference takes the simd128 choices of
+ * its equal tile, AVX2 the AVX-512 ones; neither was measured. */
 const gemm_variant gemm_variants[] = {
     {.name = "gemm_4x8__scalar",
      .is_supported = NULL,
      .blocking = {.mr = 4, .nr = 8, .mc = 64, .kc = 256, .nc = 512},
-     .kernel = gemm_ukernel_4x8__scalar},
+     .kernel = gemm_ukernel_4x8__scalar,
+     .straddling_slivers_to_tensor = 1,
+     .one_tap_b_in_place = 1},
 #if defined(__x86_64__)
     {.name = "gemm_6x16__avx2",
      .is_supported = gemm_x86_has_avx2_fma,
@@ -509,7 +515,9 @@ const gemm_variant gemm_variants[] = {
      .blocking = {.mr = 4, .nr = 8, .mc = 64, .kc = 256, .nc = 1024},
      .kernel = gemm_ukernel_4x8__wasmsimd,
      .dot = gemm_dot_4x4__wasmsimd,
-     .taps = gemm_taps_4x8__wasmsimd},
+     .taps = gemm_taps_4x8__wasmsimd,
+     .straddling_slivers_to_tensor = 1,
+     .one_tap_b_in_place = 1},
 #endif
 };
 const int gemm_variant_count = (int)(sizeof gemm_variants / sizeof gemm_variants[0]);

@@ -31,6 +31,12 @@ typedef struct gemm_variant {
     gemm_dot_microkernel *dot;           /* A * B^T with long k, 4x4 tiles; NULL = none */
     gemm_taps_microkernel *taps;         /* every tap of sgemm_taps at once; NULL = tap by tap */
     gemm_dot_taps_microkernel *dot_taps; /* NULL = the portable one (sgemm_has_dot_taps9 0) */
+    /* How a padded convolution feeds this variant best, as measured with it (gemm_plan.h): */
+    int straddling_slivers_to_tensor; /* a column sliver across two rows of sgemm_taps' output
+                                       * goes through a stack tile into the tensor, rather than
+                                       * the whole chunk through a grid and unpad_planes */
+    int one_tap_b_in_place;           /* a 1x1 convolution's product reads B in place (one-tap
+                                       * sgemm_taps) rather than packing it (sgemm) */
 } gemm_variant;
 
 /* Every variant compiled into this build, the portable scalar reference first, slowest to

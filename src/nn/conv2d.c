@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "kernels/gemm.h"
+#include "kernels/gemm_plan.h"
 
 /* Output columns per chunk at most: enough for efficient GEMM panels, few enough that the column
  * buffer (C_in*k*k rows of it) is still in cache when the GEMM reads it. Measured on ResNet-20
@@ -126,51 +127,10 @@ static int slab_images(const conv_geometry *g, int row, int planes) {
     return (int)(images < chunk ? images : chunk);
 }
 
-/* The grid positions an image takes in the layout, and those of them that are not its padding
- * rows and columns: sgemm_taps skips the column slivers that fall wholly in the padding. */
-static gemm_needed_columns layout_needed(const padded_layout *layout) {
-    gemm_needed_columns needed = {layout->image_rows * layout->row, layout->height * layout->row,
-                                  layout->row, layout->width, 0};
-    return needed;
-}
-
-/* Grid positions sgemm_taps computes over a chunk of this layout with `tile`-wide slivers. */
-static size_t computed_positions(const padded_layout *layout, int tile) {
-    gemm_needed_columns needed = layout_needed(layout);
-    size_t computed = 0;
-    for (size_t j = 0; j < layout->grid; j += (size_t)tile) {
-        int count = layout->grid - j < (size_t)tile ? (int)(layout->grid - j) : tile;
-        if (gemm_columns_needed(&needed, (int)j, count)) computed += (size_t)count;
-    }
-    return computed;
-}
-
-/* The widest row padded_row may choose: rounding width + pad up to 8 floats keeps the scratch
- * bound independent of the GEMM variant (conv2d_scratch_floats has no context). */
-static int widest_row(const conv_geometry *g) {
-    return (g->out_width + g->kernel_size / 2 + 7) & ~7;
-}
-
-/* The row of the padded layout: of the rows from the tightest (width + pad) to widest_row, the
- * one whose grid leaves the GEMM's tiles the fewest positions to compute (the narrowest among
- * equals). A row that is a multiple of the tile width puts the padding columns of every row in
- * whole tiles, which sgemm_taps skips: at 8x8 with the simd128 8-wide tile, rows of 16 instead
- * of 9 compute 64 positions per image instead of 73. The AVX-512 32-wide tile gains nothing
- * at these sizes and keeps the tightest row. */
+/* The row of the padded layout, as the context's GEMM wants it for this geometry's chunks. */
 static int padded_row(const compute_context *context, const conv_geometry *g) {
-    int tile = context->gemm->blocking.nr, images = most_chunk_images(g);
-    int best_row = 0;
-    size_t best = 0;
-    for (int row = g->out_width + g->kernel_size / 2; row <= widest_row(g); row++) {
-        padded_layout layout;
-        chunk_layout(g, images, row, &layout);
-        size_t computed = computed_positions(&layout, tile);
-        if (best_row == 0 || computed < best) {
-            best = computed;
-            best_row = row;
-        }
-    }
-    return best_row;
+    return gemm_plan_padded_row(context, g->out_height, g->out_width, g->kernel_size / 2,
+                                most_chunk_images(g));
 }
 
 /* Whether the grid positions sgemm_taps computes on the phase path are at most 1.2 times the
@@ -184,7 +144,7 @@ static int phases_grid_small_enough(const compute_context *context, const conv_g
     padded_layout layout;
     chunk_layout(g, images, row, &layout);
     size_t outputs = (size_t)images * g->out_height * g->out_width;
-    return 5 * computed_positions(&layout, context->gemm->blocking.nr) <= 6 * outputs;
+    return 5 * gemm_plan_computed_positions(context, &layout) <= 6 * outputs;
 }
 
 /* Which lowering this context's GEMM variant runs for this geometry, and on the padded paths
@@ -231,7 +191,8 @@ static size_t weights_floats(const conv_geometry *g) {
  * gradient pads at once (the forward and input gradient pad a slab, no larger). */
 static size_t padded_scratch_floats(const conv_geometry *g, int phases) {
     padded_layout layout;
-    chunk_layout(g, most_chunk_images(g), widest_row(g), &layout);
+    chunk_layout(g, most_chunk_images(g), gemm_plan_widest_row(g->out_width + g->kernel_size / 2),
+                 &layout);
     size_t in = (size_t)g->in_channels, out = (size_t)g->out_channels;
     size_t weights = weights_floats(g);
     if (phases) return weights + (4 * in + out) * layout.stride;
@@ -338,22 +299,17 @@ static void taps_convolve_chunks(const conv_job *job, int thread, int begin, int
     float *grid = padded + (size_t)planes * channels_in * most.stride;
     pack_weights_by_tap(job, flipped, a);
     size_t pixels = (size_t)g->out_height * g->out_width;
-    /* Straight into dst, no grid and no unpad, when every tile the GEMM computes is one run of
-     * a row's pixels, its tail (if any) in the row's padding: rows in whole tiles (8x8x64 -> 64
-     * at batch 32, simd128: 4.36-4.75 -> 4.23-4.56 ms). Tiles straddling two rows go through a
-     * stack tile and a column by column copy: with 8-wide tiles that still beats the grid's
-     * unpad (simd128, batch 128, medians of 9: 28x28x16 -> 32 s2 10.77 -> 10.23 ms, 14x14x32 ->
-     * 32 17.64 -> 17.13 ms), with AVX-512's 32-wide ones it lost (28x28x16 -> 16: 5.0-5.2 ->
-     * 5.5-5.7 ms). */
-    int tile = job->context->gemm->blocking.nr;
-    int dense = job->row % tile == 0 || tile <= 8;
+    /* Straight into dst, no grid and no unpad, where the context's GEMM plans it so
+     * (gemm_plan_output_dense): tiles within one row's pixels and padding are written in place,
+     * tiles straddling two rows through a stack tile and a column by column copy. */
+    int dense = gemm_plan_output_dense(job->context, job->row);
     int last = end * step < g->batch ? end * step : g->batch;
     for (int first = begin * step; first < last; first += slab) {
         int count = last - first < slab ? last - first : slab;
         padded_layout layout;
         ptrdiff_t offsets[CONV2D_MAX_TAPS];
         chunk_layout(g, count, job->row, &layout);
-        gemm_needed_columns needed = layout_needed(&layout);
+        gemm_needed_columns needed = gemm_plan_needed_columns(&layout);
         needed.dense = dense;
         if (phases) {
             phase_offsets(&layout, offsets);
@@ -406,7 +362,7 @@ static void phases_input_gradient_chunks(const conv_job *job, int thread, int be
         int count = last - first < slab ? last - first : slab;
         padded_layout layout;
         chunk_layout(g, count, job->row, &layout);
-        gemm_needed_columns needed = layout_needed(&layout);
+        gemm_needed_columns needed = gemm_plan_needed_columns(&layout);
         pad_planes(&layout, job->grad_output, g->batch, first, count, 0, out, padded_grad);
         size_t ld_phase = (size_t)in * layout.grid;
         for (int phase = 0; phase < 4; phase++) {
@@ -427,14 +383,10 @@ static void phases_input_gradient_chunks(const conv_job *job, int thread, int be
 }
 
 /* Whether a 1x1 convolution's products run as sgemm_taps with one tap, B read in place (col
- * rows, the input's planes, dOut), where sgemm would pack B into panels first for a product
- * only `depth` deep (C_in forward, C_out for the input gradient). simd128: packing was 8% of
- * a shortcut's forward; with the faster gather forwards 11-15% faster, medians of 5:
- * 14x14x32 -> 64 s2 1.180 -> 1.045 ms, 16x16x32 -> 64 s2 0.379 -> 0.323 ms. AVX-512's 32-wide
- * slivers read in place were no faster (+-7%, 0.1-0.6 ms forwards): packed there. */
+ * rows, the input's planes, dOut), rather than sgemm packing B into panels first for a product
+ * only `depth` deep (C_in forward, C_out for the input gradient): as the context's GEMM plans. */
 static int one_by_one_in_place(const conv_job *job, int depth) {
-    return job->geometry->kernel_size == 1 && job->context->gemm->blocking.nr <= 8 &&
-           sgemm_taps_fits(job->context, 1, depth);
+    return job->geometry->kernel_size == 1 && gemm_plan_one_tap_in_place(job->context, depth);
 }
 
 static void forward_task(void *argument, int thread, int threads) {
