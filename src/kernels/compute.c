@@ -32,9 +32,8 @@
  * layers' tasks, far shorter than the serial parts of a step (augmentation, the loss, herding),
  * and short enough not to burn a core that other processes want on a busy machine. x86's pause
  * makes a poll some tens of cycles; WebAssembly has no pause, so a poll is about one cycle and
- * takes 25 times as many for a similar wait. With 4000 there, the worker was asleep again by the
- * next GEMM of a 256^3 loop and 2 threads gave 1.70-1.75x; with 100000, 1.87-1.88x (Node 20,
- * interleaved runs; training unchanged, 153-156 images/s). */
+ * takes 25 times as many for a similar wait: with the x86 count, a worker there is asleep again
+ * before the next of a run of GEMMs reaches it (docs/performance.md). */
 #ifndef POOL_SPINS
 #if defined(__wasm__)
 #define POOL_SPINS 100000

@@ -88,8 +88,8 @@ static void pack_b(gemm_transpose transpose_b, const float *b, int ldb, int p0, 
             const float *src = b + (size_t)p0 * ldb + j0 + j;
             for (int p = 0; p < kc; p++, src += ldb, dst += nr_tile) {
 #if !defined(__EMSCRIPTEN__)
-                /* glibc's memcpy beats gcc's loop here by 10-15%; under Emscripten a memcpy
-                 * of a run-time size is a slow libc call and the plain loop wins */
+                /* glibc's memcpy beats gcc's loop here; under Emscripten a memcpy of a
+                 * run-time size is a slow libc call and the plain loop wins */
                 if (cols == nr_tile) {
                     memcpy(dst, src, sizeof(float) * (size_t)nr_tile);
                     continue;
@@ -145,7 +145,8 @@ static void scale_c(int m, int n, float beta, float *c, int ldc) {
 #define GEMM_DOT_KC 1024
 
 /* Packing B^T costs about n*k against m*n*k multiply-adds, so it pays off from m of about 64;
- * below that (16 and 32 out channels) the unpacked dot products win by 10-40%. */
+ * below that (16 and 32 out channels) the unpacked dot products are faster
+ * (docs/performance.md). */
 /* The choice depends on m and k only, never on n: a convolution's weight gradient is split by
  * columns (input channels) over threads, and every part must take the path the whole would. */
 static int use_dot_path(const gemm_variant *variant, gemm_transpose transpose_a,
@@ -350,8 +351,8 @@ int sgemm_taps_fits(const compute_context *context, int taps, int k) {
 int gemm_columns_needed(const gemm_needed_columns *needed, int first, int count) {
     if (needed == NULL) return 1;
     /* from padding to the next row's or image's first pixel, not column by column: half the
-     * slivers of an 8x8 map on rows of 16 are padding, and two divisions per column of them were
-     * 2% of a forward */
+     * slivers of an 8x8 map on rows of 16 are padding, and each column would cost two
+     * divisions */
     for (int j = first; j < first + count;) {
         int position = j % needed->period;
         if (position >= needed->span) {

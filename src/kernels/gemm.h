@@ -75,10 +75,10 @@ void sgemm_dot_on_thread(compute_context *context, int thread, int m, int n, int
  * B_t the padded input shifted by the tap: every B_t is read in place, so nothing like the 9x
  * larger im2col buffer is written. A comes packed by the caller (sgemm_taps_pack_tap, tap t at
  * packed_a + t * sgemm_taps_tap_floats), once for however many column slabs it then runs over:
- * a convolution walks its batch in small slabs, whose padded input spans few pages, and packing
- * per call was a seventh of a forward walked one image at a time. C is overwritten (ldc its row
- * stride). Computed on `thread`'s packing scratch by the context's variant; each output is
- * summed tap after tap with the variant's microkernel, the same for any split of the columns.
+ * a convolution walks its batch in small slabs, whose padded input spans few pages, and would
+ * otherwise pack the same weights for every slab. C is overwritten (ldc its row stride).
+ * Computed on `thread`'s packing scratch by the context's variant; each output is summed tap
+ * after tap with the variant's microkernel, the same for any split of the columns.
  * `needed` (NULL: every column) names the columns the caller will read: NR-wide column slivers
  * made only of unneeded columns are skipped and their C left as it was. sgemm_taps_fits tells
  * whether the variant runs these taps and k (else use im2col + sgemm). */

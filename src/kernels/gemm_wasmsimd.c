@@ -33,7 +33,7 @@ void gemm_ukernel_4x8__wasmsimd(int kc, const float *a, const float *b, int ldb,
     v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c10 = c00, c11 = c00;
     v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
     /* Emscripten builds with loop strength reduction off, so step the pointer by hand rather
-     * than index b[p * ldb]: that multiply per step cost about a fifth of the kernel's speed. */
+     * than index b[p * ldb], whose multiply would stay in the loop (docs/performance.md). */
     for (int p = 0; p < kc; p++, b += ldb, a += 4) WASMSIMD_4X8_STEP(a, b);
     const v128_t alpha_v = wasm_f32x4_splat(alpha), beta_v = wasm_f32x4_splat(beta);
     v128_t acc[4][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
@@ -64,8 +64,8 @@ void gemm_ukernel_4x8__wasmsimd(int kc, const float *a, const float *b, int ldb,
 }
 
 /* The first nr (< 8) values of the row (low, high): whole vectors, then pairs and singles by
- * lane stores. The edge loops compiled to a call of memcpy per row, which a 7-pixel output row
- * (dense storage at 7x7) made a few percent of a forward. */
+ * lane stores. A loop over them compiles to a call of memcpy per row, which dense storage at 7x7
+ * would make for every 7-pixel output row. */
 static void store_row_part(float *row, v128_t low, v128_t high, int nr) {
     if (nr >= 4) {
         wasm_v128_store(row, low);
@@ -83,8 +83,8 @@ static void store_row_part(float *row, v128_t low, v128_t high, int nr) {
 }
 
 /* The 4x8 tile over every tap of a padded convolution (gemm.h: gemm_taps_microkernel): the
- * accumulators live through all taps, so C is stored once rather than reloaded per tap, which
- * with 16-64 channels per tap cost about a fifth of the time. */
+ * accumulators live through all taps, so C is stored once rather than loaded, added and stored
+ * once per tap (with 16-64 channels a tap is only 16-64 steps). */
 void gemm_taps_4x8__wasmsimd(int taps, const ptrdiff_t *offsets, int kc, const float *a,
                              size_t a_tap, const float *b, int ldb, float *c, int ldc, int mr,
                              int nr) {

@@ -35,14 +35,14 @@ static void valid_span(int width, int out_width, int stride, int padding, int kx
 }
 
 /* The stride-2 copies (im2col's gather, the phase split and join) move four columns at a time
- * with generic vector shuffles (GCC 12 and clang): the wasm build had left the plain strided
- * loops scalar. */
+ * with generic vector shuffles (GCC 12 and clang): clang leaves the plain strided loops scalar
+ * in the wasm build. */
 typedef float im2col_vector __attribute__((vector_size(16)));
 
 /* dst[0..count) = 0 for the few floats at a row's edge or a padding row (up to 32 here). A
  * loop, even of vector stores, is what clang turns into a call of memset, which in the wasm
- * build cost more than the row's copy itself (pad_phases made four such calls per input row
- * pair, and four more per image for its padding rows); straight-line stores instead. */
+ * build costs more than the row's copy itself (pad_phases would make four such calls per input
+ * row pair, and four more per image for its padding rows); straight-line stores instead. */
 static void zero_few(float *dst, int count) {
     if (count > 32) {
         memset(dst, 0, sizeof(float) * (size_t)count);
@@ -75,8 +75,8 @@ static void zero_few(float *dst, int count) {
 static int step_of_four(int i, int count) { return i + 4 <= count ? i : count - 4; }
 
 /* dst[0..count) = src[0..count) for a short row (4-32 floats) as vector copies
- * (step_of_four): memcpy of a variable length is a call in the wasm build, 2-5% of a stride-1
- * padded forward with its copy per row. */
+ * (step_of_four): memcpy of a variable length is a libc call in the wasm build, which a stride-1
+ * padded forward would make for every row (docs/performance.md). */
 static void copy_row(float *dst, const float *src, int count) {
     if (count < 4 || count > 32) {
         memcpy(dst, src, sizeof(float) * (size_t)count);
@@ -102,9 +102,8 @@ static void split_eight(const float *src, im2col_vector *evens, im2col_vector *o
 /* dst[i] = src[2 i] for i < count, reading src no further than `end` (the tensor's end): four
  * at a time, a ragged end (7 = 4 + 3) as one more step over the last four, overlapping values
  * already written with the same ones. That step reads src[2 count - 1], one past the last value
- * taken, so a row whose next float lies past the tensor goes one by one. At 7 and 8 outputs a
- * row (the shortcuts' 14x14 and 16x16 inputs), the scalar tail had made the gather a fifth of
- * a 1x1 stride-2 forward. */
+ * taken, so a row whose next float lies past the tensor goes one by one. At 7 outputs a row
+ * (the shortcuts' 14x14 inputs) a scalar tail would move three of the seven one by one. */
 static void gather_even(const float *src, int count, const float *end, float *dst) {
     if (count < 4 || 2 * (ptrdiff_t)count > end - src) {
         for (int i = 0; i < count; i++) dst[i] = src[2 * i];

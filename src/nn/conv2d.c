@@ -18,15 +18,10 @@
 #include "kernels/gemm_plan.h"
 
 /* Output columns per chunk at most: enough for efficient GEMM panels, few enough that the column
- * buffer (C_in*k*k rows of it) is still in cache when the GEMM reads it. Measured on ResNet-20
- * 28x28 batch 128 (avx512 GEMM, CPU time): 512-2048 columns ~305 images/s, 8192 ~240, 16384
- * ~228; ResNet-32 training, interleaved: native 512 / 2048 columns 252.8 / 262.2 images/s (1
- * thread), 460 / 477 (2 threads). WebAssembly prefers smaller chunks (the padded paths read
- * their shifted views in place, with 4 phases of 16-64 channels per chunk, and V8's simd128 code
- * has a slower memory path): 1024 / 2048 columns, forwards at batch 128 of 8.4-8.5 / 8.7-8.9 ms
- * (28x28x16 -> 32 s2), 13.8-14.1 / 14.2 ms (14x14x32 -> 32); 1024 / 512: 13.4-13.7 / 13.8-13.9
- * ms (7x7x64 -> 64), 15.1-15.5 / 15.6 ms (28x28x16 -> 16), 14.2-14.4 / 14.5-15.2 ms (14x14x32
- * -> 32), training the same (79.6-81.6 images/s). */
+ * buffer (C_in*k*k rows of it) is still in cache when the GEMM reads it. WebAssembly takes
+ * smaller chunks: its padded paths read their shifted views in place, 4 phases of 16-64
+ * channels per chunk, and V8's simd128 code has a slower memory path. The sizes are the fastest
+ * measured of 512 to 16384 (docs/performance.md). */
 #ifndef CONV2D_CHUNK_COLUMNS
 #if defined(__wasm__)
 #define CONV2D_CHUNK_COLUMNS 1024
@@ -60,8 +55,8 @@ static int summed_chunk_images(const conv_geometry *g) { return evened_chunk_ima
 
 /* The forward and the input gradient compute each image on its own, whatever the chunks: at
  * least two of them (of two or more images), so that a second thread has a share of a small
- * map's pass (the page's network at batch 32, natively: its 8x8 layers were one chunk of 2048
- * columns, run by one thread; with two, their two-thread forwards take half the time). */
+ * map's pass (the page's network at batch 32, natively: its 8x8 layers fit in one chunk of 2048
+ * columns, which one thread would run alone). */
 static int chunk_images(const conv_geometry *g) {
     return evened_chunk_images(g, g->batch >= 4 ? 2 : 1);
 }
@@ -75,10 +70,12 @@ static int chunk_count(const conv_geometry *g, int first, int step) {
  * convolutions after the stem) with at least this many input and output channels skip im2col:
  * on the padded layout (im2col.h) each kernel tap is one shifted view of the chunk, so forward,
  * input gradient and weight gradient are sums of shifted GEMMs read in place (sgemm_taps and
- * sgemm with a shifted B). im2col wrote k*k = 9 copies of the input per pass, about 40% of a
- * forward's time at 16 channels; the padded copy is one. With fewer channels (the stem, C_in 1)
- * the per-tap GEMMs would be too short, and im2col stays. */
+ * sgemm with a shifted B). im2col writes k*k = 9 copies of the input per pass, a large part of a
+ * forward at 16 channels; the padded copy is one. With fewer channels (the stem, C_in 1) the
+ * per-tap GEMMs would be too short, and im2col stays. */
+#ifndef CONV2D_TAPS_MIN_CHANNELS
 #define CONV2D_TAPS_MIN_CHANNELS 8
+#endif
 
 static int taps_eligible(const conv_geometry *g) {
     return g->stride == 1 && g->kernel_size % 2 == 1 && g->padding == g->kernel_size / 2 &&
@@ -100,7 +97,7 @@ static int phases_eligible(const conv_geometry *g) {
 
 typedef enum conv_path { CONV_IM2COL, CONV_TAPS, CONV_PHASES } conv_path;
 
-/* The padded layout of a chunk's output (row: see padded_row): for stride 1 also the input's,
+/* The padded layout of a chunk's output (row: padded_row): for stride 1 also the input's,
  * for the phases each phase's. */
 static void chunk_layout(const conv_geometry *g, int images, int row, padded_layout *layout) {
     padded_layout_init(layout, g->out_height, g->out_width, g->kernel_size / 2, row, images);
@@ -114,10 +111,8 @@ static void chunk_layout(const conv_geometry *g, int images, int row, padded_lay
  * padding and convolving one slab at a time, of as many images as keep the slab's padded planes
  * (`planes`: its channels, four per channel for the phases) within CONV2D_SLAB_BYTES. Every k
  * step of the shifted GEMM reads another plane, so one column sliver touches every plane; at a
- * chunk's 1024 columns a plane outgrows a page (128 of 5 KB at 14x14x32 -> 64 s2). simd128,
- * medians of 5, whole chunks -> 128 KB slabs: forwards of 16x16x32 -> 64 s2 2.39 -> 2.18 ms,
- * 8x8x64 -> 64 4.20 -> 3.90, 32x32x16 -> 32 s2 2.47 -> 2.29, 14x14x32 -> 64 s2 7.62 -> 7.34;
- * 96 and 192 KB no better, 384 KB worse; AVX-512 within +-4% either way. */
+ * chunk's 1024 columns a plane outgrows a page (128 of 5 KB at 14x14x32 -> 64 s2). 128 KB was
+ * the best slab with simd128 and made no difference with AVX-512 (docs/performance.md). */
 static int slab_images(const conv_geometry *g, int row, int planes) {
     padded_layout one;
     chunk_layout(g, 1, row, &one);
@@ -134,10 +129,9 @@ static int padded_row(const compute_context *context, const conv_geometry *g) {
 }
 
 /* Whether the grid positions sgemm_taps computes on the phase path are at most 1.2 times the
- * outputs. Small outputs are mostly padding ((7+1)^2 / 7^2 = 1.31): there the phase path lost to
- * im2col + GEMM (AVX-512, 32-wide tiles, 14x14x32 -> 64 at batch 128: backward 5.9 -> 6.5 ms),
- * while with the simd128 8-wide tile the eighth row is skipped (1.14) and it won (forward
- * 8.8-9.1 -> 8.5-8.6 ms, input gradient 9.0-9.4 -> 8.0 ms). */
+ * outputs. Small outputs are mostly padding ((7+1)^2 / 7^2 = 1.31): there 32-wide tiles make the
+ * phase path slower than im2col + GEMM, while an 8-wide tile skips the eighth row (1.14) and is
+ * faster (docs/performance.md). */
 static int phases_grid_small_enough(const compute_context *context, const conv_geometry *g,
                                     int row) {
     int images = most_chunk_images(g);
@@ -460,9 +454,9 @@ static void weight_gradient_rows(const conv_job *job, int thread, int begin, int
         int columns = count * pixels;
         im2col_rows(g, job->input, first, count, begin, end, scratch);
         /* A 1x1 convolution's col has one row per input channel: with at most 64 of them the
-         * unpacked dot products beat packing both operands of a long-k product (AVX-512,
-         * 16x16x32 -> 64 k1 s2 at batch 32: weight gradient 1.51-1.56 -> 1.28-1.33 times the
-         * forward). Decided on the whole layer, so every thread's part takes the same path. */
+         * unpacked dot products beat packing both operands of a long-k product
+         * (docs/performance.md). Decided on the whole layer, so every thread's part takes the
+         * same path. */
         if (g->kernel_size == 1 && g->in_channels <= 64) {
             sgemm_dot_on_thread(job->context, thread, g->out_channels, row_count, columns, 1.0f,
                                 job->grad_output + (size_t)first * pixels, ld_output,
@@ -487,10 +481,9 @@ static void input_gradient_chunks(const conv_job *job, int thread, int begin, in
     float *scratch = thread_scratch(job, thread);
     size_t plane = (size_t)g->in_height * g->in_width;
     /* 1x1 without padding (the projection shortcuts): each input pixel gets at most one
-     * value, written with the zeros between in one pass instead of zeroing, then adding
-     * (AVX-512, batch 32: 16x16x32 -> 64 k1 s2 input gradient 1.36-1.37 -> 1.09-1.11 times the
-     * forward, 32x32x16 -> 32 k1 s2 1.19-1.23 -> 0.99-1.07); and there col = W^T dOut can read
-     * dOut in place (one_by_one_in_place), at stride 1 with col the input gradient itself */
+     * value, written with the zeros between in one pass instead of zeroing, then adding; and
+     * there col = W^T dOut can read dOut in place (one_by_one_in_place), at stride 1 with col
+     * the input gradient itself */
     int set = g->kernel_size == 1 && g->padding == 0;
     int in_place = set && one_by_one_in_place(job, g->out_channels);
     int write_input = in_place && g->stride == 1;
@@ -578,10 +571,9 @@ static void taps_weight_gradient_channels(const conv_job *job, int thread, int b
 }
 
 /* The padded weight gradient only with a SIMD dot_taps kernel (AVX-512): the portable one, even
- * vectorised by clang for simd128, was 15-60% slower than im2col + GEMM, and so were 9 per-tap
- * GEMMs over the padded input (simd128, batch 128: 28x28x16 -> 16 18.1 -> 22.1 ms, 7x7x64 -> 64
- * 14.9 -> 17.6 ms). It splits whole input channels over the threads; im2col + GEMM splits col
- * rows. */
+ * vectorised by clang for simd128, and 9 per-tap GEMMs over the padded input are both slower
+ * than im2col + GEMM (docs/performance.md). It splits whole input channels over the threads;
+ * im2col + GEMM splits col rows. */
 static int taps_weight_gradient(const conv_job *job) {
     return job->path != CONV_IM2COL && job->geometry->kernel_size == 3 &&
            sgemm_has_dot_taps9(job->context);
