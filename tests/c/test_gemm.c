@@ -1,7 +1,9 @@
 /* test_gemm.c - every GEMM variant this machine supports against a double-precision reference:
  * all four transpose cases, sizes below, at, around and above the tiles and cache blocks,
  * alpha/beta combinations (beta == 0 over a NaN-filled C), strides wider than the rows, k == 0;
- * and the shifted products of the padded convolutions (sgemm_taps, sgemm_dot_taps9). */
+ * and the shifted products of the padded convolutions (sgemm_taps, sgemm_dot_taps9). Which
+ * variants must run is read from the CPU (/proc/cpuinfo) and the build, not from the variants'
+ * own checks: a vector kernel the CPU has is never skipped unnoticed. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -93,6 +95,128 @@ static int check_case(compute_context *context, const gemm_case *t, uint32_t see
     return bad;
 }
 
+/* ---- which variants this CPU and build must run ------------------------------------------------ */
+
+/* The CPU features each variant needs, as /proc/cpuinfo names them (none: every CPU the build
+ * targets runs it; the simd128 variant is compiled only into a SIMD build). A variant missing
+ * here fails the test: a new kernel says what it needs. */
+typedef struct variant_needs {
+    const char *name;
+    const char *cpu_flags; /* space-separated */
+} variant_needs;
+
+static const variant_needs needs[] = {
+    {"gemm_4x8__scalar", ""},
+    {"gemm_4x8__wasmsimd", ""},
+    {"gemm_6x16__avx2", "avx2 fma"},
+    {"gemm_8x32__avx512", "avx2 fma avx512f"},
+};
+
+/* The "flags" line of /proc/cpuinfo, or "" where there is none (not Linux, WebAssembly). */
+static char cpu_flags[8192];
+static int cpu_flags_read = 0, cpu_flags_known = 0;
+
+static void read_cpu_flags(void) {
+    if (cpu_flags_read) return;
+    cpu_flags_read = 1;
+    FILE *file = fopen("/proc/cpuinfo", "r");
+    if (file == NULL) return;
+    while (fgets(cpu_flags, sizeof cpu_flags, file) != NULL) {
+        if (strncmp(cpu_flags, "flags", 5) == 0 && strchr(cpu_flags, ':') != NULL) {
+            cpu_flags_known = 1;
+            break;
+        }
+    }
+    fclose(file);
+    if (!cpu_flags_known) cpu_flags[0] = '\0';
+}
+
+/* Whether the CPU has `flag`: from /proc/cpuinfo, else (x86 without it) from the compiler's CPU
+ * check. */
+static int cpu_has(const char *flag) {
+    read_cpu_flags();
+    if (cpu_flags_known) {
+        size_t length = strlen(flag);
+        for (const char *at = strchr(cpu_flags, ':') + 1; *at != '\0';) {
+            while (*at == ' ' || *at == '\t') at++;
+            size_t word = strcspn(at, " \t\n");
+            if (word == length && strncmp(at, flag, length) == 0) return 1;
+            at += word;
+            if (*at == '\n') break;
+        }
+        return 0;
+    }
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    __builtin_cpu_init();
+    if (strcmp(flag, "avx2") == 0) return __builtin_cpu_supports("avx2");
+    if (strcmp(flag, "fma") == 0) return __builtin_cpu_supports("fma");
+    if (strcmp(flag, "avx512f") == 0) return __builtin_cpu_supports("avx512f");
+#endif
+    return 0;
+}
+
+/* 1 when the CPU has every flag the variant needs, 0 when it lacks one (*missing names it), -1
+ * when the test does not know the variant. */
+static int cpu_runs(const gemm_variant *variant, char *missing, size_t missing_size) {
+    missing[0] = '\0';
+    for (size_t i = 0; i < sizeof needs / sizeof needs[0]; i++) {
+        if (strcmp(needs[i].name, variant->name) != 0) continue;
+        for (const char *at = needs[i].cpu_flags; *at != '\0';) {
+            size_t word = strcspn(at, " ");
+            char flag[32] = {0};
+            memcpy(flag, at, word < sizeof flag - 1 ? word : sizeof flag - 1);
+            if (word > 0 && !cpu_has(flag)) {
+                snprintf(missing, missing_size, "%s", flag);
+                return 0;
+            }
+            at += word;
+            while (*at == ' ') at++;
+        }
+        return 1;
+    }
+    return -1;
+}
+
+static int is_vector_variant(const gemm_variant *variant) {
+    return strstr(variant->name, "scalar") == NULL;
+}
+
+/* Whether this CPU and build have a vector unit some variant must use: simd128 in a SIMD
+ * WebAssembly build, AVX2 with FMA on x86-64. */
+static int has_vector_unit(void) {
+#if defined(__wasm_simd128__)
+    return 1;
+#elif defined(__x86_64__)
+    return cpu_has("avx2") && cpu_has("fma");
+#else
+    return 0;
+#endif
+}
+
+/* Each variant's own check agrees with the CPU: it runs wherever the CPU has what it needs and
+ * nowhere else. */
+static void test_variants_run_where_the_cpu_has_their_features(void) {
+    read_cpu_flags();
+#if defined(__wasm__)
+    printf("  WebAssembly: the build's SIMD decides which variants must run\n");
+#else
+    printf("  CPU features from %s\n",
+           cpu_flags_known ? "/proc/cpuinfo" : "the compiler's CPU check (no /proc/cpuinfo)");
+#endif
+    for (int i = 0; i < gemm_variant_count; i++) {
+        const gemm_variant *variant = &gemm_variants[i];
+        char missing[32];
+        int expected = cpu_runs(variant, missing, sizeof missing);
+        int supported = variant->is_supported == NULL || variant->is_supported();
+        CHECK_MESSAGE(expected >= 0, "%s: the test does not know which CPU features it needs",
+                      variant->name);
+        if (expected < 0) continue;
+        CHECK_MESSAGE(supported == expected, "%s: %s, but the CPU %s", variant->name,
+                      supported ? "runs" : "skipped", expected ? "has its features" : "lacks them");
+        if (!expected) printf("  %-24s not supported by this CPU (no %s)\n", variant->name, missing);
+    }
+}
+
 static const float alphas[] = {1.0f, 1.0f, -0.5f, 2.0f};
 static const float betas[] = {0.0f, 1.0f, 0.25f, 0.0f};
 
@@ -149,18 +273,29 @@ static void run_variant(const gemm_variant *variant) {
     compute_context_destroy(context);
 }
 
+/* Every variant the CPU runs, and at least one vector kernel wherever there is a vector unit:
+ * a build or a table that lost its SIMD rows fails here even though the scalar one passes. */
 static void test_every_supported_variant(void) {
-    int tested = 0;
+    int tested = 0, vector = 0;
     for (int i = 0; i < gemm_variant_count; i++) {
         const gemm_variant *variant = &gemm_variants[i];
+        char missing[32];
+        if (cpu_runs(variant, missing, sizeof missing) == 0) { /* even if its check says yes */
+            printf("  %-24s not run: this CPU lacks %s\n", variant->name, missing);
+            continue;
+        }
         if (variant->is_supported != NULL && !variant->is_supported()) {
-            printf("  %-24s not supported here, skipped\n", variant->name);
+            printf("  %-24s not run: its own check refuses this CPU\n", variant->name);
             continue;
         }
         run_variant(variant);
         tested++;
+        vector += is_vector_variant(variant);
     }
     CHECK(tested >= 1);
+    printf("  %d vector kernel%s run\n", vector, vector == 1 ? "" : "s");
+    CHECK_MESSAGE(vector >= 1 || !has_vector_unit(),
+                  "this CPU and build have a vector unit, but no vector GEMM kernel ran");
 }
 
 /* alpha == 0 follows BLAS: A and B are not read (NaN there must not reach C), C = beta * C. */
@@ -386,6 +521,7 @@ static void test_taps_every_supported_variant(void) {
 
 int main(void) {
     RUN(test_reference_is_first_and_always_supported);
+    RUN(test_variants_run_where_the_cpu_has_their_features);
     RUN(test_default_context_and_unknown_name);
     RUN(test_alpha_zero_ignores_a_and_b);
     RUN(test_every_supported_variant);
