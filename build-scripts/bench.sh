@@ -125,7 +125,7 @@ speed() {
   local native=${NATIVE_BUILD:-build/native} wasm=${WASM_BUILD:-build/wasm}
   [ -f "$native/libicarl_engine.a" ] || { echo "bench.sh: $native not built" >&2; return 1; }
   gcc -O3 -std=c11 -Iinclude -Isrc -DICARL_THREADS_ENABLED=1 bench/train_bench.c \
-    "$native/libicarl_engine.a" -lm -lz -pthread -o "$out/train_bench"
+    "$native/libicarl_engine.a" -lm -pthread -o "$out/train_bench"
   local columns=("native-1" "native-$threads")
   echo "\$ $out/train_bench 1 $seconds" && "$out/train_bench" 1 "$seconds" | tee "$out/speed-native-1.txt"
   echo "\$ $out/train_bench $threads $seconds" &&
@@ -225,7 +225,7 @@ threads_bench() {
   echo
   echo "== Threads: 1 vs $threads threads, $rounds interleaved rounds (GEMM m=n=k; ResNet-32 28x28x1 batch 128)"
   gcc -O3 -std=c11 -Iinclude -Isrc -DICARL_THREADS_ENABLED=1 bench/train_bench.c \
-    "$native/libicarl_engine.a" -lm -lz -pthread -o "$out/train_bench"
+    "$native/libicarl_engine.a" -lm -pthread -o "$out/train_bench"
   local kinds=(native)
   build_wasm_threads_bench "$wasm" && kinds+=(wasm) || echo "(no simd-threads library in $wasm: wasm skipped)"
   : > "$out/threads-rounds.txt"

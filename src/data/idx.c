@@ -1,16 +1,13 @@
 /* idx.c - reading IDX arrays (MNIST, Fashion-MNIST): a parser over untrusted bytes that checks
- * every declared size against the buffer before allocating, a file reader that gunzips through
- * zlib natively, and the Fashion-MNIST loader. Only unsigned-byte data; not a general IDX tool. */
+ * every declared size against the buffer before allocating, a file reader that also takes
+ * gzip'd files, and the Fashion-MNIST loader. Only unsigned-byte data; not a general IDX tool. */
 #include "data/idx.h"
+#include "data/gzip.h"
 #include "io/file.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifdef ICARL_HAVE_ZLIB
-#include <zlib.h>
-#endif
 
 /* Nothing we read decompresses to more than this (Fashion-MNIST train images are 47 MB); the
  * cap keeps a gzip bomb from exhausting memory. */
@@ -67,84 +64,7 @@ icarl_status idx_parse(const uint8_t *bytes, size_t size, idx_array *out) {
     return ICARL_OK;
 }
 
-#ifdef ICARL_HAVE_ZLIB
-/* Inflates a gzip member into a malloc'd buffer of at most IDX_MAX_DECOMPRESSED bytes. */
-static icarl_status gunzip(const uint8_t *in, size_t in_size, uint8_t **out, size_t *out_size) {
-    *out = NULL;
-    *out_size = 0;
-    /* The trailer's ISIZE (size mod 2^32) is only a hint for the first allocation: it is
-     * untrusted, so it is capped and the buffer still grows if it was wrong. */
-    size_t capacity = 1 << 16;
-    if (in_size >= 18) {
-        const uint8_t *t = in + in_size - 4;
-        size_t hint = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
-        if (hint > capacity && hint <= IDX_MAX_DECOMPRESSED) capacity = hint;
-    }
-    uint8_t *buffer = malloc(capacity);
-    if (!buffer) return ICARL_ERROR_OUT_OF_MEMORY;
-
-    z_stream stream;
-    memset(&stream, 0, sizeof stream);
-    if (inflateInit2(&stream, 15 + 16) != Z_OK) { /* +16: gzip wrapper only */
-        free(buffer);
-        return ICARL_ERROR_OUT_OF_MEMORY;
-    }
-    icarl_status status = ICARL_OK;
-    size_t consumed = 0, produced = 0;
-    for (;;) {
-        if (produced == capacity) {
-            if (capacity >= IDX_MAX_DECOMPRESSED) {
-                status = ICARL_ERROR_LIMIT;
-                break;
-            }
-            size_t grown_capacity = capacity * 2;
-            if (grown_capacity > IDX_MAX_DECOMPRESSED) grown_capacity = IDX_MAX_DECOMPRESSED;
-            uint8_t *grown = realloc(buffer, grown_capacity);
-            if (!grown) {
-                status = ICARL_ERROR_OUT_OF_MEMORY;
-                break;
-            }
-            buffer = grown;
-            capacity = grown_capacity;
-        }
-        /* zlib counts in uInt; feed at most 1 GiB at a time so 64-bit sizes cannot wrap. */
-        size_t in_chunk = in_size - consumed, out_chunk = capacity - produced;
-        if (in_chunk > IDX_MAX_DECOMPRESSED) in_chunk = IDX_MAX_DECOMPRESSED;
-        if (out_chunk > IDX_MAX_DECOMPRESSED) out_chunk = IDX_MAX_DECOMPRESSED;
-        stream.next_in = (Bytef *)(in + consumed);
-        stream.avail_in = (uInt)in_chunk;
-        stream.next_out = buffer + produced;
-        stream.avail_out = (uInt)out_chunk;
-        int result = inflate(&stream, Z_NO_FLUSH);
-        consumed += in_chunk - stream.avail_in;
-        produced += out_chunk - stream.avail_out;
-        if (result == Z_STREAM_END) break;
-        if (result == Z_MEM_ERROR) {
-            status = ICARL_ERROR_OUT_OF_MEMORY;
-            break;
-        }
-        if (result == Z_DATA_ERROR || result == Z_NEED_DICT || result == Z_STREAM_ERROR) {
-            status = ICARL_ERROR_DECODE;
-            break;
-        }
-        if (consumed == in_size && stream.avail_out != 0) {
-            status = ICARL_ERROR_TRUNCATED; /* input ended inside the stream */
-            break;
-        }
-    }
-    inflateEnd(&stream);
-    if (status != ICARL_OK) {
-        free(buffer);
-        return status;
-    }
-    *out = buffer;
-    *out_size = produced;
-    return ICARL_OK;
-}
-#endif
-
-/* Without zlib (the wasm build) plain files are still read, but gzip files give ICARL_ERROR_IO:
- * there the caller decompresses (e.g. with the host's zlib) and calls idx_parse. */
+/* A file starting with the gzip magic is decompressed first (data/gzip.c, in both builds). */
 icarl_status idx_read_file(const char *path, idx_array *out) {
     if (!path || !out) return ICARL_ERROR_INVALID_ARGUMENT;
     memset(out, 0, sizeof *out);
@@ -152,19 +72,14 @@ icarl_status idx_read_file(const char *path, idx_array *out) {
     size_t size = 0;
     icarl_status status = file_read_all(path, IDX_MAX_DECOMPRESSED, &bytes, &size);
     if (status != ICARL_OK) return status;
-    if (size >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) {
-#ifdef ICARL_HAVE_ZLIB
+    if (gzip_is_gzip(bytes, size)) {
         uint8_t *plain = NULL;
         size_t plain_size = 0;
-        status = gunzip(bytes, size, &plain, &plain_size);
+        status = gzip_decompress(bytes, size, IDX_MAX_DECOMPRESSED, &plain, &plain_size);
         free(bytes);
         if (status != ICARL_OK) return status;
         bytes = plain;
         size = plain_size;
-#else
-        free(bytes);
-        return ICARL_ERROR_IO;
-#endif
     }
     status = idx_parse(bytes, size, out);
     free(bytes);

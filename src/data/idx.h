@@ -1,5 +1,5 @@
 /* idx.h - the IDX format of MNIST and Fashion-MNIST (big-endian dimensions, uint8 data),
- * optionally gzip-compressed (read through zlib natively). */
+ * optionally gzip-compressed (data/gzip.h). */
 #ifndef ICARL_DATA_IDX_H
 #define ICARL_DATA_IDX_H
 
@@ -19,7 +19,7 @@ typedef struct idx_array {
  * Sizes are checked against `size` before anything is allocated. */
 icarl_status idx_parse(const uint8_t *bytes, size_t size, idx_array *out);
 
-/* Reads a file, gunzipping it when it starts with the gzip magic. Not in the wasm build. */
+/* Reads a file, gunzipping it when it starts with the gzip magic. */
 icarl_status idx_read_file(const char *path, idx_array *out);
 
 void idx_array_free(idx_array *array);

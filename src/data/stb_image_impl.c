@@ -1,6 +1,6 @@
 /* stb_image_impl.c - the one translation unit that compiles stb_image (Debian's libstb-dev),
- * restricted to PNG, JPEG and BMP decoded from memory: the callers read files themselves, so
- * stb's stdio, HDR and float paths are left out. */
+ * restricted to PNG, JPEG and BMP decoded from memory, plus its deflate decoder (data/gzip.c):
+ * the callers read files themselves, so stb's stdio, HDR and float paths are left out. */
 #include <stdlib.h>
 
 #include "data/image.h"
@@ -9,6 +9,7 @@
 #define STBI_ONLY_PNG
 #define STBI_ONLY_JPEG
 #define STBI_ONLY_BMP
+#define STBI_SUPPORT_ZLIB
 #define STBI_NO_STDIO
 #define STBI_NO_LINEAR
 #define STBI_NO_HDR
