@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench.sh - the native benchmarks (DESIGN.md 5): `icarl sanity` (all 10 Fashion-MNIST classes in
 # one step, 2 epochs: accuracy and training images/s), `icarl protocol --size full` (the
-# class-incremental benchmark with ResNet-32), `icarl bench-gemm` (GFLOP/s per kernel), and
+# class-incremental benchmark with ResNet-32), `icarl bench-gemm` (GFLOP/s per kernel, natively
+# and in WebAssembly through `node web/cli.mjs`), and
 # `speed`: one side-by-side table of GEMM GFLOP/s, ResNet-32 training images/s and convolution
 # backward/forward cost (the whole backward, each pass alone, and the worst single shape) for
 # native (1 and N threads), WebAssembly SIMD and scalar (Node), the
@@ -81,6 +82,8 @@ fi
 
 if [ "$what" = gemm ] || [ "$what" = all ]; then
   run "GEMM kernels" "$icarl" bench-gemm --json "$out/gemm.json"
+  run "GEMM kernels, WebAssembly (the same tool under Node)" \
+    node web/cli.mjs bench-gemm --json "$out/gemm-wasm.json"
 fi
 if [ "$what" = sanity ] || [ "$what" = all ]; then
   run "Sanity: all 10 classes in one step, ResNet-20, 2 epochs" \

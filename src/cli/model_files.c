@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,9 @@ int read_whole_file(const char *command, const char *path, uint8_t **bytes_out,
     }
     uint8_t *bytes = NULL;
     size_t size = 0;
-    icarl_status read = file_read_all(path, (size_t)1 << 32, &bytes, &size);
+    /* 4 GB, or all of a 32-bit address space (the WebAssembly build, where 1 << 32 is 0). */
+    size_t limit = sizeof(size_t) > 4 ? (size_t)((uint64_t)1 << 32) : SIZE_MAX;
+    icarl_status read = file_read_all(path, limit, &bytes, &size);
     if (read != ICARL_OK) {
         fprintf(stderr, "icarl %s: cannot read %s: %s\n", command, path,
                 read == ICARL_ERROR_IO ? strerror(errno) : icarl_strerror(read));

@@ -129,3 +129,40 @@ add_custom_command(TARGET icarl_wasm_simd_threads POST_BUILD
   COMMAND ${CMAKE_COMMAND} -E copy
     ${ICARL_WASM_OUTPUT_DIRECTORY}/icarl-engine-simd-threads.worker.js
     ${ICARL_WASM_OUTPUT_DIRECTORY}/icarl-engine-simd-threads.worker.cjs)
+
+# ---- the `icarl` tool for Node ------------------------------------------------------------------
+# src/cli compiled against the threads flavour, as web/icarl-cli.{cjs,wasm,worker.cjs}: web/cli.mjs
+# runs it, so `node web/cli.mjs` is the native tool's code with the same subcommands, output and
+# exit codes. NODERAWFS gives it the real file system through Node's fs; src/wasm/cli-pre.js hands
+# it the real environment and says which standard streams are terminals. The glue is CommonJS
+# (.cjs, where Node's require and __dirname exist) because web/package.json makes .js files ES
+# modules; for the same reason its pthread workers start from a .cjs copy of the worker script.
+if(ICARL_CLI_SOURCES)
+  add_executable(icarl_wasm_cli ${ICARL_CLI_SOURCES})
+  target_link_libraries(icarl_wasm_cli PRIVATE icarl_engine_simd_threads)
+  target_link_options(icarl_wasm_cli PRIVATE
+    -O3
+    -pthread
+    -sNODERAWFS=1
+    -sENVIRONMENT=node
+    -sMODULARIZE=1
+    -sEXPORT_NAME=createIcarlCli
+    # main() runs at start-up; its return ends the runtime (flushing stdio) and the process.
+    -sEXIT_RUNTIME=1
+    -sNODEJS_CATCH_EXIT=0
+    -sNODEJS_CATCH_REJECTION=0
+    -sALLOW_MEMORY_GROWTH=1
+    -sMAXIMUM_MEMORY=2GB
+    "-sPTHREAD_POOL_SIZE=icarlCliPoolSize()"
+    -sPTHREAD_POOL_SIZE_STRICT=2
+    "SHELL:--pre-js ${CMAKE_CURRENT_LIST_DIR}/cli-pre.js")
+  set_target_properties(icarl_wasm_cli PROPERTIES
+    OUTPUT_NAME icarl-cli
+    SUFFIX ".cjs"
+    RUNTIME_OUTPUT_DIRECTORY ${ICARL_WASM_OUTPUT_DIRECTORY}
+    LINK_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/cli-pre.js)
+  add_custom_command(TARGET icarl_wasm_cli POST_BUILD
+    COMMAND ${CMAKE_COMMAND} -E rename
+      ${ICARL_WASM_OUTPUT_DIRECTORY}/icarl-cli.worker.js
+      ${ICARL_WASM_OUTPUT_DIRECTORY}/icarl-cli.worker.cjs)
+endif()
