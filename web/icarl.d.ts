@@ -273,23 +273,6 @@ export interface DecodedImage {
   data: Uint8Array;
 }
 
-export interface SgemmArguments {
-  transposeA?: boolean;
-  transposeB?: boolean;
-  m: number;
-  n: number;
-  k: number;
-  alpha?: number;
-  a: Float32Array;
-  lda?: number;
-  b: Float32Array;
-  ldb?: number;
-  beta?: number;
-  c?: Float32Array;
-  ldc?: number;
-  repeats?: number;
-}
-
 /** One field of the engine's configuration table, as an option of createLearner/reconfigure. */
 export interface ConfigField {
   /** the C member's name, e.g. 'learning_rate' (an array's elements: 'decay_at_0', ...) */
@@ -332,16 +315,8 @@ export class Engine {
   readonly HEAPU32: Uint32Array;
   readonly HEAPF32: Float32Array;
   readonly HEAPF64: Float64Array;
-  /** GEMM kernel variants in this build, the scalar reference first */
-  gemmVariants(): string[];
-  /** runs sgemm with a named variant; returns C */
-  sgemm(variant: string, args: SgemmArguments): Float32Array;
-  /** GFLOP/s of a variant on C(m,n) = A(m,k) B(k,n) */
-  gemmBenchmark(variant: string, m: number, n: number, k: number, minSeconds?: number): number;
   /** PNG/JPEG/BMP bytes to pixels with the engine's stb_image */
   decodeImage(bytes: Uint8Array | ArrayBuffer, channels?: 1 | 3): DecodedImage;
-  /** the engine's seeded shuffle (the native tool's class order) */
-  shuffle(values: number[], seed: number | bigint, stream: number | bigint): number[];
   check(status: number, detail?: string): void;
 }
 

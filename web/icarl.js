@@ -181,59 +181,6 @@ async function prepareThreads(moduleOptions, glueUrl) {
 
 // ---- the wrapped C API ---------------------------------------------------------------------------
 
-// Every exported function with its types, wrapped once at start-up. 'ptr' and 'i32' are passed
-// as they are, 'f32'/'f64' as numbers, 'u32' as unsigned; 'string' arguments are copied to the
-// heap as UTF-8 for the call, and 'string' results are decoded (NULL gives null).
-const SIGNATURES = {
-  icarl_wasm_status_count: ['i32', []],
-  icarl_wasm_status_name: ['string', ['i32']],
-  icarl_wasm_phase_count: ['i32', []],
-  icarl_wasm_phase_name: ['string', ['i32']],
-  icarl_wasm_preset_name: ['string', ['i32']],
-  icarl_wasm_config_field_count: ['i32', []],
-  icarl_wasm_config_field: ['string', ['i32', 'ptr']],
-  icarl_wasm_config_field_choice: ['string', ['i32', 'i32']],
-  icarl_wasm_strerror: ['string', ['i32']],
-  icarl_wasm_last_error: ['string', ['ptr']],
-  icarl_wasm_free: ['void', ['ptr']],
-  icarl_wasm_config_new: ['ptr', ['i32']],
-  icarl_wasm_config_free: ['void', ['ptr']],
-  icarl_wasm_config_set: ['i32', ['ptr', 'string', 'f64']],
-  icarl_wasm_config_get: ['i32', ['ptr', 'string', 'ptr']],
-  icarl_wasm_config_set_seed: ['void', ['ptr', 'u32', 'u32']],
-  icarl_wasm_config_seed_part: ['u32', ['ptr', 'i32']],
-  icarl_wasm_create: ['i32', ['ptr', 'ptr', 'ptr', 'i32']],
-  icarl_wasm_load: ['i32', ['ptr', 'i32', 'ptr', 'ptr', 'i32']],
-  icarl_wasm_destroy: ['void', ['ptr']],
-  icarl_wasm_get_config: ['i32', ['ptr', 'ptr']],
-  icarl_wasm_reconfigure: ['i32', ['ptr', 'ptr']],
-  icarl_wasm_save: ['i32', ['ptr', 'ptr', 'ptr']],
-  icarl_wasm_add_examples: ['i32', ['ptr', 'string', 'ptr', 'ptr', 'i32']],
-  icarl_wasm_class_count: ['i32', ['ptr']],
-  icarl_wasm_rename_class: ['i32', ['ptr', 'string', 'string']],
-  icarl_wasm_remove_class: ['i32', ['ptr', 'string']],
-  icarl_wasm_class_name: ['string', ['ptr', 'i32']],
-  icarl_wasm_class_info: ['i32', ['ptr', 'i32', 'ptr']],
-  icarl_wasm_memory_info: ['i32', ['ptr', 'ptr']],
-  icarl_wasm_exemplar_image: ['i32', ['ptr', 'i32', 'i32', 'ptr', 'i32']],
-  icarl_wasm_step_begin: ['i32', ['ptr']],
-  icarl_wasm_step_continue: ['i32', ['ptr', 'i32', 'ptr']],
-  icarl_wasm_step_cancel: ['i32', ['ptr']],
-  icarl_wasm_step_phase_seconds: ['i32', ['ptr', 'ptr']],
-  icarl_wasm_thread_count: ['i32', ['ptr']],
-  icarl_wasm_default_threads: ['i32', []],
-  icarl_wasm_classify: ['i32', ['ptr', 'ptr', 'i32', 'i32', 'i32', 'ptr', 'ptr', 'ptr']],
-  icarl_wasm_classify_prepared: ['i32', ['ptr', 'ptr', 'i32', 'ptr', 'ptr']],
-  icarl_wasm_image_decode: ['i32', ['ptr', 'i32', 'i32', 'ptr', 'ptr']],
-  icarl_wasm_shuffle: ['void', ['u32', 'u32', 'u32', 'u32', 'ptr', 'i32']],
-  icarl_wasm_gemm_variant_count: ['i32', []],
-  icarl_wasm_gemm_variant_name: ['string', ['i32']],
-  icarl_wasm_sgemm: ['i32', ['string', 'i32', 'i32', 'i32', 'i32', 'i32', 'f32', 'ptr', 'i32', 'ptr', 'i32', 'f32', 'ptr', 'i32', 'i32']],
-  icarl_wasm_gemm_bench: ['f64', ['string', 'i32', 'i32', 'i32', 'f64']],
-  malloc: ['ptr', ['i32']],
-  free: ['void', ['ptr']],
-};
-
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8');
 
@@ -251,7 +198,15 @@ export class Engine {
     this.#sharedMemory = flavour === 'simd-threads' ? module.wasmMemory : null;
     /** The wrapped C functions, by name without the icarl_wasm_ prefix (plus malloc, free). */
     this.c = {};
-    for (const [name, [result, args]] of Object.entries(SIGNATURES)) {
+    // Each function src/wasm/exports.txt lists, with the types it gives (the build puts them in
+    // the glue as Module.icarlExports). 'ptr' and 'i32' are passed as they are, 'f32'/'f64' as
+    // numbers, 'u32' as unsigned; 'string' arguments are copied to the heap as UTF-8 for the
+    // call, and 'string' results are decoded (NULL gives null).
+    const signatures = module.icarlExports;
+    if (typeof signatures !== 'object' || signatures === null) {
+      throw new IcarlError('ENGINE_UNAVAILABLE', `the ${flavour} engine carries no export table: rebuild it`);
+    }
+    for (const [name, [result, args]] of Object.entries(signatures)) {
       const raw = module[`_${name}`];
       if (typeof raw !== 'function') {
         throw new IcarlError('ENGINE_UNAVAILABLE', `the ${flavour} engine does not export ${name}: rebuild it`);
@@ -383,43 +338,6 @@ export class Engine {
     throw error;
   }
 
-  /** The names of the GEMM kernel variants compiled into this engine, scalar reference first. */
-  gemmVariants() {
-    const names = [];
-    for (let i = 0; i < this.c.gemm_variant_count(); i++) names.push(this.c.gemm_variant_name(i));
-    return names;
-  }
-
-  /**
-   * C = alpha * op(A) * op(B) + beta * C (row-major) with the named kernel variant; returns C as a
-   * new Float32Array. a, b, c are Float32Arrays holding the stored matrices with strides lda,
-   * ldb, ldc (defaults: tight).
-   */
-  sgemm(variant, { transposeA = false, transposeB = false, m, n, k, alpha = 1, a, lda, b, ldb, beta = 0, c, ldc, repeats = 1 }) {
-    lda ??= transposeA ? m : k;
-    ldb ??= transposeB ? k : n;
-    ldc ??= n;
-    c ??= new Float32Array(m * ldc);
-    const pa = this.copyIn(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-    const pb = this.copyIn(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
-    const pc = this.copyIn(new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
-    try {
-      this.check(this.c.sgemm(variant, transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, repeats), `sgemm with variant '${variant}'`);
-      return this.HEAPF32.slice(pc >> 2, (pc >> 2) + c.length);
-    } finally {
-      this.c.free(pa);
-      this.c.free(pb);
-      this.c.free(pc);
-    }
-  }
-
-  /** GFLOP/s of a variant on C(m,n) = A(m,k) B(k,n), timed inside the engine. */
-  gemmBenchmark(variant, m, n, k, minSeconds = 0.5) {
-    const rate = this.c.gemm_bench(variant, m, n, k, minSeconds);
-    if (!(rate > 0)) throw new IcarlError('INVALID_ARGUMENT', `cannot benchmark variant '${variant}' at ${m}x${n}x${k}`);
-    return rate;
-  }
-
   /**
    * Decodes PNG/JPEG/BMP bytes with the engine's stb_image into {width, height, channels, data}
    * (channels 1 or 3), exactly as the native tool decodes.
@@ -443,17 +361,6 @@ export class Engine {
     } finally {
       this.c.free(input);
     }
-  }
-
-  /** The engine's seeded Fisher-Yates shuffle (PCG32 stream), for matching the native tool. */
-  shuffle(values, seed, stream) {
-    const [seedLow, seedHigh] = split64(seed);
-    const [streamLow, streamHigh] = split64(stream);
-    return this.withScratch(values.length * 4, (pointer) => {
-      this.HEAP32.set(values, pointer >> 2);
-      this.c.shuffle(seedLow, seedHigh, streamLow, streamHigh, pointer, values.length);
-      return Array.from(this.HEAP32.subarray(pointer >> 2, (pointer >> 2) + values.length));
-    });
   }
 }
 

@@ -1,9 +1,8 @@
 /* exports.c - the thin C functions web/icarl.js calls in the WebAssembly module. Each takes and
  * returns plain ints, floats and pointers into the wasm heap only (no structs by value, no
  * 64-bit integers), so the JS side needs no knowledge of C struct layouts or of BigInt.
- * It adds no behaviour of its own: every function wraps icarl.h (or, for the GEMM test and
- * benchmark, the kernel table) and returns an icarl_status where icarl.h does.
- * The exported names are listed in exports.txt (-sEXPORTED_FUNCTIONS=@...). */
+ * It adds no behaviour of its own: every function wraps icarl.h and returns an icarl_status
+ * where icarl.h does. The exported names and their types are listed in exports.txt. */
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,12 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/random.h"
 #include "data/image.h"
 #include "icarl.h"
 #include "kernels/compute.h"
-#include "kernels/gemm.h"
-#include "kernels/gemm_bench.h"
 
 /* ---- names: statuses, phases, presets, and the configuration's fields ------------------------ */
 
@@ -265,55 +261,4 @@ int icarl_wasm_image_decode(const uint8_t *bytes, int size, int channels, uint8_
     dims_out[0] = width;
     dims_out[1] = height;
     return status;
-}
-
-/* ---- helpers for tools that must match the native tool -------------------------------------- */
-
-/* The engine's Fisher-Yates shuffle with a PCG32 stream, so `node web/cli.mjs protocol
- * --order shuffled` picks the same class order as the native tool for the same seed. */
-void icarl_wasm_shuffle(uint32_t seed_low, uint32_t seed_high, uint32_t stream_low,
-                        uint32_t stream_high, int32_t *values, int count) {
-    if (values == NULL || count <= 0) return;
-    random_state random;
-    random_seed(&random, ((uint64_t)seed_high << 32) | seed_low,
-                ((uint64_t)stream_high << 32) | stream_low);
-    random_shuffle(&random, values, count);
-}
-
-/* ---- GEMM kernels, for the Node test and benchmark ------------------------------------------ */
-
-int icarl_wasm_gemm_variant_count(void) { return gemm_variant_count; }
-
-const char *icarl_wasm_gemm_variant_name(int index) {
-    return index >= 0 && index < gemm_variant_count ? gemm_variants[index].name : NULL;
-}
-
-/* Runs C = alpha * op(A) * op(B) + beta * C with the named variant `repeats` times (>= 1; the
- * same call each time, so timing it from JS measures the kernel). Returns ICARL_ERROR_INVALID_
- * ARGUMENT for an unknown or unsupported variant or bad sizes. */
-int icarl_wasm_sgemm(const char *variant, int transpose_a, int transpose_b, int m, int n, int k,
-                     float alpha, const float *a, int lda, const float *b, int ldb, float beta,
-                     float *c, int ldc, int repeats) {
-    if (variant == NULL || m < 0 || n < 0 || k < 0 || repeats < 1 || a == NULL || b == NULL ||
-        c == NULL)
-        return ICARL_ERROR_INVALID_ARGUMENT;
-    compute_context *context = NULL;
-    icarl_status status = compute_context_create(variant, &context);
-    if (status != ICARL_OK) return status;
-    for (int r = 0; r < repeats; r++)
-        sgemm(context, transpose_a ? GEMM_TRANSPOSED : GEMM_NORMAL,
-              transpose_b ? GEMM_TRANSPOSED : GEMM_NORMAL, m, n, k, alpha, a, lda, b, ldb, beta,
-              c, ldc);
-    compute_context_destroy(context);
-    return ICARL_OK;
-}
-
-/* GFLOP/s of the named variant on C(m,n) = A(m,k) B(k,n), timed inside wasm for at least
- * min_seconds; negative on failure. */
-double icarl_wasm_gemm_bench(const char *variant, int m, int n, int k, double min_seconds) {
-    compute_context *context = NULL;
-    if (compute_context_create(variant, &context) != ICARL_OK) return -1.0;
-    double rate = gemm_benchmark_gflops(context, m, n, k, min_seconds);
-    compute_context_destroy(context);
-    return rate;
 }

@@ -25,10 +25,46 @@ endif()
 # not define (a ReferenceError before anything loads). The pre-js lands inside the factory
 # function, so this `var` only gives the glue a harmless local: icarl.js hands Node the wasm
 # bytes (wasmBinary), so the glue never uses the directory or `require` to find the file.
-set(ICARL_WASM_PRE_JS ${CMAKE_BINARY_DIR}/icarl-wasm-pre.js)
-file(WRITE ${ICARL_WASM_PRE_JS}
+string(CONCAT ICARL_WASM_PRE_JS_TEXT
   "// Written by src/wasm/wasm.cmake: ES-module glue under Node has no __dirname.\n"
   "var __dirname = typeof __dirname === 'string' ? __dirname : '';\n")
+
+# exports.txt, the one export list, read here: each line `name(type, ...) -> type` becomes an
+# entry of Emscripten's EXPORTED_FUNCTIONS and of Module.icarlExports, the types web/icarl.js wraps
+# each function with (it keeps no list of its own).
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/exports.txt)
+file(STRINGS ${CMAKE_CURRENT_LIST_DIR}/exports.txt ICARL_EXPORT_LINES REGEX "^[^#]")
+set(ICARL_EXPORTED_FUNCTIONS "")
+string(APPEND ICARL_WASM_PRE_JS_TEXT
+  "// Written by src/wasm/wasm.cmake from src/wasm/exports.txt: [result, [arguments]] by name.\n"
+  "Module['icarlExports'] = {\n")
+foreach(line IN LISTS ICARL_EXPORT_LINES)
+  set(type "(i32|u32|f32|f64|ptr|string)")
+  if(NOT line MATCHES "^([a-z_][a-z0-9_]*)\\(((${type}(, ${type})*)?)\\) -> (${type}|void)$")
+    message(FATAL_ERROR "src/wasm/exports.txt: '${line}' is not `name(type, ...) -> type`")
+  endif()
+  set(name ${CMAKE_MATCH_1})
+  set(result ${CMAKE_MATCH_7})
+  string(REPLACE ", " "', '" arguments "${CMAKE_MATCH_2}")
+  if(NOT arguments STREQUAL "")
+    set(arguments "'${arguments}'")
+  endif()
+  list(APPEND ICARL_EXPORTED_FUNCTIONS _${name})
+  string(APPEND ICARL_WASM_PRE_JS_TEXT "  ${name}: ['${result}', [${arguments}]],\n")
+endforeach()
+string(APPEND ICARL_WASM_PRE_JS_TEXT "};\n")
+string(REPLACE ";" "\n" ICARL_EXPORTED_FUNCTIONS "${ICARL_EXPORTED_FUNCTIONS}")
+
+# Generated files are rewritten only when their text changes, so that configuring again (which
+# build.sh does every time) does not relink the modules.
+function(icarl_write_if_changed path text)
+  file(WRITE ${path}.new "${text}")
+  configure_file(${path}.new ${path} COPYONLY)
+endfunction()
+set(ICARL_WASM_PRE_JS ${CMAKE_BINARY_DIR}/icarl-wasm-pre.js)
+set(ICARL_WASM_EXPORTS_FILE ${CMAKE_BINARY_DIR}/icarl-wasm-exported-functions.txt)
+icarl_write_if_changed(${ICARL_WASM_PRE_JS} "${ICARL_WASM_PRE_JS_TEXT}")
+icarl_write_if_changed(${ICARL_WASM_EXPORTS_FILE} "${ICARL_EXPORTED_FUNCTIONS}\n")
 
 set(ICARL_WASM_LINK_OPTIONS
   # Binaryen's optimiser runs at link time; the compile flags alone do not reach it.
@@ -63,8 +99,8 @@ set(ICARL_WASM_LINK_OPTIONS
   -sDYNAMIC_EXECUTION=0
   # The __dirname shim above (SHELL: keeps CMake from de-duplicating the two words).
   "SHELL:--pre-js ${ICARL_WASM_PRE_JS}"
-  # One list for both flavours, kept in a file so that adding an export is a one-line change.
-  -sEXPORTED_FUNCTIONS=@${CMAKE_CURRENT_LIST_DIR}/exports.txt
+  # The names from exports.txt, the same for every flavour.
+  -sEXPORTED_FUNCTIONS=@${ICARL_WASM_EXPORTS_FILE}
 )
 
 function(icarl_wasm_module target flavour engine)
@@ -76,7 +112,7 @@ function(icarl_wasm_module target flavour engine)
     SUFFIX ".js"
     RUNTIME_OUTPUT_DIRECTORY ${ICARL_WASM_OUTPUT_DIRECTORY}
     # Relink when the export list changes: CMake does not see files named inside link flags.
-    LINK_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/exports.txt)
+    LINK_DEPENDS "${ICARL_WASM_PRE_JS};${ICARL_WASM_EXPORTS_FILE}")
 endfunction()
 
 icarl_wasm_module(icarl_wasm_simd simd icarl_engine_simd)

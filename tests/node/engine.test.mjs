@@ -1,8 +1,9 @@
-// engine.test.mjs - the WebAssembly engine itself: both flavours load in Node, the SIMD build
-// really contains v128 code (and the scalar one none), and every GEMM kernel variant agrees with
-// the scalar reference and a float64 JS reference on sizes around the 4x8 tile and the cache
-// blocks, with transposes, strides, alpha and beta. (GEMM speed is measured by the benchmarks,
-// build-scripts/bench.sh, not here.)
+// engine.test.mjs - the WebAssembly engine itself: every flavour loads in Node (and over HTTP as
+// in a browser), the SIMD build really contains v128 code and the scalar one none, the module
+// exports the learner API and nothing else, and images decode through the engine. The GEMM
+// kernels are tested by tests/c/test_gemm.c compiled to wasm (kernels-wasm.test.mjs) and
+// measured by `node web/cli.mjs bench-gemm` (build-scripts/bench.sh gemm), not through the
+// page's module.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -39,13 +40,21 @@ test('without SIMD support the scalar build is chosen (WebAssembly.validate prob
   assert.equal((await loadEngine()).flavour, 'simd-threads');
 });
 
-for (const flavour of ['simd', 'scalar']) {
-  test(`the ${flavour} engine loads and lists its GEMM variants`, async () => {
+const exportList = readFileSync(new URL('../../src/wasm/exports.txt', import.meta.url), 'utf8')
+  .split('\n').filter((line) => /^[a-z]/.test(line)).map((line) => line.slice(0, line.indexOf('(')));
+
+test('the page\'s module exports the learner API only: no kernel test or benchmark hooks', () => {
+  assert.deepEqual(exportList.filter((name) => /gemm|shuffle|bench/.test(name)), []);
+});
+
+for (const flavour of ['simd-threads', 'simd', 'scalar']) {
+  test(`the ${flavour} engine loads and exports exactly src/wasm/exports.txt`, async () => {
     const engine = await loadEngine({ flavour });
     assert.equal(engine.flavour, flavour);
-    const variants = engine.gemmVariants();
-    assert.equal(variants[0], 'gemm_4x8__scalar', 'the scalar reference comes first');
-    assert.equal(variants.includes('gemm_4x8__wasmsimd'), flavour === 'simd');
+    // (icarl_wasm_free and free share the key 'free': both release what the engine allocated.)
+    assert.deepEqual(Object.keys(engine.c), [...new Set(exportList.map((name) => name.replace(/^icarl_wasm_/, '')))]);
+    const exported = Object.keys(engine.module).filter((key) => /^_(icarl_|malloc$|free$)/.test(key)).map((key) => key.slice(1));
+    assert.deepEqual(exported.sort(), [...exportList].sort(), 'no test or benchmark exports in the page\'s module');
     assert.equal(engine.c.strerror(9), engine.c.strerror(9)); // stable static strings
     assert.match(engine.c.strerror(0), /\S/);
   });
@@ -69,137 +78,6 @@ withObjdump.test('the SIMD .wasm really contains v128 instructions and the scala
   t.diagnostic(`v128 instructions: simd build ${simd}, scalar build ${scalar}`);
   assert.ok(simd >= 500, `expected many SIMD instructions in the SIMD build, found ${simd}`);
   assert.equal(scalar, 0);
-});
-
-// A small deterministic generator, so a failure reproduces.
-function filler(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return (state >>> 8) / (1 << 24) - 0.5;
-  };
-}
-
-function randomMatrix(length, next) {
-  const values = new Float32Array(length);
-  for (let i = 0; i < length; i++) values[i] = next();
-  return values;
-}
-
-// C = alpha op(A) op(B) + beta C in float64, the independent reference.
-function referenceGemm({ transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc }) {
-  const out = Float64Array.from(c);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let sum = 0;
-      for (let p = 0; p < k; p++) {
-        const av = transposeA ? a[p * lda + i] : a[i * lda + p];
-        const bv = transposeB ? b[j * ldb + p] : b[p * ldb + j];
-        sum += av * bv;
-      }
-      out[i * ldc + j] = alpha * sum + (beta === 0 ? 0 : beta * c[i * ldc + j]);
-    }
-  }
-  return out;
-}
-
-// Sizes below, at, above and around the 4x8 tile, plus ones crossing the 64/256/1024 cache
-// blocks, and the convolution-like shape (few rows, long k) that reads B in place.
-const SHAPES = [
-  [1, 1, 1], [3, 7, 5], [4, 8, 1], [5, 9, 3], [4, 8, 17], [7, 15, 33], [13, 1, 29], [1, 31, 11],
-  [65, 33, 257], [16, 1025, 27], [67, 70, 300], [16, 200, 576],
-];
-
-test('every GEMM variant matches the scalar reference and a float64 reference', async (t) => {
-  const engine = await loadEngine({ flavour: 'simd' });
-  const variants = engine.gemmVariants();
-  assert.ok(variants.length >= 2);
-  let checked = 0;
-  for (const [m, n, k] of SHAPES) {
-    for (const transposeA of [false, true]) {
-      for (const transposeB of [false, true]) {
-        const next = filler(m * 7919 + n * 104729 + k * 31 + (transposeA ? 1 : 0) + (transposeB ? 2 : 0));
-        // Padded strides, so a kernel that assumes tight rows fails.
-        const lda = (transposeA ? m : k) + 3;
-        const ldb = (transposeB ? k : n) + 2;
-        const ldc = n + 5;
-        const a = randomMatrix((transposeA ? k : m) * lda, next);
-        const b = randomMatrix((transposeB ? n : k) * ldb, next);
-        const c = randomMatrix(m * ldc, next);
-        for (const [alpha, beta] of [[1, 0], [0.5, 1], [-1.25, 0.75]]) {
-          const args = { transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc };
-          const expected = referenceGemm(args);
-          const results = variants.map((variant) => engine.sgemm(variant, args));
-          for (let v = 0; v < variants.length; v++) {
-            const got = results[v];
-            for (let i = 0; i < m; i++) {
-              for (let j = 0; j < ldc; j++) {
-                const index = i * ldc + j;
-                if (j >= n) {
-                  // Outside the n columns: the kernel must not touch the padding.
-                  assert.equal(got[index], c[index], `${variants[v]} wrote past column n at ${m}x${n}x${k}`);
-                  continue;
-                }
-                const tolerance = 1e-5 * (k + 1) * 4;
-                const error = Math.abs(got[index] - expected[index]);
-                assert.ok(error <= tolerance, `${variants[v]} ${transposeA ? 'T' : 'N'}${transposeB ? 'T' : 'N'} ${m}x${n}x${k} alpha ${alpha} beta ${beta}: C[${i}][${j}] = ${got[index]}, expected ${expected[index]}`);
-                // The SIMD kernel sums in the reference's order (4x8 tiles, no FMA): it must be
-                // very close to the scalar variant, closer than to the float64 reference.
-                const scalarError = Math.abs(got[index] - results[0][index]);
-                assert.ok(scalarError <= 1e-5 * (Math.abs(results[0][index]) + 1), `${variants[v]} differs from ${variants[0]} at ${m}x${n}x${k} C[${i}][${j}]: ${got[index]} vs ${results[0][index]}`);
-              }
-            }
-            checked++;
-          }
-        }
-      }
-    }
-  }
-  t.diagnostic(`${checked} (variant, shape, transpose, alpha/beta) cases checked`);
-});
-
-test('the SIMD kernel of the SIMD build matches the scalar kernel of the scalar build (two modules)', async () => {
-  const simd = await loadEngine({ flavour: 'simd' });
-  const scalar = await loadEngine({ flavour: 'scalar' });
-  for (const [m, n, k] of [[5, 9, 3], [67, 70, 300], [16, 200, 576]]) {
-    const next = filler(m + n + k);
-    const a = randomMatrix(m * k, next);
-    const b = randomMatrix(k * n, next);
-    const fromSimd = simd.sgemm('gemm_4x8__wasmsimd', { m, n, k, a, b });
-    const fromScalar = scalar.sgemm('gemm_4x8__scalar', { m, n, k, a, b });
-    for (let i = 0; i < m * n; i++) {
-      assert.ok(Math.abs(fromSimd[i] - fromScalar[i]) <= 1e-5 * (Math.abs(fromScalar[i]) + 1), `${m}x${n}x${k} [${i}]: ${fromSimd[i]} vs ${fromScalar[i]}`);
-    }
-  }
-});
-
-test('beta = 0 overwrites NaN in C (BLAS convention) for every variant', async () => {
-  const engine = await loadEngine({ flavour: 'simd' });
-  const m = 6, n = 10, k = 4;
-  const next = filler(7);
-  const a = randomMatrix(m * k, next);
-  const b = randomMatrix(k * n, next);
-  const c = new Float32Array(m * n).fill(NaN);
-  for (const variant of engine.gemmVariants()) {
-    const got = engine.sgemm(variant, { m, n, k, a, b, c, beta: 0 });
-    assert.ok(got.every(Number.isFinite), `${variant} kept a NaN`);
-  }
-});
-
-test('an unknown GEMM variant is refused with a coded error', async () => {
-  const engine = await loadEngine({ flavour: 'scalar' });
-  const a = new Float32Array(4), b = new Float32Array(4);
-  assert.throws(() => engine.sgemm('gemm_4x8__wasmsimd', { m: 2, n: 2, k: 2, a, b }), (error) => error.code === 'INVALID_ARGUMENT');
-  assert.throws(() => engine.sgemm('no_such_kernel', { m: 2, n: 2, k: 2, a, b }), (error) => error.code === 'INVALID_ARGUMENT');
-});
-
-// gemmBenchmark is the bench's entry (web/cli.mjs bench-gemm): how fast is for the benchmarks to
-// say; here only that it refuses what it cannot time, with a code.
-test('gemmBenchmark refuses a variant its engine does not have', async () => {
-  const scalar = await loadEngine({ flavour: 'scalar' });
-  for (const variant of ['gemm_4x8__wasmsimd', 'no_such_kernel']) {
-    assert.throws(() => scalar.gemmBenchmark(variant, 8, 8, 8, 0.001), (error) => error.code === 'INVALID_ARGUMENT' && error.message.includes(variant));
-  }
 });
 
 test('image decoding goes through the engine (BMP)', async () => {
@@ -239,7 +117,7 @@ test('the engine loads over HTTP as in a browser, even with a wrong MIME type', 
   const base = `http://127.0.0.1:${server.address().port}`;
   for (const name of ['right', 'wrong']) {
     const engine = await loadEngine({ flavour: 'scalar', wasmUrl: `${base}/${name}.wasm` });
-    assert.deepEqual(engine.gemmVariants(), ['gemm_4x8__scalar']);
+    assert.equal(engine.c.default_threads(), 1, 'the scalar build has no threads');
   }
   await assert.rejects(loadEngine({ flavour: 'scalar', wasmUrl: `${base}/missing.wasm` }), (error) => {
     assert.equal(error.code, 'ENGINE_UNAVAILABLE');

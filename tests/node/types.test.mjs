@@ -37,8 +37,8 @@ export async function example(images: ImageData[]): Promise<void> {
   }
   const single: EngineFlavour = autoFlavour({ threads: false });
   const engine = await loadEngine({ flavour: single });
-  const c: Float32Array = engine.sgemm('gemm_4x8__wasmsimd', { m: 1, n: 1, k: 1, a: new Float32Array(1), b: new Float32Array(1) });
-  console.log(loss, label, best, classes, kept, c);
+  const decoded: Uint8Array = engine.decodeImage(new Uint8Array(4), 3).data;
+  console.log(loss, label, best, classes, kept, decoded);
 }
 `;
 
