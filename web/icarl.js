@@ -328,12 +328,15 @@ export class Engine {
     }
   }
 
-  /** Throws an IcarlError when `status` is not ICARL_OK; `detail` adds the learner's reason. */
-  check(status, detail = '') {
+  /** Throws an IcarlError when `status` is not ICARL_OK. Its message is one sentence: the
+   * engine's own explanation `detail` when it gave one (it names the problem already, often in
+   * the status sentence's words, so the two are never joined), else the status sentence;
+   * `context` (what was being done, when the caller knows better than the engine) goes first. */
+  check(status, detail = '', context = '') {
     if (status === 0) return;
     const code = this.statusNames[status] ?? `STATUS_${status}`;
-    const sentence = this.c.strerror(status) ?? code;
-    const error = new IcarlError(code, detail ? `${sentence}: ${detail}` : sentence);
+    const reason = detail || (this.c.strerror(status) ?? code);
+    const error = new IcarlError(code, context ? `${context}: ${reason}` : reason);
     error.detail = detail; // the engine's own explanation alone, for tools that print it bare
     throw error;
   }
@@ -448,7 +451,7 @@ function setField(engine, config, field, key, value) {
       throw new IcarlError('INVALID_ARGUMENT', `${key} must be a ${field.kind === 'int' ? 'whole' : 'finite'} number, not ${value}`);
     }
   }
-  engine.check(engine.c.config_set(config, field.name, number), `option ${key}`);
+  engine.check(engine.c.config_set(config, field.name, number), '', `option ${key}`);
 }
 
 // Options that are not configuration fields: which preset to start from, and how to load the
@@ -481,7 +484,7 @@ function readConfig(engine, config) {
         const seed = (BigInt(engine.c.config_seed_part(config, 1)) << 32n) | BigInt(engine.c.config_seed_part(config, 0));
         return seed <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(seed) : seed;
       }
-      engine.check(engine.c.config_get(config, field.name, scratch), field.name);
+      engine.check(engine.c.config_get(config, field.name, scratch), '', `option ${field.name}`);
       const value = engine.HEAPF64[scratch >> 3];
       if (field.kind === 'choice') return field.choices[value] ?? value;
       if (field.kind === 'bool') return value !== 0;
