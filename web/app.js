@@ -14,10 +14,12 @@
 //   model-section.js     export, import, reset
 //   isolation-reload.js  the one reload that makes a static host's page cross-origin isolated
 //   webcam-elements.js   the tab's elements and its notice line
+// Until start() is done the page shows "Preparing…" and its controls are inert (index.html):
+// whatever a person does from then on is kept, because no reload can come after it.
 import { addClassCard, renderClassCards } from './class-cards.js';
 import { setupCamera, wireCameraPanel } from './camera-panel.js';
 import { freshMeta, learner, meta, newLearner, openLearner, replaceLearner, setRenderer } from './class-state.js';
-import { watchIsolation } from './isolation-reload.js';
+import { registerServiceWorker, reloadBeforeStart } from './isolation-reload.js';
 import { renderMemory } from './memory-view.js';
 import { renderModelButtons, wireModelSection } from './model-section.js';
 import { predictionStats, renderPrediction, startPredicting } from './prediction.js';
@@ -68,9 +70,7 @@ async function restore() {
 }
 
 async function start() {
-  if ('serviceWorker' in navigator) {
-    navigator.serviceWorker.register('./sw.js').catch((error) => console.warn('service worker:', error));
-  }
+  await reloadBeforeStart(registerServiceWorker(), el.preparing);
   wireCameraPanel();
   el.addClass.addEventListener('click', addClassCard);
   el.train.addEventListener('click', train);
@@ -83,13 +83,21 @@ async function start() {
   await restore();
   showStorage();
   await cameraStarted;
-  document.body.dataset.ready = 'true';
   startPredicting();
 }
 
-const started = start().catch((error) => {
+/** Ends "Preparing…": the controls take input from now on. */
+function acceptInput() {
+  el.preparing.hidden = true;
+  el.app.inert = false;
+}
+
+start().then(() => {
+  acceptInput();
+  document.body.dataset.ready = 'true';
+}, (error) => {
   console.error(error);
+  acceptInput(); // the Experiment tab works without the webcam's part
   say(`The page could not start: ${error.message}`, 'error');
   document.body.dataset.ready = 'error';
 });
-watchIsolation(started);

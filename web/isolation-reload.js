@@ -1,34 +1,32 @@
-// isolation-reload.js - the isolation reload policy, on a static host that sends no COOP/COEP
-// headers. Its first visit is not cross-origin isolated, so the training worker runs the
-// single-thread engine. The service worker adds the headers to what it serves, but this document
-// was fetched before it existed: once it takes control, one reload makes the page isolated (and
-// training uses threads). The page reloads itself only if
-//   - it is not isolated and a service worker controls it (it just took over, or it already did
-//     at load: a browser that ignores the headers, an older worker);
-//   - it has not done so before in this tab: sessionStorage remembers the reload, so it happens at
-//     most once per tab and can never loop (also where the headers have no effect);
-//   - nothing is going on: the page has finished starting, no training, no recording, no edit
-//     that awaits a file or a learner, no experiment run or results in the Experiment tab; the
-//     running save is awaited, and a state that could not be saved (no IndexedDB, a failed write)
-//     is never thrown away. When something is going on it does not reload at all: the next load
-//     is isolated anyway (the worker serves it).
+// isolation-reload.js - the one reload that makes a page on a static host cross-origin isolated,
+// decided at start-up. A host that sends no COOP/COEP headers serves a first visit that is not
+// isolated (the training worker then runs the single-thread engine). The service worker adds the
+// headers to what it serves, but this document was fetched before the worker existed: one reload,
+// once the worker controls the page, makes it isolated. That reload happens only while the page
+// still shows "Preparing…" and its controls are inert, never once a person can type, add or record
+// anything, so nothing they do is ever lost to it. app.js awaits reloadBeforeStart() before it
+// starts the camera, the storage and the controls. The page reloads only if
+//   - it is not isolated and its service worker registered;
+//   - this tab has not reloaded for it before: sessionStorage remembers, so it happens at most
+//     once per tab and can never loop (a browser where the headers have no effect);
+//   - the worker controls the page already (a browser that ignored the headers, an older worker),
+//     or takes control within PREPARE_LIMIT_MS (a first visit: the worker installs, precaches the
+//     page and claims it).
+// Otherwise the page starts as it is and does not reload later: the next visit is isolated anyway.
 // The decision is shown in body[data-isolation-reload] (for tests and curious people).
-// One entry point: watchIsolation(started).
-import { details, editsRunning, meta } from './class-state.js';
-import { isRecording } from './recording.js';
-import { mayBeUnsaved, savesSettled } from './saving.js';
-import { isTraining } from './training.js';
 
 const ISOLATION_RELOAD_KEY = 'icarl-isolation-reload';
+// How long a first visit waits for its service worker before it starts without isolation: about
+// a second on a local network, so this bounds only a slow download of the precached files (about
+// 2 MB) or a very busy machine.
+const PREPARE_LIMIT_MS = 8000;
+// An active worker that does not control the page (a hard reload) will not claim it; its
+// controllerchange may still be on its way, so it gets a short grace.
+const ALREADY_ACTIVE_GRACE_MS = 300;
 
-function busyReason() {
-  if (isTraining()) return 'training';
-  if (isRecording()) return 'recording';
-  if (editsRunning > 0) return 'editing';
-  const experiment = document.body.dataset.experiment;
-  if (experiment && experiment !== 'idle') return 'experiment';
-  return null;
-}
+const decide = (text) => {
+  document.body.dataset.isolationReload = text;
+};
 
 /** True when this tab already reloaded for isolation, or cannot remember that it did. */
 function reloadedInThisTab() {
@@ -39,40 +37,39 @@ function reloadedInThisTab() {
   }
 }
 
-/** Reloads the page once for isolation when the policy above allows it; `started` resolves when
- * the page has finished starting. */
-export function watchIsolation(started) {
-  if (self.crossOriginIsolated || !('serviceWorker' in navigator)) return;
-  let deciding = false;
-  const decide = (text) => {
-    document.body.dataset.isolationReload = text;
-  };
-  const consider = async () => {
-    if (deciding || self.crossOriginIsolated || !navigator.serviceWorker.controller) return;
-    deciding = true;
-    try {
-      await started;
-      if (reloadedInThisTab()) return decide('once-already');
-      let busy = busyReason();
-      if (busy) return decide(`busy: ${busy}`);
-      await savesSettled(); // a save in flight finishes first
-      busy = busyReason(); // (something may have started meanwhile)
-      if (busy) return decide(`busy: ${busy}`);
-      const hasState = meta.classes.length > 0 || details().length > 0;
-      if (hasState && mayBeUnsaved()) return decide('unsaved');
-      try {
-        sessionStorage.setItem(ISOLATION_RELOAD_KEY, String(Date.now()));
-      } catch {
-        return decide('no-session-storage'); // no way to make sure it happens only once
-      }
-      decide('reloading');
-      location.reload();
-    } catch (error) {
-      console.warn('isolation reload:', error);
-    } finally {
-      deciding = false;
-    }
-  };
-  navigator.serviceWorker.addEventListener('controllerchange', consider);
-  consider(); // already controlled at load, but not isolated
+/** Registers the page's service worker (offline use, and the isolation headers); resolves to its
+ * registration, or null where there is none. */
+export function registerServiceWorker() {
+  if (!('serviceWorker' in navigator)) return Promise.resolve(null);
+  return navigator.serviceWorker.register('./sw.js').catch((error) => {
+    console.warn('service worker:', error);
+    return null;
+  });
+}
+
+/** Resolves when the page may start, or reloads it (and never resolves) when the policy above
+ * says so. `registering` is registerServiceWorker()'s promise; `preparing` the element that says
+ * "Preparing…", which says why while the page waits for the worker. */
+export async function reloadBeforeStart(registering, preparing) {
+  if (self.crossOriginIsolated) return decide('isolated');
+  if (!('serviceWorker' in navigator)) return decide('no-service-worker');
+  // Listen before anything is awaited: the worker may claim the page at any moment.
+  const claimed = new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
+  const registration = await registering;
+  if (!registration) return decide('no-service-worker');
+  if (reloadedInThisTab()) return decide('once-already');
+  if (!navigator.serviceWorker.controller) {
+    preparing.textContent = 'Preparing this page for offline use…';
+    const limit = registration.active?.state === 'activated' ? ALREADY_ACTIVE_GRACE_MS : PREPARE_LIMIT_MS;
+    const inTime = await Promise.race([claimed.then(() => true), new Promise((resolve) => setTimeout(resolve, limit, false))]);
+    if (!inTime) return decide('not-controlled-in-time');
+  }
+  try {
+    sessionStorage.setItem(ISOLATION_RELOAD_KEY, String(Date.now()));
+  } catch {
+    return decide('no-session-storage'); // no way to make sure it happens only once
+  }
+  decide('reloading');
+  location.reload();
+  return new Promise(() => {}); // the page goes away; nothing after this may start
 }

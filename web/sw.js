@@ -6,7 +6,7 @@
 // run the threads engine (SharedArrayBuffer) there.
 // Cache-first from one versioned cache; bump VERSION whenever a cached file changes, and the next
 // visit installs the new set and drops the old cache. Nothing else is cached; nothing is sent.
-const VERSION = 'icarl-page-v10';
+const VERSION = 'icarl-page-v11';
 const FILES = [
   './', 'index.html', 'style.css', 'manifest.webmanifest',
   'dom.js', 'format.js', 'background-worker.js', 'worker-jobs.js', 'mode-tabs.js',
@@ -17,8 +17,10 @@ const FILES = [
   'icarl-engine-simd.js', 'icarl-engine-simd.wasm', 'icarl-engine-scalar.js', 'icarl-engine-scalar.wasm',
   'icarl-engine-simd-threads.js', 'icarl-engine-simd-threads.wasm', 'icarl-engine-simd-threads.worker.js',
 ];
-// The Experiment mode's data is made by build.sh from an optional Debian package: precached when
-// it is there, cached on its first successful fetch otherwise; never a reason to fail the install.
+// The Experiment mode's data is made by build.sh from an optional Debian package: cached once the
+// worker is active (or on its first successful fetch), never a reason to fail the install, and not
+// part of it: the first visit waits for the install before its one isolation reload
+// (isolation-reload.js), and this file is the largest.
 const OPTIONAL_FILES = ['data/fashion-subset.bin'];
 
 self.addEventListener('install', (event) => {
@@ -26,7 +28,6 @@ self.addEventListener('install', (event) => {
     const cache = await caches.open(VERSION);
     // cache: 'reload' bypasses the HTTP cache, so a new version never precaches stale files.
     await cache.addAll(FILES.map((file) => new Request(file, { cache: 'reload' })));
-    for (const file of OPTIONAL_FILES) await cache.add(new Request(file, { cache: 'reload' })).catch(() => {});
     await self.skipWaiting();
   })());
 });
@@ -36,6 +37,12 @@ self.addEventListener('activate', (event) => {
     for (const key of await caches.keys()) if (key !== VERSION) await caches.delete(key);
     await self.clients.claim();
   })());
+  // After activation, not awaited by it: pages are controlled (and fetch) meanwhile.
+  caches.open(VERSION).then(async (cache) => {
+    for (const file of OPTIONAL_FILES) {
+      if (!(await cache.match(file))) await cache.add(new Request(file, { cache: 'reload' })).catch(() => {});
+    }
+  });
 });
 
 // The same response with the isolation headers added. Same-origin responses only (the fetch

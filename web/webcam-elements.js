@@ -3,7 +3,7 @@
 import { $ } from './dom.js';
 
 export const el = {
-  notice: $('#notice'), video: $('#video'), cameraMessage: $('#camera-message'), mirror: $('#mirror'),
+  app: $('#app'), preparing: $('#preparing'), notice: $('#notice'), video: $('#video'), cameraMessage: $('#camera-message'), mirror: $('#mirror'),
   cameraChoice: $('#camera-choice'), cameraSelect: $('#camera-select'), predictedLabel: $('#predicted-label'),
   predictedDetail: $('#predicted-detail'), bars: $('#bars'), rate: $('#rate'), addClass: $('#add-class'),
   classesHint: $('#classes-hint'), classes: $('#classes'), train: $('#train'), cancel: $('#cancel'),
