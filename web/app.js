@@ -8,10 +8,11 @@
 //   recording.js         hold to record, image files
 //   class-edits.js       add, rename, delete a class
 //   class-cards.js       the class cards
-//   training.js          the page's end of the training worker (worker.js)
-//   prediction.js        live prediction
+//   thumbnails.js        the cards' pictures, from frames and from a checkpoint's exemplars
+//   training.js          the page's end of the training worker (worker.js); time-left.js
+//   prediction.js        live prediction, and what to do next before there is one
 //   memory-view.js       the exemplar memory
-//   model-section.js     export, import, reset
+//   model-section.js     export (and how to use the file elsewhere), import, reset
 //   isolation-reload.js  the one reload that makes a static host's page cross-origin isolated
 //   webcam-elements.js   the tab's elements and its notice line
 // Until start() is done the page shows "Preparing…" and its controls are inert (index.html):
@@ -25,13 +26,14 @@ import { renderModelButtons, wireModelSection } from './model-section.js';
 import { predictionStats, renderPrediction, startPredicting } from './prediction.js';
 import { stopRecording } from './recording.js';
 import { currentSave, loadSaved, openStorage, saveCount, showStorage } from './saving.js';
-import { cancelTraining, renderTrainControls, train } from './training.js';
+import { cancelTraining, lastStep, renderTrainControls, train } from './training.js';
 import { el, say } from './webcam-elements.js';
 
 window.icarlPage = { // for tests and curious people
   get stats() { return { ...predictionStats, saves: saveCount }; },
   get learner() { return learner; },
   get meta() { return meta; },
+  lastStep,
   saved: currentSave,
 };
 

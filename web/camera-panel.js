@@ -1,6 +1,7 @@
 // camera-panel.js - the Camera panel: starts the camera (camera.js) into the preview, offers the
-// camera list when there is more than one, the mirror switch (remembered in localStorage), and
-// grabs the centre-square frames that recording and prediction use.
+// camera list when there is more than one, the mirror switch (remembered in localStorage), grabs
+// the centre-square frames that recording and prediction use, and keeps the camera picture in
+// view while a person records.
 import { grabSquare, listCameras, startCamera } from './camera.js';
 import { render } from './class-state.js';
 import { canvasContext, element } from './dom.js';
@@ -60,4 +61,15 @@ export function wireCameraPanel() {
   });
   el.cameraSelect.addEventListener('change', () => setupCamera(el.cameraSelect.value));
   navigator.mediaDevices?.addEventListener?.('devicechange', refreshCameraList);
+  watchPreviewInView();
+}
+
+/** Marks the preview .out-of-view while less than half of it is on screen. On a phone the class
+ * cards sit below the camera: style.css then pins the video to a corner of the window while a
+ * class is being recorded or a class card has focus, so a person sees what they record. */
+function watchPreviewInView() {
+  if (!('IntersectionObserver' in window)) return;
+  new IntersectionObserver(([entry]) => {
+    el.preview.classList.toggle('out-of-view', entry.intersectionRatio < 0.5);
+  }, { threshold: [0, 0.5, 1] }).observe(el.preview);
 }

@@ -1,8 +1,10 @@
 // class-cards.js - the Classes panel's cards, one per entry of meta.classes (index.html's
 // #class-template): name box, "Hold to record", "Add images" (or drop files), "Delete class",
-// the sample count and the latest thumbnails. Cards are made once per class and kept in order.
+// the sample count and the latest thumbnails. Cards are made once per class and kept in order
+// without being moved when they already are (moving a node takes the focus out of it), so the
+// keyboard stays where the person is.
 import { cameraReady } from './camera-panel.js';
-import { details, editing, meta } from './class-state.js';
+import { details, meta } from './class-state.js';
 import { addClass, deleteClassCard, renameClassCard } from './class-edits.js';
 import { $, element } from './dom.js';
 import { THUMB_SIDE, addFiles, wireRecordButton } from './recording.js';
@@ -29,9 +31,15 @@ export function renderClassCards() {
       cards.delete(id);
     }
   }
+  let previous = null;
   for (const entry of meta.classes) {
     const card = cards.get(entry.id) ?? makeCard(entry);
-    el.classes.append(card.root); // moves it into order
+    const expected = previous ? previous.nextElementSibling : el.classes.firstElementChild;
+    if (card.root !== expected) {
+      if (previous) previous.after(card.root);
+      else el.classes.prepend(card.root);
+    }
+    previous = card.root;
     updateCard(entry, byName.get(entry.name));
     card.input.disabled = busy;
     card.remove.disabled = busy;
@@ -53,7 +61,6 @@ function updateCard(entry, detail) {
   const shown = card.thumbs.childElementCount;
   if (shown !== entry.thumbs.length || card.thumbs.lastElementChild?.src !== entry.thumbs.at(-1)) {
     card.thumbs.replaceChildren(...entry.thumbs.map((src) => element('img', { src, alt: '', width: THUMB_SIDE, height: THUMB_SIDE })));
-    card.thumbs.scrollLeft = card.thumbs.scrollWidth;
   }
 }
 
@@ -70,14 +77,17 @@ function makeCard(entry) {
     thumbs: $('.thumbs', root),
   };
   card.input.value = entry.name;
-  card.input.addEventListener('change', () => editing(async () => {
+  // A name is taken on Enter or when the box loses focus; Enter and Escape leave the focus in it.
+  const takeName = async () => {
     if (!(await renameClassCard(entry, card.input.value))) card.input.value = entry.name;
-  }));
+  };
+  card.input.addEventListener('change', takeName);
   card.input.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter') card.input.blur();
-    if (event.key === 'Escape') {
+    if (event.key === 'Enter') {
+      event.preventDefault();
+      takeName();
+    } else if (event.key === 'Escape') {
       card.input.value = entry.name;
-      card.input.blur();
     }
   });
   // While recording (ten frames a second) only this card and Train change, so only they are redrawn.
@@ -88,8 +98,8 @@ function makeCard(entry) {
   card.upload.addEventListener('click', () => card.uploadFile.click());
   card.uploadFile.addEventListener('change', () => {
     const files = [...card.uploadFile.files];
-    editing(() => addFiles(entry, files));
     card.uploadFile.value = '';
+    addFiles(entry, files);
   });
   root.addEventListener('dragover', (event) => {
     event.preventDefault();
@@ -99,10 +109,14 @@ function makeCard(entry) {
   root.addEventListener('drop', (event) => {
     event.preventDefault();
     root.classList.remove('drop');
-    const files = [...(event.dataTransfer?.files ?? [])];
-    editing(() => addFiles(entry, files));
+    addFiles(entry, [...(event.dataTransfer?.files ?? [])]);
   });
-  card.remove.addEventListener('click', () => editing(() => deleteClassCard(entry)));
+  card.remove.addEventListener('click', async () => {
+    // The focus goes to the card that takes this one's place (or "Add class"), not to the page.
+    const neighbour = root.nextElementSibling ?? root.previousElementSibling;
+    if (!(await deleteClassCard(entry))) return;
+    (neighbour ? $('.class-name', neighbour) : el.addClass).focus();
+  });
   cards.set(entry.id, card);
   return card;
 }

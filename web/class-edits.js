@@ -34,7 +34,7 @@ export async function renameClassCard(entry, wanted) {
     try {
       learner.renameClass(entry.name, name);
     } catch (error) {
-      say(`Could not rename: ${error.message}`, 'error');
+      say(`Could not rename “${entry.name}”: ${error.message}`, 'error');
       return false;
     }
   }
@@ -45,16 +45,18 @@ export async function renameClassCard(entry, wanted) {
   return true;
 }
 
-/** Deletes the class of card `entry`, after asking when it has examples. */
+/** Deletes the class of card `entry`, after asking when it has examples; resolves to true when
+ * it is gone. */
 export async function deleteClassCard(entry) {
-  if (entry.samples > 0 && !confirm(`Delete the class “${entry.name}” and its ${entry.samples} examples?`)) return;
+  if (entry.samples > 0 && !confirm(`Delete the class “${entry.name}” and its ${entry.samples} examples?`)) return false;
   try {
     if (inLearner(entry.name)) learner.removeClass(entry.name);
   } catch (error) {
-    say(`Could not delete: ${error.message}`, 'error');
-    return;
+    say(`Could not delete “${entry.name}”: ${error.message}`, 'error');
+    return false;
   }
   meta.classes = meta.classes.filter((c) => c !== entry);
   render();
   scheduleSave();
+  return true;
 }

@@ -1,7 +1,7 @@
 // class-state.js - what the webcam page knows: THE learner (created or loaded with icarl.js on the
 // main thread; recording adds examples to it, prediction classifies with it, training replaces it)
 // and `meta`, the class cards that IndexedDB keeps beside its checkpoint; the questions every role
-// asks of them; render(), which every change of them ends with; and the count of edits in flight.
+// asks of them; and render(), which every change of them ends with.
 //
 // meta.classes: the page's class cards in order ({id, name, samples, thumbs}); a card's name is
 // its class label in the learner once it has examples.
@@ -76,17 +76,4 @@ export function setRenderer(renderer) {
 /** Redraws the page from the learner and meta. */
 export function render() {
   draw();
-}
-
-/** Edits that await something (a file, a new learner) before they change the state and save it
- * run through editing(): counted while they run, so that the isolation reload never cuts one off. */
-export let editsRunning = 0;
-
-export async function editing(work) {
-  editsRunning++;
-  try {
-    return await work();
-  } finally {
-    editsRunning--;
-  }
 }

@@ -72,7 +72,9 @@ function drawPlot(results) {
 /** Per step: accuracy and average forgetting of each method. */
 function drawTable(results) {
   const head = document.createElement('thead');
-  head.innerHTML = '<tr><th scope="col">Step</th><th scope="col">Classes</th><th scope="col">iCaRL</th><th scope="col">Finetuning</th><th scope="col">Forgetting iCaRL</th><th scope="col">Forgetting finetuning</th></tr>';
+  // Two header rows and a breakable "Fine-tuning": the table fits a phone's width.
+  head.innerHTML = '<tr><th scope="col" rowspan="2">Step</th><th scope="col" rowspan="2">Classes</th><th scope="colgroup" colspan="2">Accuracy</th><th scope="colgroup" colspan="2">Forgetting</th></tr>'
+    + '<tr><th scope="col">iCaRL</th><th scope="col">Fine&shy;tuning</th><th scope="col">iCaRL</th><th scope="col">Fine&shy;tuning</th></tr>';
   const body = document.createElement('tbody');
   const steps = Math.max(0, ...results.map((r) => r.step + 1));
   for (let s = 0; s < steps; s++) {

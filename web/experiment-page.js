@@ -12,6 +12,7 @@ import { $ } from './dom.js';
 import { byMethod, drawExperiment } from './experiment-charts.js';
 import { DEFAULTS, METHODS } from './experiment.js';
 import { formatSeconds, percent, progressText } from './format.js';
+import { timeLeftEstimator } from './time-left.js';
 
 const params = new URLSearchParams(location.search);
 const intParam = (name, fallback, low, high) => {
@@ -38,13 +39,13 @@ const worker = new BackgroundWorker(new URL('./experiment-worker.js', import.met
   onFailure: (text) => finish('error', `The experiment worker failed: ${text}`),
 });
 let runId = 0;
-let current = null; // {id, started} while running
+let current = null; // {id, timeLeft} while running
 const state = { results: [], seconds: null, flavour: null, status: 'idle' };
 window.icarlExperiment = state; // for tests and curious people
 
 function run() {
   if (current) return;
-  current = { id: ++runId, started: performance.now() };
+  current = { id: ++runId, timeLeft: timeLeftEstimator() };
   state.results = [];
   state.seconds = null;
   setStatus('running', 'Loading the Fashion-MNIST subset…');
@@ -67,7 +68,7 @@ function onMessage(event) {
   if (message.type === 'progress') {
     const { progress, elapsed } = message;
     el.progress.value = progress.fraction;
-    const left = progress.fraction > 0.02 ? elapsed / progress.fraction - elapsed : null;
+    const left = current.timeLeft({ done: progress.fraction, total: 1, elapsed }); // from the first progress on: the data's download does not count
     el.status.textContent = `Step ${progress.step + 1}/${progress.steps} · ${METHODS[progress.method].label}: ${progressText(PHASE_TEXT[progress.phase] ?? progress.phase, progress, left)}`;
   } else if (message.type === 'result') {
     state.results.push(message.result);

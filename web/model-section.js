@@ -1,7 +1,7 @@
 // model-section.js - the Model section: "Export model" downloads the checkpoint bytes (the same
 // format as the native icarl tool), "Import model" replaces the learner with a file's, "Reset"
 // forgets everything in this browser.
-import { editing, freshMeta, learner, meta, newLearner, openLearner, replaceLearner } from './class-state.js';
+import { freshMeta, learner, meta, newLearner, openLearner, replaceLearner } from './class-state.js';
 import { element } from './dom.js';
 import { stopRecording } from './recording.js';
 import { clearSaved, scheduleSave } from './saving.js';
@@ -54,10 +54,10 @@ export function wireModelSection() {
   el.importButton.addEventListener('click', () => el.importFile.click());
   el.importFile.addEventListener('change', () => {
     const file = el.importFile.files[0];
-    editing(() => importModel(file));
     el.importFile.value = '';
+    importModel(file);
   });
-  el.reset.addEventListener('click', () => editing(resetAll));
+  el.reset.addEventListener('click', resetAll);
 }
 
 /** No import while a step trains (its result would replace the imported learner). */

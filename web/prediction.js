@@ -1,17 +1,34 @@
 // prediction.js - the Prediction region: on every video frame the learner classifies the camera's
 // centre square, and the region shows the best class, its confidence and one bar per trained class;
-// before any class is trained it says what is needed. Paused while the Experiment tab is shown.
+// until a class is trained it says what the next thing to do is. Paused while the Experiment tab is
+// shown. The region is a polite live region: its label changes only when the predicted class does
+// (the confidence and bars, which change every frame, are hidden from assistive technology).
 import { cameraReady, grabFrame } from './camera-panel.js';
-import { hasTrained, learner, trainedClasses } from './class-state.js';
+import { hasTrained, learner, meta, trainedClasses } from './class-state.js';
 import { element } from './dom.js';
+import { trainingState } from './training.js';
 import { el } from './webcam-elements.js';
 
 /** Predictions per second and the time one classification takes (for tests and curious people). */
 export const predictionStats = { predictions: 0, windowStart: performance.now(), perSecond: 0, classifyMs: 0 };
 let barRows = new Map(); // label -> {li, fill, value}
 
-/** The bars (one per trained class, remade only when that list changes) and, before any class
- * is trained, what the region waits for. */
+/** Sets a text only when it changes: rewriting the same words would be announced again. */
+function show(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+/** What the region says while it cannot predict: the next thing to do, in this order. */
+function waitingHint() {
+  if (!cameraReady) return hasTrained() ? '— it needs a camera picture.' : '— it needs a camera picture and a trained class.';
+  if (trainingState() === 'training') return '— learning now; predictions start when training finishes.';
+  if (meta.classes.length === 0) return '— add a class and record examples of it.';
+  if (!meta.classes.some((c) => c.samples > 0)) return '— hold “Hold to record” while showing the object.';
+  return '— press Train to learn the examples.';
+}
+
+/** The bars (one per trained class, remade only when that list changes) and, while there is
+ * nothing to predict with or from, what the region waits for. */
 export function renderPrediction() {
   const trained = trainedClasses();
   const key = trained.map((d) => d.name).join('\n');
@@ -30,11 +47,20 @@ export function renderPrediction() {
       return li;
     }));
   }
-  if (!hasTrained()) {
-    el.predictedLabel.textContent = 'No prediction yet';
-    el.predictedDetail.textContent = cameraReady ? '— record examples for a class and press Train.' : '— it needs a camera picture and a trained class.';
-    el.rate.textContent = '';
+  if (!hasTrained() || !cameraReady) {
+    show(el.predictedLabel, 'No prediction yet');
+    show(el.predictedDetail, waitingHint());
+    show(el.predictedConfidence, '');
+    show(el.rate, '');
+  } else if (el.predictedLabel.textContent === 'No prediction yet') {
+    show(el.predictedDetail, '— starting…'); // until the next camera frame is classified
   }
+}
+
+/** The region's words for one classification: the class, and how sure the page is of it.
+ * `confidences` are the scores turned into shares that sum to one, best first. */
+function describe(result, confidences) {
+  return { label: result.scores[0].label, confidence: `· ${Math.round(100 * confidences[0])}% confident` };
 }
 
 function predictFrame() {
@@ -51,14 +77,16 @@ function predictFrame() {
   // Cosine similarities to confidences: a softmax with temperature 0.05.
   const exps = scores.map((s) => Math.exp((s.score - scores[0].score) * 20));
   const total = exps.reduce((a, b) => a + b, 0);
-  el.predictedLabel.textContent = scores[0].label;
-  el.predictedDetail.textContent = `· ${Math.round((100 * exps[0]) / total)}% confident`;
+  const confidences = exps.map((e) => e / total);
+  const words = describe(result, confidences);
+  show(el.predictedLabel, words.label);
+  show(el.predictedDetail, '');
+  show(el.predictedConfidence, words.confidence);
   scores.forEach((s, i) => {
     const row = barRows.get(s.label);
     if (!row) return;
-    const value = exps[i] / total;
-    row.fill.style.width = `${(value * 100).toFixed(1)}%`;
-    row.value.textContent = `${Math.round(value * 100)}%`;
+    row.fill.style.width = `${(confidences[i] * 100).toFixed(1)}%`;
+    row.value.textContent = `${Math.round(confidences[i] * 100)}%`;
     row.li.classList.toggle('best', i === 0);
   });
   stats.predictions++;
@@ -67,7 +95,7 @@ function predictFrame() {
     stats.perSecond = (stats.predictions * 1000) / (now - stats.windowStart);
     stats.predictions = 0;
     stats.windowStart = now;
-    el.rate.textContent = `${stats.perSecond.toFixed(0)} predictions/s · ${stats.classifyMs.toFixed(1)} ms each`;
+    el.rate.textContent = `Prediction: ${stats.perSecond.toFixed(0)} frames a second, ${stats.classifyMs.toFixed(1)} ms each, on the ${learner.engineFlavour} engine.`;
   }
 }
 

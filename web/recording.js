@@ -34,6 +34,7 @@ function startRecording(entry, button, onRecorded) {
   }
   button.classList.add('recording');
   button.setAttribute('aria-pressed', 'true');
+  document.body.dataset.recording = 'true'; // camera-panel.js keeps the preview in view meanwhile
   const capture = () => {
     const image = grabFrame();
     if (!image) return;
@@ -49,6 +50,7 @@ export function stopRecording() {
   clearInterval(recording.timer);
   recording.button.classList.remove('recording');
   recording.button.setAttribute('aria-pressed', 'false');
+  delete document.body.dataset.recording;
   recording = null;
   render();
   scheduleSave();

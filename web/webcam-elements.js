@@ -3,11 +3,14 @@
 import { $ } from './dom.js';
 
 export const el = {
-  app: $('#app'), preparing: $('#preparing'), notice: $('#notice'), video: $('#video'), cameraMessage: $('#camera-message'), mirror: $('#mirror'),
+  app: $('#app'), preparing: $('#preparing'), notice: $('#notice'),
+  preview: $('#preview'), video: $('#video'), cameraMessage: $('#camera-message'), mirror: $('#mirror'),
   cameraChoice: $('#camera-choice'), cameraSelect: $('#camera-select'), predictedLabel: $('#predicted-label'),
-  predictedDetail: $('#predicted-detail'), bars: $('#bars'), rate: $('#rate'), addClass: $('#add-class'),
-  classesHint: $('#classes-hint'), classes: $('#classes'), train: $('#train'), cancel: $('#cancel'),
-  trainStatus: $('#train-status'), progress: $('#progress'), memory: $('#memory'), exportButton: $('#export'),
+  predictedDetail: $('#predicted-detail'), predictedConfidence: $('#predicted-confidence'), bars: $('#bars'),
+  rate: $('#rate'), addClass: $('#add-class'), classesHint: $('#classes-hint'), classes: $('#classes'),
+  train: $('#train'), cancel: $('#cancel'), trainStatus: $('#train-status'), trainDetail: $('#train-detail'),
+  progress: $('#progress'), memorySummary: $('#memory-summary'), memoryCapacity: $('.memory-capacity'),
+  memoryList: $('#memory-list'), exportButton: $('#export'),
   importButton: $('#import'), importFile: $('#import-file'), reset: $('#reset'), storage: $('#storage'),
   template: $('#class-template'),
 };

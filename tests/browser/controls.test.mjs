@@ -108,7 +108,7 @@ test('without a camera: a clear message, image files as examples, rename, delete
   await page.waitForSelector('body[data-ready]');
   await page.getByRole('button', { name: 'Train' }).click();
   await page.waitForFunction(() => /^Trained/.test(document.querySelector('#train-status').textContent), null, { timeout: 120_000 });
-  assert.match(await page.locator('#memory').innerText(), /Red: 6 of 1000/);
+  assert.match(await page.locator('#memory-list').innerText(), /Red: 6 kept/);
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export model' }).click()]);
   const exported = join(dir, 'model.icarl');
@@ -126,7 +126,7 @@ test('without a camera: a clear message, image files as examples, rename, delete
   await chooser.setFiles(exported);
   await page.waitForFunction(() => document.querySelectorAll('.class-card').length === 2);
   assert.deepEqual(await page.getByRole('textbox', { name: 'Class name' }).evaluateAll((inputs) => inputs.map((i) => i.value)), ['Red', 'Blue']);
-  assert.match(await page.locator('#memory').innerText(), /Blue: 6 of 1000/);
+  assert.match(await page.locator('#memory-list').innerText(), /Blue: 6 kept/);
 
   // A file that is not a model is refused with a message, and the model stays.
   const [again] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Import model' }).click()]);

@@ -151,8 +151,8 @@ test('teach two classes from two fake cameras, restore them from IndexedDB, work
     await countClassifications(page);
     await page.waitForFunction(() => window.testClassifications >= 30, null, { timeout: 60_000 });
     await predictionIs(page, 'B');
-    const memory = await page.locator('#memory').innerText();
-    assert.match(memory, /of K = 2000 exemplars kept/);
+    const memory = await page.locator('#memory-summary').innerText();
+    assert.match(memory, /of 2000 example images kept/);
     if (process.env.ICARL_SCREENSHOT) await page.screenshot({ path: process.env.ICARL_SCREENSHOT });
     assert.deepEqual(errors, []);
     await context.close();

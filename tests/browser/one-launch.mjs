@@ -1,0 +1,33 @@
+// one-launch.mjs - the setup several browser tests share: a temporary folder, a fake camera playing
+// scene A (fake-camera.mjs), the page served by build-scripts/serve.mjs with its COOP/COEP headers,
+// and one Chromium launch with a profile of its own, all removed after the file's tests. Not a
+// test file itself (node --test picks only *.test.mjs).
+import { after, before } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer } from '../../build-scripts/serve.mjs';
+import { chromiumAvailable, launch, sceneA, writeY4m } from './fake-camera.mjs';
+
+export const skipWithoutChromium = chromiumAvailable ? false : 'no Chromium at /usr/bin/chromium (run build-scripts/setup.sh)';
+
+/** Registers the before/after hooks; returns {url, context, page()} filled in by before(). */
+export function oneLaunch(name) {
+  const launched = { url: null, context: null, page: async () => launched.context.pages()[0] ?? launched.context.newPage() };
+  let dir;
+  let server;
+  before(async () => {
+    if (!chromiumAvailable) return;
+    dir = mkdtempSync(join(tmpdir(), `icarl-${name}-`));
+    const video = writeY4m(join(dir, 'scene-a.y4m'), { pattern: sceneA });
+    server = await startServer({ port: 0 });
+    launched.url = server.url;
+    launched.context = await launch(join(dir, 'profile'), video);
+  });
+  after(async () => {
+    await launched.context?.close().catch(() => {});
+    server?.server.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  return launched;
+}
