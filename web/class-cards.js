@@ -7,7 +7,8 @@ import { cameraReady } from './camera-panel.js';
 import { details, meta } from './class-state.js';
 import { addClass, deleteClassCard, renameClassCard } from './class-edits.js';
 import { $, element } from './dom.js';
-import { THUMB_SIDE, addFiles, wireRecordButton } from './recording.js';
+import { addFiles, wireRecordButton } from './recording.js';
+import { THUMB_SIDE } from './thumbnails.js';
 import { isTraining, renderTrainControls } from './training.js';
 import { el } from './webcam-elements.js';
 

@@ -6,6 +6,7 @@
 // meta.classes: the page's class cards in order ({id, name, samples, thumbs}); a card's name is
 // its class label in the learner once it has examples.
 import { autoFlavour, createLearner, loadLearner } from './icarl.js';
+import { exemplarThumbnails } from './thumbnails.js';
 
 // The main thread classifies one camera frame at a time (about 2 ms), which a pool of pthread
 // workers does not speed up (one image is one chunk of work): its learner always runs the best
@@ -28,9 +29,9 @@ export function freshMeta() {
 }
 
 /** Makes `next` the learner (disposing the one before) and `nextMeta` the metadata, gives every
- * learner class that is not on a card a card (its sample count and thumbnails from
- * `previousCards`, by name, when there), and renders. */
-export function replaceLearner(next, { meta: nextMeta = meta, previousCards = new Map() } = {}) {
+ * learner class that is not on a card a card (its count: the images the learner holds of it; its
+ * thumbnails: its exemplars), and renders. */
+export function replaceLearner(next, { meta: nextMeta = meta } = {}) {
   const previous = learner;
   learner = next;
   meta = nextMeta;
@@ -43,8 +44,7 @@ export function replaceLearner(next, { meta: nextMeta = meta, previousCards = ne
       continue;
     }
     if (!meta.classes.some((c) => c.name === entry.name)) {
-      const card = previousCards.get(entry.name);
-      meta.classes.push({ id: meta.nextId++, name: entry.name, samples: card?.samples ?? entry.exemplars + entry.pending, thumbs: card?.thumbs ?? [] });
+      meta.classes.push({ id: meta.nextId++, name: entry.name, samples: entry.exemplars + entry.pending, thumbs: exemplarThumbnails(learner, entry.name) });
     }
   }
   render();

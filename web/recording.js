@@ -4,15 +4,12 @@
 // and its thumbnail to the class card.
 import { cameraReady, frameCanvas, grabFrame } from './camera-panel.js';
 import { render } from './class-state.js';
-import { canvasContext } from './dom.js';
 import { scheduleSave } from './saving.js';
+import { THUMBS_KEPT, thumbnailOf } from './thumbnails.js';
 import { addExample } from './training.js';
 import { say } from './webcam-elements.js';
 
 const RECORD_PER_SECOND = 10;
-export const THUMB_SIDE = 48;
-const THUMBS_KEPT = 24;
-const thumbContext = canvasContext(THUMB_SIDE);
 
 let recording = null; // {entry, button, timer}
 
@@ -21,8 +18,7 @@ export const isRecording = () => recording !== null;
 function addImage(entry, image, thumbSource) {
   addExample(entry.name, image);
   entry.samples++;
-  thumbContext.drawImage(thumbSource, 0, 0, THUMB_SIDE, THUMB_SIDE);
-  entry.thumbs.push(thumbContext.canvas.toDataURL('image/jpeg', 0.7));
+  entry.thumbs.push(thumbnailOf(thumbSource));
   if (entry.thumbs.length > THUMBS_KEPT) entry.thumbs.splice(0, entry.thumbs.length - THUMBS_KEPT);
 }
 

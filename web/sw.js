@@ -11,7 +11,7 @@ const FILES = [
   './', 'index.html', 'style.css', 'manifest.webmanifest',
   'dom.js', 'format.js', 'background-worker.js', 'worker-jobs.js', 'mode-tabs.js',
   'app.js', 'webcam-elements.js', 'class-state.js', 'saving.js', 'camera-panel.js', 'camera.js',
-  'recording.js', 'class-edits.js', 'class-cards.js', 'training.js', 'time-left.js',
+  'recording.js', 'class-edits.js', 'class-cards.js', 'thumbnails.js', 'training.js', 'time-left.js',
   'prediction.js', 'memory-view.js', 'model-section.js', 'isolation-reload.js', 'store.js', 'worker.js', 'icarl.js',
   'experiment.js', 'experiment-page.js', 'experiment-charts.js', 'experiment-worker.js',
   'icarl-engine-simd.js', 'icarl-engine-simd.wasm', 'icarl-engine-scalar.js', 'icarl-engine-scalar.wasm',

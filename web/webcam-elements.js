@@ -10,7 +10,7 @@ export const el = {
   rate: $('#rate'), addClass: $('#add-class'), classesHint: $('#classes-hint'), classes: $('#classes'),
   train: $('#train'), cancel: $('#cancel'), trainStatus: $('#train-status'), trainDetail: $('#train-detail'),
   progress: $('#progress'), memorySummary: $('#memory-summary'), memoryCapacity: $('.memory-capacity'),
-  memoryList: $('#memory-list'), exportButton: $('#export'),
+  memoryList: $('#memory-list'), exportButton: $('#export'), exportDialog: $('#export-dialog'),
   importButton: $('#import'), importFile: $('#import-file'), reset: $('#reset'), storage: $('#storage'),
   template: $('#class-template'),
 };

@@ -114,6 +114,7 @@ test('without a camera: a clear message, image files as examples, rename, delete
   const exported = join(dir, 'model.icarl');
   await download.saveAs(exported);
   assert.equal(readFileSync(exported).subarray(0, 8).toString('ascii'), 'ICARLCKP');
+  await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click(); // how to use the file
 
   await page.getByRole('button', { name: 'Reset' }).click();
   await page.waitForFunction(() => document.querySelectorAll('.class-card').length === 0 && window.icarlPage.learner.classes.length === 0);
