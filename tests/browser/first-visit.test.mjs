@@ -39,7 +39,7 @@ after(async () => {
 // Runs before the page's scripts in every document: notes the load (isolated or not, its
 // navigation type) in sessionStorage; once the page says it started (body[data-ready]), clicks
 // "Add class", types `name` into the box that takes the focus and presses Enter, and notes in
-// window.testActed how long after the start that was done.
+// window.testActed how long after the start that was done. It acts once per tab.
 function actAtOnce(name) {
   try {
     const loads = JSON.parse(sessionStorage.getItem('test-loads') ?? '[]');
@@ -48,9 +48,11 @@ function actAtOnce(name) {
   } catch {
     return; // about:blank
   }
+  if (sessionStorage.getItem('test-acted')) return; // a person acts once, not again after a reload
   const observer = new MutationObserver(() => {
     if (document.body?.dataset.ready !== 'true') return;
     observer.disconnect();
+    sessionStorage.setItem('test-acted', 'yes');
     const readyAt = performance.now();
     [...document.querySelectorAll('button')].find((button) => button.textContent.trim() === 'Add class').click();
     const box = document.activeElement;
