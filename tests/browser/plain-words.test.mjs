@@ -13,18 +13,18 @@ import { oneLaunch, skipWithoutChromium } from './one-launch.mjs';
 
 const skip = skipWithoutChromium;
 const SPOKEN_TIME_LEFT = /· (a few seconds|about \d+ seconds|less than a minute|about a minute|about \d+ minutes|about an hour|about \d+ hours) left$/;
-const launched = oneLaunch('words');
+const launched = oneLaunch('words', { singleThread: true }); // a real step's time, estimated and measured
 
 const prediction = async (page) => (await page.getByRole('region', { name: 'Prediction' }).innerText()).replace(/\s+/g, ' ').trim();
 
 test('the time-left estimator: a slow start and cheap early units do not mislead the first estimate', { skip }, async () => {
   const page = await launched.page();
   await page.goto(`${launched.url}?epochs=1`);
-  // A simulated step: 4 s of worker start-up, 100 cheap units (0.01 s) of old outputs, 300
+  // A simulated step: 4 s of worker start-up, 300 cheap units (0.01 s) of old outputs, 300
   // training units (0.1 s), 40 herding units (0.02 s); progress every 0.05 s.
   const result = await page.evaluate(async () => {
     const { timeLeftEstimator } = await import('./time-left.js');
-    const phases = [['targets', 100, 0.01], ['training', 300, 0.1], ['herding', 40, 0.02]];
+    const phases = [['targets', 300, 0.01], ['training', 300, 0.1], ['herding', 40, 0.02]];
     const total = phases.reduce((sum, [, units]) => sum + units, 0);
     const end = 4 + phases.reduce((sum, [, units, cost]) => sum + units * cost, 0);
     const estimate = timeLeftEstimator();
@@ -54,7 +54,7 @@ test('hints, time left, memory, details and errors in plain words; destructive b
   const errors = [];
   page.on('pageerror', (error) => errors.push(error.message));
   page.on('dialog', (dialog) => dialog.accept());
-  await page.goto(`${launched.url}?epochs=20`);
+  await page.goto(`${launched.url}?epochs=40`);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 90_000 });
 
   assert.equal(await prediction(page), 'No prediction yet — add a class and record examples of it.');
