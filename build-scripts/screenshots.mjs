@@ -10,24 +10,24 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { startServer } from './serve.mjs';
-import { addClass, chromiumAvailable, holdToRecord, launch, sceneA, sceneB, writeY4m } from '../tests/browser/fake-camera.mjs';
+import { addClass, browserMissing, launch, recordSamples, sceneA, sceneB, writeY4m } from '../tests/browser/fake-camera.mjs';
 
-if (!chromiumAvailable) {
-  console.error('screenshots: no Chromium at /usr/bin/chromium (run build-scripts/setup.sh)');
+if (browserMissing) {
+  console.error(`screenshots: ${browserMissing}`);
   process.exit(1);
 }
 const docs = fileURLToPath(new URL('../docs/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'icarl-screenshots-'));
 const { server, url } = await startServer({ port: 0 });
 
-/** Opens the page with `video` as the camera, teaches class `name` for 1.5 s and trains a step. */
+/** Opens the page with `video` as the camera, teaches class `name` 15 frames and trains a step. */
 async function teach(video, name) {
   const context = await launch(join(dir, 'profile'), video);
   const page = context.pages()[0] ?? (await context.newPage());
   await page.goto(`${url}?epochs=8`);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 90_000 });
   await addClass(page, name);
-  await holdToRecord(page, name, () => page.waitForTimeout(1500));
+  await recordSamples(page, name, 15);
   await page.getByRole('button', { name: 'Train' }).click();
   await page.waitForFunction(() => /^(Trained|Training failed|Could not)/.test(document.querySelector('#train-status').textContent), null, { timeout: 180_000 });
   await page.locator('h1').click(); // no focus ring in the picture

@@ -3,12 +3,12 @@
 // recorded and trained so that every control exists: every control has a role and a name (and the
 // contract's names are there), the Prediction region is a polite live region, and Tab visits every
 // control once, each with a visible focus outline, none of them a thumbnail strip or the page.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addClass, holdToRecord } from './fake-camera.mjs';
-import { oneLaunch, skipWithoutChromium } from './one-launch.mjs';
+import { addClass, browserMissing, recordSamples } from './fake-camera.mjs';
+import { oneLaunch } from './one-launch.mjs';
+import { needing } from '../node/prerequisites.mjs';
 
-const skip = skipWithoutChromium;
+const { test } = needing(browserMissing);
 // Roles a person acts on or reads a value from; each needs a name.
 const CONTROL_ROLES = new Set(['button', 'textbox', 'checkbox', 'combobox', 'tab', 'link', 'progressbar', 'slider', 'spinbutton', 'DisclosureTriangle', 'region', 'dialog']);
 const launched = oneLaunch('a11y');
@@ -42,14 +42,14 @@ function focusedElement(page) {
   }).then(({ node, ...rest }) => rest);
 }
 
-test('every control has a role and a name, the prediction is announced politely, and Tab shows where it is', { skip, timeout: 180_000 }, async (t) => {
+test('every control has a role and a name, the prediction is announced politely, and Tab shows where it is', { timeout: 180_000 }, async (t) => {
   const page = await launched.page();
   const errors = [];
   page.on('pageerror', (error) => errors.push(error.message));
   await page.goto(`${launched.url}?epochs=1`);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 90_000 });
   await addClass(page, 'Mug');
-  await holdToRecord(page, 'Mug', () => page.waitForTimeout(800));
+  await recordSamples(page, 'Mug', 5);
   await page.getByRole('button', { name: 'Train' }).click();
   await page.waitForFunction(() => /^Trained/.test(document.querySelector('#train-status').textContent), null, { timeout: 120_000 });
   await page.waitForFunction(() => window.icarlPage.stats.classifyMs > 0);

@@ -7,9 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../../build-scripts/serve.mjs';
-import { chromiumAvailable, launch, sceneA, writeY4m } from './fake-camera.mjs';
-
-export const skipWithoutChromium = chromiumAvailable ? false : 'no Chromium at /usr/bin/chromium (run build-scripts/setup.sh)';
+import { browserMissing, launch, sceneA, writeY4m } from './fake-camera.mjs';
 
 /** Registers the before/after hooks; returns {url, context, page()} filled in by before().
  * singleThread: served without the COOP/COEP headers and with the page's reload into isolation
@@ -20,7 +18,7 @@ export function oneLaunch(name, { singleThread = false } = {}) {
   let dir;
   let server;
   before(async () => {
-    if (!chromiumAvailable) return;
+    if (browserMissing) return;
     dir = mkdtempSync(join(tmpdir(), `icarl-${name}-`));
     const video = writeY4m(join(dir, 'scene-a.y4m'), { pattern: sceneA });
     server = await startServer({ port: 0, isolation: !singleThread });

@@ -3,16 +3,14 @@
 // 400 px) on the Webcam tab before and after recording and training, and on the Experiment tab
 // before and after a (tiny) run; touching and holding "Hold to record" records, and while it does,
 // with the preview scrolled away, the camera picture stays in view.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultRoot } from '../../build-scripts/serve.mjs';
-import { addClass } from './fake-camera.mjs';
-import { oneLaunch, skipWithoutChromium } from './one-launch.mjs';
+import { needing, firstMissing, missingFile } from '../node/prerequisites.mjs';
+import { addClass, browserMissing } from './fake-camera.mjs';
+import { oneLaunch } from './one-launch.mjs';
 
-const haveData = existsSync(join(defaultRoot, 'data/fashion-subset.bin'));
-const skip = skipWithoutChromium || (!haveData && 'no web/data/fashion-subset.bin (run build-scripts/build.sh)');
+const { test } = needing(firstMissing(browserMissing, missingFile(join(defaultRoot, 'data/fashion-subset.bin'), 'run build-scripts/build.sh')));
 const PHONE = { width: 390, height: 844 };
 const TINY_EXPERIMENT = 'exp-train=10&exp-test=10&exp-epochs=1&exp-blocks=1&exp-memory=40';
 const NAMES = ['A rather long name for the first thing', 'Second', 'Third'];
@@ -34,7 +32,7 @@ async function fitsPhones(page, what) {
   await page.setViewportSize(PHONE);
 }
 
-test('on a phone nothing is wider than the screen, touch and hold records, and the camera stays in view while it does', { skip, timeout: 240_000 }, async () => {
+test('on a phone nothing is wider than the screen, touch and hold records, and the camera stays in view while it does', { timeout: 240_000 }, async () => {
   const page = await launched.page();
   await page.setViewportSize(PHONE);
   const cdp = await launched.context.newCDPSession(page);
@@ -53,7 +51,7 @@ test('on a phone nothing is wider than the screen, touch and hold records, and t
   const target = await record.boundingBox();
   const touch = { x: target.x + target.width / 2, y: target.y + target.height / 2 };
   await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [touch] });
-  await page.waitForFunction(() => window.icarlPage.meta.classes[2].samples >= 8, null, { timeout: 10_000 }).catch(() => {});
+  await page.waitForFunction(() => window.icarlPage.meta.classes[2].samples >= 8, null, { timeout: 60_000 }).catch(() => {});
   const view = await page.evaluate(() => {
     const box = (node) => node.getBoundingClientRect().toJSON();
     return { video: box(document.querySelector('#video')), preview: box(document.querySelector('#preview')), height: innerHeight, width: innerWidth };

@@ -6,18 +6,18 @@
 // explained one click away; the engine is named in the details line, not in the status; an
 // import error is one message, not a sentence and its own repetition; destructive buttons look
 // like buttons.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addClass, holdToRecord } from './fake-camera.mjs';
-import { oneLaunch, skipWithoutChromium } from './one-launch.mjs';
+import { addClass, browserMissing, recordSamples } from './fake-camera.mjs';
+import { oneLaunch } from './one-launch.mjs';
+import { needing } from '../node/prerequisites.mjs';
 
-const skip = skipWithoutChromium;
+const { test } = needing(browserMissing);
 const SPOKEN_TIME_LEFT = /· (a few seconds|about \d+ seconds|less than a minute|about a minute|about \d+ minutes|about an hour|about \d+ hours) left$/;
 const launched = oneLaunch('words', { singleThread: true }); // a real step's time, estimated and measured
 
 const prediction = async (page) => (await page.getByRole('region', { name: 'Prediction' }).innerText()).replace(/\s+/g, ' ').trim();
 
-test('the time-left estimator: a slow start and cheap early units do not mislead the first estimate', { skip }, async () => {
+test('the time-left estimator: a slow start and cheap early units do not mislead the first estimate', async () => {
   const page = await launched.page();
   await page.goto(`${launched.url}?epochs=1`);
   // A simulated step: 4 s of worker start-up, 300 cheap units (0.01 s) of old outputs, 300
@@ -49,7 +49,7 @@ test('the time-left estimator: a slow start and cheap early units do not mislead
   assert.ok(ratio >= 0.5 && ratio <= 2, `the first estimate ${result.left.toFixed(1)} s for ${result.real.toFixed(1)} s left`);
 });
 
-test('hints, time left, memory, details and errors in plain words; destructive buttons look like buttons', { skip, timeout: 240_000 }, async (t) => {
+test('hints, time left, memory, details and errors in plain words; destructive buttons look like buttons', { timeout: 240_000 }, async (t) => {
   const page = await launched.page();
   const errors = [];
   page.on('pageerror', (error) => errors.push(error.message));
@@ -60,7 +60,7 @@ test('hints, time left, memory, details and errors in plain words; destructive b
   assert.equal(await prediction(page), 'No prediction yet — add a class and record examples of it.');
   await addClass(page, 'Mug');
   assert.equal(await prediction(page), 'No prediction yet — hold “Hold to record” while showing the object.');
-  await holdToRecord(page, 'Mug', () => page.waitForFunction(() => window.icarlPage.meta.classes[0].samples >= 30, null, { timeout: 20_000 }));
+  await recordSamples(page, 'Mug', 30);
   assert.equal(await prediction(page), 'No prediction yet — press Train to learn the examples.');
 
   // The first step: the hint says it is learning; the status gives the time left in words.
