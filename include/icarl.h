@@ -56,7 +56,10 @@ typedef enum icarl_method {
     ICARL_METHOD_ICARL = 0,    /* exemplars + distillation, nearest-mean classifier */
     ICARL_METHOD_LWF = 1,      /* distillation, no exemplars, network outputs classify */
     ICARL_METHOD_FINETUNE = 2, /* no exemplars, no distillation, network outputs classify */
-    ICARL_METHOD_FIXED = 3     /* representation trained on the first step, then frozen */
+    ICARL_METHOD_FIXED = 3,    /* representation trained on the first step, then frozen */
+    ICARL_METHOD_REPLAY = 4    /* exemplars + nearest-mean classifier like iCaRL, no distillation:
+                                * old classes get target 0 as in finetuning (the ablation that
+                                * isolates what distillation adds) */
 } icarl_method;
 
 typedef enum icarl_preset {

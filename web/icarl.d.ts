@@ -50,7 +50,7 @@ export interface ImageLike {
   channels?: 1 | 3 | 4;
 }
 
-export type Method = 'icarl' | 'lwf' | 'finetune' | 'fixed';
+export type Method = 'icarl' | 'lwf' | 'finetune' | 'fixed' | 'replay';
 export type Loss = 'sigmoid' | 'softmax-kd';
 export type EngineFlavour = 'simd-threads' | 'simd' | 'scalar';
 export type Preset = 'fashion-mnist' | 'webcam';

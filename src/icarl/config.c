@@ -68,9 +68,9 @@ const char *icarl_preset_name(icarl_preset preset) {
 
 /* ---- the field table ------------------------------------------------------------------------ */
 
-static const char *const METHOD_NAMES[] = {"icarl", "lwf", "finetune", "fixed", NULL};
+static const char *const METHOD_NAMES[] = {"icarl", "lwf", "finetune", "fixed", "replay", NULL};
 static const char *const LOSS_NAMES[] = {"sigmoid", "softmax-kd", NULL};
-_Static_assert(sizeof METHOD_NAMES / sizeof METHOD_NAMES[0] == ICARL_METHOD_FIXED + 2,
+_Static_assert(sizeof METHOD_NAMES / sizeof METHOD_NAMES[0] == ICARL_METHOD_REPLAY + 2,
                "a name for every icarl_method");
 _Static_assert(sizeof LOSS_NAMES / sizeof LOSS_NAMES[0] == ICARL_LOSS_SOFTMAX_KD + 2,
                "a name for every icarl_loss");
@@ -95,7 +95,7 @@ static const config_field FIELDS[] = {
     ARCHITECTURE(blocks_per_stage, 1, 32, "n of the 6n+2 ResNet"),
     ARCHITECTURE(base_width, 1, 256, "channels of the first stage"),
     INT(memory, 0, 1000000, "K: exemplars kept in total over all classes", 0),
-    FIELD(method, "method", ICARL_FIELD_CHOICE, 0, 0, ICARL_METHOD_FIXED, METHOD_NAMES,
+    FIELD(method, "method", ICARL_FIELD_CHOICE, 0, 0, ICARL_METHOD_REPLAY, METHOD_NAMES,
           "exemplars and distillation, or a baseline", 0),
     FIELD(loss, "loss", ICARL_FIELD_CHOICE, 0, 0, ICARL_LOSS_SOFTMAX_KD, LOSS_NAMES,
           "per-class sigmoid, or softmax with knowledge distillation", 0),

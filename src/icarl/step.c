@@ -156,7 +156,7 @@ icarl_status icarl_step_begin(icarl_learner *learner) {
     if (step == NULL) return learner_fail(learner, ICARL_ERROR_OUT_OF_MEMORY, "no memory");
     step->old_outputs = learner->outputs;
     step->new_outputs = new_outputs;
-    step->keep_exemplars = c->method == ICARL_METHOD_ICARL;
+    step->keep_exemplars = c->method == ICARL_METHOD_ICARL || c->method == ICARL_METHOD_REPLAY;
     step->distill = (c->method == ICARL_METHOD_ICARL || c->method == ICARL_METHOD_LWF) &&
                     step->old_outputs > 0;
     step->train_backbone = !(c->method == ICARL_METHOD_FIXED && step->old_outputs > 0);
