@@ -30,6 +30,19 @@ typedef struct learner_class {
 
 struct step_state;
 
+/* What one training minibatch fed its loss, for tests that check the step's targets: the stored
+ * images of the batch (before augmentation) with their class labels, the working network's
+ * logits and the gradient the loss returned. The targets follow from them (sigmoid loss:
+ * t = sigmoid(z) - count * dL/dz), and so does the distillation term of the softmax-KD loss. */
+typedef struct step_loss_observation {
+    int count, outputs;
+    const uint8_t *const *images; /* (count) */
+    const int32_t *labels;        /* (count) class indices */
+    const float *logits;          /* (count, outputs) */
+    const float *grad_logits;     /* (count, outputs) */
+} step_loss_observation;
+typedef void (*step_loss_observer)(const step_loss_observation *seen, void *user);
+
 struct icarl_learner {
     icarl_config config;
     int image_bytes;            /* input_size^2 * channels */
@@ -60,6 +73,8 @@ struct icarl_learner {
     float *scratch_gradients;   /* backbone_count, for forwards that never call backward */
 
     struct step_state *step;    /* non-NULL while a step runs */
+    step_loss_observer loss_observer; /* tests only: sees every training minibatch; else NULL */
+    void *loss_observer_user;
     double phase_seconds[ICARL_PHASE_DONE + 1]; /* of the last step begun, by icarl_phase */
     char error[256];
 };

@@ -345,6 +345,11 @@ static int training_unit(icarl_learner *learner, step_state *step, float *loss_o
                                 step->grad_logits);
     }
     *loss_out = loss;
+    if (learner->loss_observer != NULL) {
+        step_loss_observation seen = {count, outputs, step->batch_images, step->batch_labels,
+                                      learner->logits, step->grad_logits};
+        learner->loss_observer(&seen, learner->loss_observer_user);
+    }
     if (!isfinite(loss)) return 0;
 
     linear_backward(learner->compute, count, d, outputs, learner->features, weight,
