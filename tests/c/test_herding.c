@@ -1,42 +1,13 @@
-/* test_herding.c - herding against a brute-force reading of Alg. 4, class means and the
- * nearest-mean rule against numbers computed by hand. */
+/* test_herding.c - herding (src/icarl/herding.c) against a brute-force reading of Alg. 4, and
+ * with features that are all NaN; class means and the nearest-mean rule against numbers
+ * computed by hand. */
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "core/random.h"
 #include "harness.h"
+#include "herding_reference.h"
 #include "icarl/herding.h"
-
-/* Alg. 4 literally: for each k, form every candidate's mean of the chosen set plus it and
- * measure the distance to mu, all in double, no incremental sums. */
-static void brute_force_herding(const float *features, int n, int d, int m, int32_t *order) {
-    double *mu = calloc((size_t)d, sizeof *mu);
-    int *taken = calloc((size_t)n, sizeof *taken);
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < d; j++) mu[j] += features[i * d + j] / (double)n;
-    for (int k = 1; k <= m; k++) {
-        int best = -1;
-        double best_distance = 1e300;
-        for (int x = 0; x < n; x++) {
-            if (taken[x]) continue;
-            double distance = 0.0;
-            for (int j = 0; j < d; j++) {
-                double sum = features[x * d + j];
-                for (int p = 0; p < k - 1; p++) sum += features[order[p] * d + j];
-                double difference = mu[j] - sum / k;
-                distance += difference * difference;
-            }
-            if (distance < best_distance) {
-                best_distance = distance;
-                best = x;
-            }
-        }
-        order[k - 1] = best;
-        taken[best] = 1;
-    }
-    free(mu);
-    free(taken);
-}
 
 static void test_herding_matches_brute_force(void) {
     random_state random;
@@ -110,10 +81,23 @@ static void test_normalize_rows(void) {
     CHECK(rows[2] == 0.0f && rows[3] == 0.0f); /* a zero row stays zero, no NaN */
 }
 
+/* Herding on features that are all NaN (no candidate has a comparable distance) still returns
+ * m distinct candidates in order and never indexes outside them. */
+static void test_herding_with_nan_features(void) {
+    float features[5 * 3];
+    for (int i = 0; i < 15; i++) features[i] = NAN;
+    int32_t order[5] = {-9, -9, -9, -9, -9};
+    double scratch[2 * 3 + 5];
+    herding_select(features, 5, 3, 4, order, scratch);
+    for (int k = 0; k < 4; k++) CHECK(order[k] == k);
+    CHECK(order[4] == -9);
+}
+
 int main(void) {
     RUN(test_herding_matches_brute_force);
     RUN(test_herding_hand_example);
     RUN(test_nearest_mean_hand_example);
     RUN(test_normalize_rows);
+    RUN(test_herding_with_nan_features);
     return HARNESS_RESULT();
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "herding_reference.h"
 #include "icarl.h"
 #include "icarl/learner_internal.h"
 #include "learner_fixture.h"
@@ -38,31 +39,6 @@ static void features_of(icarl_learner *learner, const uint8_t *pixels, int count
     }
 }
 
-/* Alg. 4 read literally: mu = mean of the features; for k = 1..m the unchosen x minimising
- * || mu - (x + sum of the chosen) / k ||. In double, over rows already normalised. */
-static void herd(const float *features, int n, int d, int m, int *order) {
-    double mu[256] = {0}, chosen[256] = {0};
-    int taken[MAX_IMAGES] = {0};
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < d; j++) mu[j] += features[(size_t)i * d + j] / (double)n;
-    for (int k = 1; k <= m; k++) {
-        int best = -1;
-        double best_distance = INFINITY;
-        for (int i = 0; i < n; i++) {
-            if (taken[i]) continue;
-            double distance = 0.0;
-            for (int j = 0; j < d; j++) {
-                double difference = mu[j] - (chosen[j] + features[(size_t)i * d + j]) / k;
-                distance += difference * difference;
-            }
-            if (distance < best_distance) best_distance = distance, best = i;
-        }
-        taken[best] = 1;
-        order[k - 1] = best;
-        for (int j = 0; j < d; j++) chosen[j] += features[(size_t)best * d + j];
-    }
-}
-
 /* Checks class c's exemplars after a step in which it had new images: herding over its
  * candidates, in order. Returns 1 when herding's order is not simply the first m candidates
  * (so a learner keeping those would fail here). */
@@ -70,9 +46,9 @@ static int check_herded(icarl_learner *learner, int c, const class_record *candi
                         const char *what) {
     int d = learner->feature_size, keep = candidates->count < m ? candidates->count : m;
     float *features = malloc(sizeof(float) * (size_t)candidates->count * d);
-    int order[MAX_IMAGES];
+    int32_t order[MAX_IMAGES];
     features_of(learner, candidates->pixels, candidates->count, features);
-    herd(features, candidates->count, d, keep, order);
+    brute_force_herding(features, candidates->count, d, keep, order);
     const image_list *exemplars = &learner->classes[c].exemplars;
     CHECK_MESSAGE(exemplars->count == keep, "%s: class %d keeps %d exemplars, expected %d", what,
                   c, (int)exemplars->count, keep);

@@ -1,0 +1,173 @@
+/* test_config.c - the configuration (src/icarl/config.c): both presets make a learner, every
+ * method is accepted, and every field set out of range, to NaN, infinity or a huge value is
+ * refused by icarl_create and icarl_reconfigure with a message (a refused reconfigure changes
+ * nothing); networks beyond any machine are refused before anything is allocated; the mutable
+ * fields change between steps, the architecture does not. */
+#define _POSIX_C_SOURCE 200809L /* setrlimit */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "api_fixture.h"
+#include "bad_configs.h"
+#include "harness.h"
+#include "icarl.h"
+
+static void test_presets(void) {
+    icarl_config config;
+    const icarl_preset presets[2] = {ICARL_PRESET_FASHION_MNIST, ICARL_PRESET_WEBCAM};
+    for (int p = 0; p < 2; p++) {
+        CHECK(icarl_config_preset(presets[p], &config) == ICARL_OK);
+        CHECK(config.method == ICARL_METHOD_ICARL &&
+              config.loss == ICARL_LOSS_SIGMOID_DISTILLATION);
+        icarl_learner *learner = NULL;
+        char message[200] = "";
+        CHECK_MESSAGE(icarl_create(&config, &learner, message, sizeof message) == ICARL_OK,
+                      "preset %d: %s", p, message);
+        icarl_config back;
+        CHECK(icarl_get_config(learner, &back) == ICARL_OK);
+        CHECK(memcmp(&back, &config, sizeof config) == 0);
+        icarl_destroy(learner);
+    }
+    CHECK(config.input_size == 32 && config.channels == 3); /* the webcam preset */
+    CHECK(icarl_config_preset(ICARL_PRESET_WEBCAM, NULL) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(icarl_config_preset((icarl_preset)7, &config) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(icarl_config_preset((icarl_preset)-1, &config) == ICARL_ERROR_INVALID_ARGUMENT);
+}
+
+static void test_every_method_accepted(void) {
+    const int methods[] = {ICARL_METHOD_ICARL, ICARL_METHOD_LWF, ICARL_METHOD_FINETUNE,
+                           ICARL_METHOD_FIXED, ICARL_METHOD_REPLAY};
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+        icarl_config config = tiny_config();
+        config.method = methods[i];
+        icarl_learner *learner = NULL;
+        CHECK_MESSAGE(icarl_create(&config, &learner, NULL, 0) == ICARL_OK, "method %d",
+                      methods[i]);
+        icarl_destroy(learner);
+    }
+}
+
+static void test_create_refuses_bad_configs(void) {
+    for (size_t i = 0; i < sizeof bad_fields / sizeof bad_fields[0]; i++) {
+        icarl_config config = tiny_config();
+        bad_fields[i].apply(&config);
+        icarl_learner *learner = (icarl_learner *)&config; /* must be overwritten with NULL */
+        char message[200] = "";
+        icarl_status status = icarl_create(&config, &learner, message, sizeof message);
+        CHECK_MESSAGE(status == ICARL_ERROR_INVALID_ARGUMENT || status == ICARL_ERROR_LIMIT,
+                      "%s: status %d", bad_fields[i].what, (int)status);
+        CHECK_MESSAGE(learner == NULL, "%s: learner not NULL", bad_fields[i].what);
+        CHECK_MESSAGE(message[0] != '\0', "%s: no message", bad_fields[i].what);
+        icarl_destroy(status == ICARL_OK ? learner : NULL);
+    }
+    /* A message buffer of size 0 or NULL is fine. */
+    icarl_config config = tiny_config();
+    config.learning_rate = NAN;
+    icarl_learner *learner = NULL;
+    char untouched[4] = "abc";
+    CHECK(icarl_create(&config, &learner, untouched, 0) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(strcmp(untouched, "abc") == 0);
+    CHECK(icarl_create(&config, &learner, NULL, 100) == ICARL_ERROR_INVALID_ARGUMENT);
+    /* A one-byte buffer gets an empty, terminated string. */
+    CHECK(icarl_create(&config, &learner, untouched, 1) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(untouched[0] == '\0');
+    /* The message names the field. */
+    config = tiny_config();
+    config.channels = 2;
+    char message[200] = "";
+    CHECK(icarl_create(&config, &learner, message, sizeof message) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(learner == NULL && strstr(message, "channels") != NULL);
+}
+
+/* Networks far beyond any machine (billions of parameters, or of activations) are refused by
+ * the configuration check, before anything is allocated. */
+static void test_create_refuses_huge_networks(void) {
+    icarl_config config = tiny_config();
+    config.input_size = 4;
+    config.batch_size = 2;
+    config.crop_padding = 0;
+    config.base_width = 256;
+    config.blocks_per_stage = 32; /* about 800 million parameters */
+    icarl_learner *learner = NULL;
+    char message[200] = "";
+    CHECK(icarl_create(&config, &learner, message, sizeof message) == ICARL_ERROR_LIMIT);
+    CHECK(learner == NULL && message[0] != '\0');
+    config = tiny_config();
+    config.input_size = 256;
+    config.base_width = 256;
+    config.batch_size = 1024; /* terabytes of activations */
+    message[0] = '\0';
+    CHECK(icarl_create(&config, &learner, message, sizeof message) == ICARL_ERROR_LIMIT);
+    CHECK(learner == NULL && strstr(message, "MB") != NULL);
+}
+
+/* The configuration's entry points given NULL. */
+static void test_null_pointers(void) {
+    icarl_config config = tiny_config();
+    icarl_learner *learner = NULL;
+    char message[200] = "";
+    CHECK(icarl_create(&config, NULL, NULL, 0) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(icarl_create(NULL, &learner, message, sizeof message) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(learner == NULL && message[0] != '\0');
+    learner = tiny_learner();
+    CHECK(icarl_get_config(NULL, &config) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(icarl_get_config(learner, NULL) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(icarl_reconfigure(NULL, &config) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(icarl_reconfigure(learner, NULL) == ICARL_ERROR_INVALID_ARGUMENT);
+    icarl_destroy(learner);
+}
+
+/* A reconfigure that fails changes nothing: NaN, infinity, a changed architecture. */
+static void test_reconfigure_refusals_change_nothing(void) {
+    icarl_learner *learner = tiny_learner();
+    icarl_config before, after, config;
+    CHECK(icarl_get_config(learner, &before) == ICARL_OK);
+    for (size_t i = 0; i < sizeof bad_fields / sizeof bad_fields[0]; i++) {
+        config = before;
+        bad_fields[i].apply(&config);
+        CHECK_MESSAGE(icarl_reconfigure(learner, &config) != ICARL_OK, "%s",
+                      bad_fields[i].what);
+        CHECK_MESSAGE(has_message(learner), "%s: no message", bad_fields[i].what);
+        CHECK(icarl_get_config(learner, &after) == ICARL_OK);
+        CHECK_MESSAGE(memcmp(&before, &after, sizeof before) == 0, "%s changed the config",
+                      bad_fields[i].what);
+    }
+    config = before;
+    config.base_width = 4;
+    CHECK(icarl_reconfigure(learner, &config) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(strstr(icarl_last_error(learner), "shape") != NULL);
+    icarl_destroy(learner);
+}
+
+/* Memory, method and the schedule may change between steps; the next step uses them. */
+static void test_reconfigure_between_steps(void) {
+    icarl_learner *learner = trained_learner();
+    icarl_config config = tiny_config();
+    config.memory = 4;
+    config.epochs = 2;
+    config.learning_rate = 0.01f;
+    config.batch_size = 2; /* the network's scratch is rebuilt for the new batch */
+    CHECK(icarl_reconfigure(learner, &config) == ICARL_OK);
+    icarl_config back;
+    CHECK(icarl_get_config(learner, &back) == ICARL_OK);
+    CHECK(memcmp(&back, &config, sizeof config) == 0);
+    CHECK(icarl_add_examples(learner, "blue", colour_images(2), 3) == ICARL_OK);
+    CHECK(icarl_step(learner, NULL, NULL) == ICARL_OK);
+    icarl_memory_info memory;
+    CHECK(icarl_memory_info_get(learner, &memory) == ICARL_OK);
+    CHECK(memory.capacity == 4 && memory.per_class == 1 && memory.used == 3);
+    icarl_destroy(learner);
+}
+
+int main(void) {
+    cap_address_space();
+    RUN(test_presets);
+    RUN(test_every_method_accepted);
+    RUN(test_create_refuses_bad_configs);
+    RUN(test_create_refuses_huge_networks);
+    RUN(test_null_pointers);
+    RUN(test_reconfigure_refusals_change_nothing);
+    RUN(test_reconfigure_between_steps);
+    return HARNESS_RESULT();
+}
