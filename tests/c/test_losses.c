@@ -1,6 +1,6 @@
-/* test_losses_sgd.c - the two losses against hand-computed values, their stability at
- * |logit| = 100, finite-difference checks of their gradients, and the SGD update and step
- * learning-rate schedule against numbers worked out by hand. */
+/* test_losses.c - the two losses (src/nn/loss_sigmoid.c, src/nn/loss_softmax_kd.c) against
+ * hand-computed values, their stability at |logit| = 100, and finite-difference checks of their
+ * gradients. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -8,7 +8,6 @@
 #include "harness.h"
 #include "nn/loss_sigmoid.h"
 #include "nn/loss_softmax_kd.h"
-#include "nn/sgd.h"
 
 static void test_sigmoid_values(void) {
     /* one row: z = (0, 2, -1), t = (1, 0, 0.5):
@@ -148,41 +147,11 @@ static void test_loss_gradients(void) {
     check_loss_gradient("softmax_ce_only", softmax_case, &no_old, BATCH * CLASSES, 13);
 }
 
-static void test_sgd_update(void) {
-    /* v = 0.9 * 0.2 + (0.5 + 0.01 * 1) = 0.69, w = 1 - 0.1 * 0.69 = 0.931; then
-     * v = 0.9 * 0.69 + (0.5 + 0.01 * 0.931) = 1.13031, w = 0.931 - 0.113031 = 0.817969 */
-    float w[2] = {1.0f, -2.0f}, g[2] = {0.5f, 0.0f}, v[2] = {0.2f, 0.0f};
-    sgd_update(2, w, g, v, 0.1f, 0.9f, 0.01f);
-    CHECK_NEAR(v[0], 0.69, 1e-6);
-    CHECK_NEAR(w[0], 0.931, 1e-6);
-    CHECK_NEAR(v[1], -0.02, 1e-7); /* decay alone pulls a zero-gradient weight to 0 */
-    CHECK_NEAR(w[1], -1.998, 1e-6);
-    sgd_update(2, w, g, v, 0.1f, 0.9f, 0.01f);
-    CHECK_NEAR(v[0], 1.13031, 1e-6);
-    CHECK_NEAR(w[0], 0.817969, 1e-6);
-}
-
-static void test_step_schedule(void) {
-    const float at[2] = {0.7f, 0.9f};
-    for (int e = 0; e < 7; e++) CHECK_NEAR(step_learning_rate(0.1f, e, 10, at, 5.0f), 0.1, 1e-7);
-    CHECK_NEAR(step_learning_rate(0.1f, 7, 10, at, 5.0f), 0.02, 1e-7);
-    CHECK_NEAR(step_learning_rate(0.1f, 8, 10, at, 5.0f), 0.02, 1e-7);
-    CHECK_NEAR(step_learning_rate(0.1f, 9, 10, at, 5.0f), 0.004, 1e-8);
-    CHECK_NEAR(step_learning_rate(0.1f, 20, 30, at, 5.0f), 0.1, 1e-7);
-    CHECK_NEAR(step_learning_rate(0.1f, 21, 30, at, 5.0f), 0.02, 1e-7);
-    CHECK_NEAR(step_learning_rate(0.1f, 27, 30, at, 5.0f), 0.004, 1e-8);
-    /* 3 epochs: milestones round to 2 and 3 */
-    CHECK_NEAR(step_learning_rate(2.0f, 1, 3, at, 5.0f), 2.0, 1e-6);
-    CHECK_NEAR(step_learning_rate(2.0f, 2, 3, at, 5.0f), 0.4, 1e-6);
-}
-
 int main(void) {
     RUN(test_sigmoid_values);
     RUN(test_sigmoid_stability);
     RUN(test_softmax_kd_values);
     RUN(test_softmax_kd_stability);
     RUN(test_loss_gradients);
-    RUN(test_sgd_update);
-    RUN(test_step_schedule);
     return HARNESS_RESULT();
 }
