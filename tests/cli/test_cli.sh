@@ -298,6 +298,10 @@ check "protocol SVG parses as XML" node -e '
   }
   process.exit(tags.length === 0 ? 0 : 1);' "$work/protocol.svg"
 check "protocol SVG is an SVG" grep -q "<svg" "$work/protocol.svg"
+run_ok "protocol --method replay" "$icarl" protocol --data-dir "$work/fashion" --epochs 1 \
+  --memory 20 --method replay --json "$work/replay.json"
+check "the report names the method" grep -q '"method": *"replay"' "$work/replay.json"
+expect_error "protocol: bad --method" "$icarl" protocol --method distill
 expect_error "protocol: bad --size" "$icarl" protocol --size huge
 expect_error "protocol: bad --dataset" "$icarl" protocol --dataset cifar
 expect_error "protocol: unwritable --json path" "$icarl" protocol --data-dir "$work/fashion" \
