@@ -1,16 +1,28 @@
 /* test_step_phases.c - icarl_step_phase_seconds and icarl_thread_count, which the JS API and the
  * webcam bench use to show what a step's time went to and how many threads ran it: zeros before
- * the first step, every phase of an iCaRL step timed (training the largest here), IDLE and DONE
- * never charged, a second step starts from zero, and the thread count follows the
- * configuration's threads, also when icarl_reconfigure changes it. */
+ * the first step, every phase of an iCaRL step timed and together within the step's own time,
+ * IDLE and DONE never charged, a second step starts from zero, and the thread count follows the
+ * configuration's threads, also when icarl_reconfigure changes it. (Which phase is longest
+ * depends on the machine's load, so it is not asserted.) */
+#if !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 199309L /* clock_gettime under -std=c11 */
+#endif
+
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "harness.h"
 #include "icarl.h"
 
 #define SIDE 8
 #define PER_CLASS 16
+
+static double monotonic_seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
 
 static icarl_learner *learner_with(int threads) {
     icarl_config config;
@@ -46,14 +58,19 @@ static void test_phases_are_timed(void) {
 
     add_class(learner, "a", 10);
     add_class(learner, "b", 120);
+    double before = monotonic_seconds();
     CHECK(icarl_step(learner, NULL, NULL) == ICARL_OK);
+    double elapsed = monotonic_seconds() - before;
     CHECK(icarl_step_phase_seconds(learner, seconds) == ICARL_OK);
     CHECK(seconds[ICARL_PHASE_IDLE] == 0.0 && seconds[ICARL_PHASE_DONE] == 0.0);
     CHECK(seconds[ICARL_PHASE_TARGETS] == 0.0); /* no old classes: nothing to distil */
     CHECK(seconds[ICARL_PHASE_TRAINING] > 0.0);
     CHECK(seconds[ICARL_PHASE_HERDING] > 0.0);
     CHECK(seconds[ICARL_PHASE_MEANS] > 0.0);
-    CHECK(seconds[ICARL_PHASE_TRAINING] > seconds[ICARL_PHASE_HERDING]);
+    /* The phases share the step's time: together no more than the call took. */
+    double charged = 0.0;
+    for (int p = 0; p <= ICARL_PHASE_DONE; p++) charged += seconds[p];
+    CHECK_MESSAGE(charged <= elapsed, "phases charged %.6f s of a %.6f s step", charged, elapsed);
 
     /* The second step distils from the first: it has targets, and starts from zero. */
     add_class(learner, "c", 200);
