@@ -1,4 +1,4 @@
-/* test_checkpoint.c - checkpoints (src/icarl/checkpoint.c, the format of docs/design.md 4.4)
+/* test_checkpoint.c - checkpoints (src/icarl/checkpoint.c, the format of docs/design.md 5.5)
  * as a caller uses them: a saved learner loads to the same bytes, classifies bit-identically,
  * trains on identically and keeps its pending images; saving during a step saves the learner as
  * before it; truncated, bit-flipped, foreign and future files are refused with a message; a
