@@ -12,6 +12,7 @@
 #include "bad_configs.h"
 #include "harness.h"
 #include "icarl.h"
+#include "icarl/learner_internal.h"
 
 static void test_presets(void) {
     icarl_config config;
@@ -20,8 +21,13 @@ static void test_presets(void) {
         CHECK(icarl_config_preset(presets[p], &config) == ICARL_OK);
         CHECK(config.method == ICARL_METHOD_ICARL &&
               config.loss == ICARL_LOSS_SIGMOID_DISTILLATION);
-        icarl_learner *learner = NULL;
         char message[200] = "";
+        CHECK_MESSAGE(config_validate(&config, message, sizeof message) == ICARL_OK,
+                      "preset %d: %s", p, message);
+        /* A learner of the preset with small batches: this test's address space (or, under
+         * ASan, its largest allocation) is capped below a full training batch. */
+        config.batch_size = 2;
+        icarl_learner *learner = NULL;
         CHECK_MESSAGE(icarl_create(&config, &learner, message, sizeof message) == ICARL_OK,
                       "preset %d: %s", p, message);
         icarl_config back;
