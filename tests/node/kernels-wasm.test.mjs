@@ -1,4 +1,4 @@
-// kernels-wasm.test.mjs - the C kernel tests (tests/c/test_gemm.c, test_layers_gradient.c)
+// kernels-wasm.test.mjs - the C kernel tests (tests/c/test_gemm.c, test_conv2d.c)
 // compiled to WebAssembly with the SIMD flavour by the Emscripten build (build/wasm/*_wasm.cjs):
 // every GEMM variant of that build, including the simd128 microkernels and the padded
 // convolution's shifted products, against the double-precision and direct-convolution
@@ -11,7 +11,7 @@ import { missingFile, needing } from './prerequisites.mjs';
 
 const buildDirectory = fileURLToPath(new URL('../../build/wasm/', import.meta.url));
 
-for (const name of ['test_gemm', 'test_layers_gradient']) {
+for (const name of ['test_gemm', 'test_conv2d']) {
   const file = `${buildDirectory}${name}_wasm.cjs`;
   const { test } = needing(missingFile(file, 'run build-scripts/build.sh, which needs Emscripten: Debian package emscripten'));
   test(`${name} compiled to WebAssembly SIMD passes`, (t) => {
