@@ -62,6 +62,15 @@ typedef enum icarl_method {
                                 * isolates what distillation adds) */
 } icarl_method;
 
+/* How long a step trains and how its learning rate moves. */
+typedef enum icarl_schedule {
+    ICARL_SCHEDULE_EPOCHS = 0,  /* `epochs` passes; the rate divided at the decay_at fractions */
+    ICARL_SCHEDULE_UPDATES = 1  /* epochs x batches SGD updates, but at least min_updates and at
+                                 * most max_updates: however few images a step has, it learns
+                                 * enough; a linear warm-up, then a cosine decay to 0; stops
+                                 * early once the training loss has converged (patience) */
+} icarl_schedule;
+
 typedef enum icarl_preset {
     ICARL_PRESET_FASHION_MNIST = 0, /* 28x28x1, ResNet-20, the section-5 "quick" schedule */
     ICARL_PRESET_WEBCAM = 1         /* 32x32x3, the page's network and schedule */
@@ -86,6 +95,12 @@ typedef struct icarl_config {
     float weight_decay;
     float decay_at[2];        /* fractions of the epochs where the learning rate is divided */
     float decay_factor;       /* ... by this */
+    int32_t schedule;         /* icarl_schedule */
+    int32_t min_updates;      /* UPDATES: the fewest SGD updates a step makes */
+    int32_t max_updates;      /* UPDATES: the most (0 = no cap) */
+    float warmup;             /* UPDATES: fraction of the updates over which the rate rises */
+    int32_t patience;         /* UPDATES: after min_updates, stop once this many windows of
+                               * updates in a row have not lowered the loss by 1% (0 = never) */
     int32_t crop_padding;     /* augmentation: random crop after zero padding by this many px */
     int32_t flip;             /* augmentation: random horizontal flips (0/1) */
     float brightness;         /* augmentation: brightness jitter, +-fraction of full scale */
@@ -219,8 +234,12 @@ typedef struct icarl_memory_info {
 icarl_status icarl_memory_info_get(const icarl_learner *learner, icarl_memory_info *info_out);
 
 /* ---- One incremental step (paper Alg. 2), run in slices so callers can report progress and
- * cancel. Nothing changes in the learner until the step finishes: a cancelled or diverged step
- * leaves it exactly as it was. */
+ * cancel. Nothing changes in the learner until the step publishes its results: at its end, or
+ * earlier when the caller asks (icarl_step_publish), after which training goes on and later
+ * publications improve on it. A cancelled or diverged step leaves the learner as its last
+ * publication left it, or exactly as it was before the step. Between slices the learner
+ * classifies and saves what it has published; adding examples, reconfiguring and editing classes
+ * wait for the step to end (ICARL_ERROR_WRONG_STATE). */
 typedef enum icarl_phase {
     ICARL_PHASE_IDLE = 0,
     ICARL_PHASE_TARGETS,   /* the old network's outputs on the training set (Alg. 3) */
@@ -241,6 +260,10 @@ typedef struct icarl_progress {
     int64_t total;      /* work units in the whole step; done == total at the end */
     float loss;         /* mean training loss of the current epoch so far */
     float learning_rate;
+    int32_t updates;         /* SGD updates made so far */
+    int32_t planned_updates; /* updates the schedule plans (the step may stop earlier) */
+    int32_t published;       /* publications so far (icarl_step_publish, and the end) */
+    int32_t publishing;      /* 1 while herding and means run for a publication mid-step */
 } icarl_progress;
 
 icarl_status icarl_step_begin(icarl_learner *learner);
@@ -248,8 +271,17 @@ icarl_status icarl_step_begin(icarl_learner *learner);
  * The step is finished and committed when progress_out->phase == ICARL_PHASE_DONE. */
 icarl_status icarl_step_continue(icarl_learner *learner, int32_t max_units,
                                  icarl_progress *progress_out);
-/* Abandons a running step; the learner is as before icarl_step_begin. */
+/* Abandons a running step; the learner is as its last publication left it, or as before
+ * icarl_step_begin. */
 icarl_status icarl_step_cancel(icarl_learner *learner);
+
+/* Asks the running step to publish what it has learned so far: after the current training unit
+ * it herds and computes the class means with the network as trained up to now (in units, phases
+ * HERDING and MEANS with progress.publishing set; they do not advance progress.done), makes them
+ * the learner's, as if the step had ended there, and trains on. A step that publishes ends with
+ * the same learner as one that does not (herding and means neither draw random numbers nor touch
+ * the training state). ICARL_ERROR_WRONG_STATE when no step runs. */
+icarl_status icarl_step_publish(icarl_learner *learner);
 
 /* Runs a whole step. The callback (may be NULL) sees progress after every unit; returning
  * non-zero cancels (the call then returns ICARL_ERROR_CANCELLED). */

@@ -12,10 +12,10 @@
 
 static float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 
+/* Classification may run between the units of a step: every unit binds the parameters it works
+ * on and keeps nothing in the network's buffers from one unit to the next, and this binds the
+ * learner's published ones. */
 static icarl_status check_ready(icarl_learner *learner) {
-    if (learner->step != NULL)
-        return learner_fail(learner, ICARL_ERROR_WRONG_STATE,
-                            "cannot classify with the network while a step runs in this thread");
     if (learner->outputs == 0)
         return learner_fail(learner, ICARL_ERROR_NO_CLASSES,
                             "no class has been trained yet: add examples and run a training "

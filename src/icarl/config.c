@@ -53,6 +53,13 @@ icarl_status icarl_config_preset(icarl_preset preset, icarl_config *config) {
         config->flip = 1;
         config->brightness = 0.15f;
         config->mean_with_flip = 1;
+        /* A step of a few dozen frames per class is a handful of minibatches per epoch: its
+         * length is counted in updates, with a floor, so it learns enough however few they are. */
+        config->schedule = ICARL_SCHEDULE_UPDATES;
+        config->min_updates = 300;
+        config->max_updates = 2000;
+        config->warmup = 0.05f;
+        config->patience = 3;
         return ICARL_OK;
     }
     return ICARL_ERROR_INVALID_ARGUMENT;
@@ -70,10 +77,13 @@ const char *icarl_preset_name(icarl_preset preset) {
 
 static const char *const METHOD_NAMES[] = {"icarl", "lwf", "finetune", "fixed", "replay", NULL};
 static const char *const LOSS_NAMES[] = {"sigmoid", "softmax-kd", NULL};
+static const char *const SCHEDULE_NAMES[] = {"epochs", "updates", NULL};
 _Static_assert(sizeof METHOD_NAMES / sizeof METHOD_NAMES[0] == ICARL_METHOD_REPLAY + 2,
                "a name for every icarl_method");
 _Static_assert(sizeof LOSS_NAMES / sizeof LOSS_NAMES[0] == ICARL_LOSS_SOFTMAX_KD + 2,
                "a name for every icarl_loss");
+_Static_assert(sizeof SCHEDULE_NAMES / sizeof SCHEDULE_NAMES[0] == ICARL_SCHEDULE_UPDATES + 2,
+               "a name for every icarl_schedule");
 
 #define FIELD(member, name, kind, flags, low, high, choices, summary, absent)                \
     {{name, kind, flags, low, high, choices, summary}, offsetof(icarl_config, member), absent}
@@ -110,6 +120,12 @@ static const config_field FIELDS[] = {
     FIELD(decay_at[1], "decay_at_1", ICARL_FIELD_FLOAT, 0, 0, 1, NULL,
           "fraction of the epochs where it is divided again", 0),
     FLOAT(decay_factor, 1, 1000, "the learning rate is divided by this", 0),
+    FIELD(schedule, "schedule", ICARL_FIELD_CHOICE, 0, 0, ICARL_SCHEDULE_UPDATES, SCHEDULE_NAMES,
+          "epochs with rate steps, or updates with a floor, warm-up and cosine", 0),
+    INT(min_updates, 0, 1000000, "updates schedule: the fewest SGD updates a step makes", 0),
+    INT(max_updates, 0, 1000000, "updates schedule: the most (0 = no cap)", 0),
+    FLOAT(warmup, 0, 0.5, "updates schedule: fraction of the updates warming the rate up", 0),
+    INT(patience, 0, 1000, "updates schedule: windows without 1% progress before stopping", 0),
     INT(crop_padding, 0, 128, "augmentation: random crop after zero padding, pixels", 0),
     BOOL(flip, "augmentation: random horizontal flips", 0),
     FLOAT(brightness, 0, 1, "augmentation: brightness jitter, fraction of full scale", 0),
@@ -246,6 +262,9 @@ icarl_status config_validate(const icarl_config *c, char *message, size_t messag
     if (c->channels != 1 && c->channels != 3)
         return refuse(message, message_size, ICARL_ERROR_INVALID_ARGUMENT,
                       "channels must be 1 or 3");
+    if (c->max_updates != 0 && c->max_updates < c->min_updates)
+        return refuse(message, message_size, ICARL_ERROR_INVALID_ARGUMENT,
+                      "max_updates must be 0 (no cap) or at least min_updates");
     if (c->crop_padding > c->input_size / 2)
         return refuse(message, message_size, ICARL_ERROR_INVALID_ARGUMENT,
                       "crop_padding must be 0..input_size/2");

@@ -1,11 +1,14 @@
 /* step.c - one incremental step, paper Alg. 2, as a resumable state machine:
  *   TARGETS  the old network's logits on the whole training set (Alg. 3 stores q beforehand)
- *   TRAINING SGD epochs on new images + exemplars, classification + distillation loss (Alg. 3)
+ *   TRAINING SGD on new images + exemplars, classification + distillation loss (Alg. 3), for
+ *            the configured schedule (epochs, or updates with a floor and early stopping)
  *   HERDING  reduce old exemplar sets to m (Alg. 5), herd new ones from their candidates (Alg. 4)
  *   MEANS    class means of the new exemplar sets for the nearest-mean classifier (Alg. 1)
- * All of it works on copies (parameters, BatchNorm statistics, exemplar sets, means) that are
- * swapped in only when the step completes, so cancelling or diverging leaves the learner as it
- * was. One work unit is one minibatch through the network. */
+ * All of it works on copies (the training images, parameters, BatchNorm statistics, exemplar
+ * sets, means) that reach the learner only when the step publishes: at its end, or earlier when
+ * the caller asks (icarl_step_publish: herding and means on the network as trained so far, then
+ * training goes on). Cancelling or diverging leaves the learner as the last publication left it,
+ * or as before the step. One work unit is one minibatch through the network. */
 #if !defined(_POSIX_C_SOURCE)
 #define _POSIX_C_SOURCE 199309L /* clock_gettime under -std=c11, for the per-phase times */
 #endif
@@ -25,12 +28,23 @@
 
 typedef struct step_state {
     int phase;
+    int publish_requested;     /* publish at the next training unit's end */
+    int publishing;            /* herding and means run for a publication, then training resumes */
+    int published;             /* publications so far */
+    int training_done;         /* the schedule has ended (or stopped early) */
     int old_outputs;           /* output units before the step */
     int new_outputs;           /* after: every class with images */
     int distill, keep_exemplars, train_backbone, use_means;
     uint8_t *class_updated;    /* (new_outputs) 1 where the class has new images this step */
 
-    /* Training set: pointers into the learner's pending and exemplar images. */
+    /* The step's own copy of its images, per class its new images then its old exemplars, so the
+     * learner's lists may change when the step publishes. */
+    uint8_t *images;
+    int32_t *class_first;      /* (new_outputs) first image of each class in `images` */
+    int32_t *new_count;        /* (new_outputs) new images of each class */
+    int32_t *old_count;        /* (new_outputs) old exemplars of each class (kept or not) */
+
+    /* Training set: pointers into `images`. */
     int32_t train_count;
     const uint8_t **train_images;
     int32_t *train_labels;
@@ -46,9 +60,17 @@ typedef struct step_state {
     random_state random;
 
     int epoch, batches_per_epoch, batch_index, targets_done;
+    int updates, planned_updates, warmup_updates;
     double epoch_loss;
     int epoch_loss_batches;
     float last_epoch_loss;     /* mean loss of the last finished epoch, reported between epochs */
+    /* Early stopping of the updates schedule: the loss averaged over windows of updates. */
+    int window;
+    double window_loss, best_window_loss;
+    int window_updates, stale_windows;
+
+    /* Buffers a publication swaps into the learner, so publishing allocates nothing. */
+    float *published_parameters, *published_state, *published_means;
 
     /* Herding and means: per class, candidates then the new ordered sets. */
     int per_class;             /* m */
@@ -67,6 +89,13 @@ typedef struct step_state {
 
 void step_state_free(step_state *step) {
     if (step == NULL) return;
+    free(step->images);
+    free(step->class_first);
+    free(step->new_count);
+    free(step->old_count);
+    free(step->published_parameters);
+    free(step->published_state);
+    free(step->published_means);
     free(step->class_updated);
     free(step->train_images);
     free(step->train_labels);
@@ -97,10 +126,16 @@ static const uint8_t *image_at(const image_list *list, int32_t index, int image_
     return list->pixels + (size_t)index * image_bytes;
 }
 
+/* Image `index` of class c's block in the step's copy: new images first, then old exemplars. */
+static const uint8_t *step_image(const icarl_learner *learner, const step_state *step, int c,
+                                 int32_t index) {
+    return step->images + ((size_t)step->class_first[c] + (size_t)index) * learner->image_bytes;
+}
+
 /* Candidates for herding class c: its exemplars (if kept) and its new images. */
 static int candidate_count(const icarl_learner *learner, const step_state *step, int c) {
-    const learner_class *entry = &learner->classes[c];
-    return (step->keep_exemplars ? entry->exemplars.count : 0) + entry->pending.count;
+    (void)learner;
+    return (step->keep_exemplars ? step->old_count[c] : 0) + step->new_count[c];
 }
 
 static int batches(int64_t count, int batch) { return (int)((count + batch - 1) / batch); }
@@ -115,7 +150,7 @@ static int64_t herding_units(const icarl_learner *learner, const step_state *ste
 
 static int kept_count(const icarl_learner *learner, const step_state *step, int c) {
     int available = step->class_updated[c] ? candidate_count(learner, step, c)
-                                           : learner->classes[c].exemplars.count;
+                                           : step->old_count[c];
     return available < step->per_class ? available : step->per_class;
 }
 
@@ -126,6 +161,30 @@ static int64_t means_units(const icarl_learner *learner, const step_state *step)
     for (int c = 0; c < step->new_outputs; c++)
         units += (int64_t)passes * batches(kept_count(learner, step, c), learner->network_batch);
     return units;
+}
+
+/* How many SGD updates the step plans: `epochs` passes, and with the updates schedule at least
+ * min_updates and at most max_updates of them. */
+static void plan_updates(const icarl_config *c, step_state *step) {
+    int64_t updates = (int64_t)c->epochs * step->batches_per_epoch;
+    if (c->schedule == ICARL_SCHEDULE_UPDATES) {
+        if (updates < c->min_updates) updates = c->min_updates;
+        if (c->max_updates > 0 && updates > c->max_updates) updates = c->max_updates;
+        step->warmup_updates = (int)ceil((double)c->warmup * (double)updates);
+        /* A window long enough that its mean loss is not just one batch's noise. */
+        step->window = step->batches_per_epoch > 10 ? step->batches_per_epoch : 10;
+    }
+    step->planned_updates = updates > INT32_MAX / 2 ? INT32_MAX / 2 : (int)updates;
+    step->best_window_loss = INFINITY;
+}
+
+/* The learning rate of the next update. */
+static float current_learning_rate(const icarl_config *c, const step_state *step) {
+    if (c->schedule == ICARL_SCHEDULE_UPDATES)
+        return cosine_learning_rate(c->learning_rate, step->updates, step->planned_updates,
+                                    step->warmup_updates);
+    int epoch = step->epoch < c->epochs ? step->epoch : c->epochs - 1;
+    return step_learning_rate(c->learning_rate, epoch, c->epochs, c->decay_at, c->decay_factor);
 }
 
 #define ALLOCATE(pointer, count)                                                             \
@@ -165,26 +224,33 @@ icarl_status icarl_step_begin(icarl_learner *learner) {
     random_seed(&step->random, c->seed, 100 + (uint64_t)learner->steps_done);
 
     ALLOCATE(step->class_updated, new_outputs);
+    ALLOCATE(step->class_first, new_outputs);
+    ALLOCATE(step->new_count, new_outputs);
+    ALLOCATE(step->old_count, new_outputs);
     for (int i = 0; i < new_outputs; i++) {
         const learner_class *entry = &learner->classes[i];
         step->class_updated[i] = entry->pending.count > 0;
-        train_count += entry->pending.count + (step->keep_exemplars ? entry->exemplars.count : 0);
+        step->class_first[i] = train_count;
+        step->new_count[i] = entry->pending.count;
+        step->old_count[i] = step->keep_exemplars ? entry->exemplars.count : 0;
+        train_count += step->new_count[i] + step->old_count[i];
     }
     step->train_count = train_count;
+    ALLOCATE(step->images, (size_t)train_count * learner->image_bytes);
     ALLOCATE(step->train_images, train_count);
     ALLOCATE(step->train_labels, train_count);
     ALLOCATE(step->order, train_count);
-    int32_t next = 0;
     for (int i = 0; i < new_outputs; i++) {
         const learner_class *entry = &learner->classes[i];
-        for (int32_t j = 0; j < entry->pending.count; j++, next++) {
-            step->train_images[next] = image_at(&entry->pending, j, learner->image_bytes);
-            step->train_labels[next] = i;
-        }
-        if (!step->keep_exemplars) continue;
-        for (int32_t j = 0; j < entry->exemplars.count; j++, next++) {
-            step->train_images[next] = image_at(&entry->exemplars, j, learner->image_bytes);
-            step->train_labels[next] = i;
+        size_t bytes = (size_t)learner->image_bytes;
+        uint8_t *block = step->images + (size_t)step->class_first[i] * bytes;
+        if (step->new_count[i] > 0) memcpy(block, entry->pending.pixels, step->new_count[i] * bytes);
+        if (step->old_count[i] > 0)
+            memcpy(block + step->new_count[i] * bytes, entry->exemplars.pixels,
+                   step->old_count[i] * bytes);
+        for (int32_t j = 0; j < step->new_count[i] + step->old_count[i]; j++) {
+            step->train_images[step->class_first[i] + j] = step_image(learner, step, i, j);
+            step->train_labels[step->class_first[i] + j] = i;
         }
     }
     for (int32_t i = 0; i < train_count; i++) step->order[i] = i;
@@ -198,6 +264,8 @@ icarl_status icarl_step_begin(icarl_learner *learner) {
     ALLOCATE(step->gradients, step->parameter_count);
     ALLOCATE(step->velocity, step->parameter_count);
     ALLOCATE(step->state, learner->state_count);
+    ALLOCATE(step->published_parameters, step->parameter_count);
+    ALLOCATE(step->published_state, learner->state_count);
     memcpy(step->parameters, learner->parameters, learner->backbone_count * sizeof(float));
     memcpy(step->state, learner->state, learner->state_count * sizeof(float));
     float *old_weight = learner->parameters + learner->backbone_count;
@@ -234,6 +302,7 @@ icarl_status icarl_step_begin(icarl_learner *learner) {
         ALLOCATE(step->herd_scratch, 2 * (size_t)d + most);
         ALLOCATE(step->new_exemplars, new_outputs);
         ALLOCATE(step->new_means, (size_t)new_outputs * d);
+        ALLOCATE(step->published_means, (size_t)new_outputs * d);
         ALLOCATE(step->mean_sums, d);
     }
 
@@ -244,9 +313,9 @@ icarl_status icarl_step_begin(icarl_learner *learner) {
         return step_state_free(step),
                learner_fail(learner, ICARL_ERROR_NOTHING_TO_TRAIN,
                             "a step needs at least 2 training images");
-    step->total = (step->distill ? batches(train_count, batch) : 0) +
-                  (int64_t)c->epochs * step->batches_per_epoch + herding_units(learner, step) +
-                  means_units(learner, step);
+    plan_updates(c, step);
+    step->total = (step->distill ? batches(train_count, batch) : 0) + step->planned_updates +
+                  herding_units(learner, step) + means_units(learner, step);
     step->phase = step->distill ? ICARL_PHASE_TARGETS : ICARL_PHASE_TRAINING;
     learner->step = step;
     memset(learner->phase_seconds, 0, sizeof learner->phase_seconds);
@@ -355,8 +424,7 @@ static int training_unit(icarl_learner *learner, step_state *step, float *loss_o
     linear_backward(learner->compute, count, d, outputs, learner->features, weight,
                     step->grad_logits, step->train_backbone ? step->grad_features : NULL,
                     grad_weight, grad_bias);
-    float rate = step_learning_rate(c->learning_rate, step->epoch, c->epochs, c->decay_at,
-                                    c->decay_factor);
+    float rate = current_learning_rate(c, step);
     if (step->train_backbone) {
         resnet_backward(learner->network, learner->compute, step->grad_features);
         sgd_update(step->parameter_count, step->parameters, step->gradients, step->velocity,
@@ -392,13 +460,14 @@ static int herding_unit(icarl_learner *learner, step_state *step) {
     int d = learner->feature_size;
     while (step->herd_class < step->new_outputs && !step->class_updated[step->herd_class]) {
         int c = step->herd_class;
-        const image_list *old = &learner->classes[c].exemplars;
         int keep = kept_count(learner, step, c);
         image_list *list = &step->new_exemplars[c];
         if (!image_list_reserve(list, keep, learner->image_bytes)) return 0;
         /* keep is 0 when K < classes: the lists may then have no buffer, and memcpy from
          * NULL is undefined even for 0 bytes (UBSan, found by tests/fuzz/fuzz_checkpoint). */
-        if (keep > 0) memcpy(list->pixels, old->pixels, (size_t)keep * learner->image_bytes);
+        if (keep > 0)
+            memcpy(list->pixels, step_image(learner, step, c, step->new_count[c]),
+                   (size_t)keep * learner->image_bytes);
         list->count = keep;
         step->herd_class++;
     }
@@ -407,13 +476,12 @@ static int herding_unit(icarl_learner *learner, step_state *step) {
         return 1;
     }
     int c = step->herd_class;
-    const learner_class *entry = &learner->classes[c];
-    if (step->herd_offset == 0) {
+    if (step->herd_offset == 0) { /* old exemplars first, then the new images */
         int n = 0;
-        for (int32_t j = 0; j < entry->exemplars.count; j++)
-            step->candidates[n++] = image_at(&entry->exemplars, j, learner->image_bytes);
-        for (int32_t j = 0; j < entry->pending.count; j++)
-            step->candidates[n++] = image_at(&entry->pending, j, learner->image_bytes);
+        for (int32_t j = 0; j < step->old_count[c]; j++)
+            step->candidates[n++] = step_image(learner, step, c, step->new_count[c] + j);
+        for (int32_t j = 0; j < step->new_count[c]; j++)
+            step->candidates[n++] = step_image(learner, step, c, j);
         step->herd_count = n;
     }
     learner_bind(learner, step->parameters, NULL, step->state);
@@ -486,20 +554,52 @@ static int step_results_finite(const icarl_learner *learner, const step_state *s
     return 1;
 }
 
-/* Swaps the step's results into the learner. Cannot fail: everything was allocated before. */
-static void commit(icarl_learner *learner, step_state *step) {
-    float *old_parameters = learner->parameters;
-    learner->parameters = step->parameters;
-    step->parameters = old_parameters;
-    float *old_state = learner->state;
-    learner->state = step->state;
-    step->state = old_state;
+static void swap_buffers(float **a, float **b) {
+    float *t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Puts `count` floats of `source` into the learner's buffer *owned. The first time a step
+ * publishes, the learner's buffer may be smaller (fewer outputs): the step's spare, allocated at
+ * the beginning, is filled and swapped in; later publications copy into it. */
+static void hand_over(float **owned, float **spare, const float *source, size_t count,
+                      int first) {
+    if (first) {
+        memcpy(*spare, source, count * sizeof(float));
+        swap_buffers(owned, spare);
+    } else {
+        memcpy(*owned, source, count * sizeof(float));
+    }
+}
+
+/* Makes the step's results so far the learner's: the network as trained up to now, the exemplar
+ * sets herded with it and their means; the classes are trained and their new images are now in
+ * the step's copy only. At the end of the step (`final`) its buffers are swapped in; before it,
+ * copied, and training goes on. Cannot fail: everything was allocated at the beginning. */
+static void publish(icarl_learner *learner, step_state *step, int final) {
+    size_t means_count = (size_t)step->new_outputs * learner->feature_size;
+    int first = step->published == 0;
+    if (final) {
+        swap_buffers(&learner->parameters, &step->parameters);
+        swap_buffers(&learner->state, &step->state);
+        if (step->use_means) swap_buffers(&learner->class_means, &step->new_means);
+    } else {
+        hand_over(&learner->parameters, &step->published_parameters, step->parameters,
+                  step->parameter_count, first);
+        hand_over(&learner->state, &step->published_state, step->state, learner->state_count,
+                  first);
+        if (step->use_means)
+            hand_over(&learner->class_means, &step->published_means, step->new_means,
+                      means_count, first);
+    }
     learner->outputs = step->new_outputs;
     for (int c = 0; c < step->new_outputs; c++) {
         learner_class *entry = &learner->classes[c];
         image_list_free(&entry->pending);
         entry->trained = 1;
         if (step->new_exemplars != NULL) {
+            /* The step keeps the learner's former list as a buffer for its next herding. */
             image_list swap = entry->exemplars;
             entry->exemplars = step->new_exemplars[c];
             step->new_exemplars[c] = swap;
@@ -507,15 +607,9 @@ static void commit(icarl_learner *learner, step_state *step) {
             image_list_free(&entry->exemplars);
         }
     }
-    if (step->use_means) {
-        float *old_means = learner->class_means;
-        learner->class_means = step->new_means;
-        step->new_means = old_means;
-        learner->has_means = 1;
-    } else {
-        learner->has_means = 0;
-    }
-    learner->steps_done++;
+    learner->has_means = step->use_means;
+    if (first) learner->steps_done++;
+    step->published++;
 }
 
 static double monotonic_seconds(void) {
@@ -539,6 +633,65 @@ icarl_status icarl_step_phase_seconds(const icarl_learner *learner,
     return ICARL_OK;
 }
 
+/* Ends the step without committing what it has not published: the learner keeps its last
+ * publication, or its state before the step. */
+static void drop_step(icarl_learner *learner) {
+    step_state_free(learner->step);
+    learner->step = NULL;
+    learner_bind(learner, learner->parameters, NULL, learner->state);
+}
+
+static const char *kept_state(const step_state *step) {
+    return step->published > 0 ? "the learner keeps the step's last publication"
+                               : "the learner is unchanged";
+}
+
+/* After a training unit: herding and means for a publication or for the end of the step, or
+ * straight to the publication where the method keeps no exemplars. */
+static void after_training_unit(icarl_learner *learner, step_state *step) {
+    if (!step->training_done && !step->publish_requested) return;
+    step->publishing = !step->training_done;
+    step->publish_requested = 0;
+    if (!step->keep_exemplars) {
+        if (step->publishing) {
+            publish(learner, step, 0);
+            step->publishing = 0;
+        } else {
+            step->phase = ICARL_PHASE_DONE;
+        }
+        return;
+    }
+    step->herd_class = step->herd_offset = 0;
+    step->mean_class = step->mean_offset = step->mean_pass = 0;
+    step->phase = ICARL_PHASE_HERDING;
+}
+
+/* Counts one update of the updates schedule and decides whether training ends: the planned
+ * updates are done, or after min_updates the loss has stopped falling (`patience` windows in a
+ * row without a 1% improvement on the best window). */
+static void schedule_update(const icarl_config *c, step_state *step, float loss) {
+    step->updates++;
+    if (step->updates >= step->planned_updates) step->training_done = 1;
+    if (c->schedule != ICARL_SCHEDULE_UPDATES) return;
+    step->window_loss += loss;
+    if (++step->window_updates == step->window) {
+        double mean = step->window_loss / step->window;
+        if (mean < 0.99 * step->best_window_loss) {
+            step->best_window_loss = mean;
+            step->stale_windows = 0;
+        } else {
+            step->stale_windows++;
+        }
+        step->window_loss = 0.0;
+        step->window_updates = 0;
+        if (c->patience > 0 && step->stale_windows >= c->patience &&
+            step->updates >= c->min_updates) {
+            step->total -= step->planned_updates - step->updates;
+            step->training_done = 1;
+        }
+    }
+}
+
 icarl_status icarl_step_continue(icarl_learner *learner, int32_t max_units,
                                  icarl_progress *progress_out) {
     if (learner == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
@@ -556,6 +709,8 @@ icarl_status icarl_step_continue(icarl_learner *learner, int32_t max_units,
     for (int32_t unit = 0; unit < max_units && step->phase != ICARL_PHASE_DONE; unit++) {
         charge_phase(learner, timed_phase, &mark);
         timed_phase = step->phase;
+        /* A publication's herding and means are extra work: they do not move the progress. */
+        int counted = !step->publishing;
         switch (step->phase) {
         case ICARL_PHASE_TARGETS:
             targets_unit(learner, step);
@@ -563,78 +718,106 @@ icarl_status icarl_step_continue(icarl_learner *learner, int32_t max_units,
         case ICARL_PHASE_TRAINING:
             if (!training_unit(learner, step, &loss)) {
                 int epoch = step->epoch + 1;
-                step_state_free(step);
-                learner->step = NULL;
-                learner_bind(learner, learner->parameters, NULL, learner->state);
+                const char *kept = kept_state(step);
+                drop_step(learner);
                 return learner_fail(learner, ICARL_ERROR_DIVERGED,
-                                    "training diverged in epoch %d (loss %g): the learner is "
-                                    "unchanged; try a lower learning rate",
-                                    epoch, (double)loss);
+                                    "training diverged in epoch %d (loss %g): %s; try a lower "
+                                    "learning rate", epoch, (double)loss, kept);
             }
             step->epoch_loss += loss;
             step->epoch_loss_batches++;
             if (++step->batch_index == step->batches_per_epoch) {
                 step->batch_index = 0;
                 step->last_epoch_loss = (float)(step->epoch_loss / step->epoch_loss_batches);
-                if (++step->epoch == c->epochs)
-                    step->phase = step->keep_exemplars ? ICARL_PHASE_HERDING : ICARL_PHASE_DONE;
-                else {
-                    step->epoch_loss = 0.0;
-                    step->epoch_loss_batches = 0;
-                }
+                step->epoch_loss = 0.0;
+                step->epoch_loss_batches = 0;
+                step->epoch++;
             }
+            schedule_update(c, step, loss);
+            after_training_unit(learner, step);
             break;
         case ICARL_PHASE_HERDING:
             if (!herding_unit(learner, step)) {
-                step_state_free(step);
-                learner->step = NULL;
+                const char *kept = kept_state(step);
+                drop_step(learner);
                 return learner_fail(learner, ICARL_ERROR_OUT_OF_MEMORY,
-                                    "no memory for the exemplar sets");
+                                    "no memory for the exemplar sets: %s", kept);
             }
             if (step->phase == ICARL_PHASE_MEANS) {
                 skip_empty_means(step, learner->feature_size);
-                if (step->mean_class >= step->new_outputs) step->phase = ICARL_PHASE_DONE;
                 unit--; /* moving between phases did no work */
-                continue;
+                counted = 0;
+                if (step->mean_class < step->new_outputs) continue;
             }
             break;
         case ICARL_PHASE_MEANS:
             means_unit(learner, step);
             skip_empty_means(step, learner->feature_size);
-            if (step->mean_class >= step->new_outputs) step->phase = ICARL_PHASE_DONE;
             break;
         }
-        step->done++;
+        if (step->phase == ICARL_PHASE_MEANS && step->mean_class >= step->new_outputs) {
+            if (!step_results_finite(learner, step)) {
+                const char *kept = kept_state(step);
+                drop_step(learner);
+                return learner_fail(learner, ICARL_ERROR_DIVERGED,
+                                    "training diverged: weights or BatchNorm statistics became "
+                                    "infinite or NaN; %s; try a lower learning rate", kept);
+            }
+            if (step->publishing) {
+                publish(learner, step, 0);
+                step->publishing = 0;
+                step->phase = ICARL_PHASE_TRAINING;
+            } else {
+                step->phase = ICARL_PHASE_DONE;
+            }
+        }
+        if (counted) step->done++;
     }
     charge_phase(learner, timed_phase, &mark);
     if (progress_out != NULL) {
+        int epochs = c->schedule == ICARL_SCHEDULE_UPDATES
+                         ? (step->planned_updates + step->batches_per_epoch - 1) /
+                               step->batches_per_epoch
+                         : c->epochs;
         progress_out->phase = step->phase;
-        progress_out->epoch = step->epoch < c->epochs ? step->epoch + 1 : c->epochs;
-        progress_out->epochs = c->epochs;
+        progress_out->epoch = step->epoch < epochs ? step->epoch + 1 : epochs;
+        progress_out->epochs = epochs;
         progress_out->done = step->phase == ICARL_PHASE_DONE ? step->total : step->done;
         progress_out->total = step->total;
         progress_out->loss = step->epoch_loss_batches > 0
                                  ? (float)(step->epoch_loss / step->epoch_loss_batches)
                                  : step->last_epoch_loss;
-        progress_out->learning_rate = step_learning_rate(
-            c->learning_rate, step->epoch < c->epochs ? step->epoch : c->epochs - 1, c->epochs,
-            c->decay_at, c->decay_factor);
+        progress_out->learning_rate = current_learning_rate(c, step);
+        progress_out->updates = step->updates;
+        progress_out->planned_updates = step->planned_updates;
+        progress_out->published = step->published;
+        progress_out->publishing = step->publishing;
     }
     if (step->phase == ICARL_PHASE_DONE) {
-        if (!step_results_finite(learner, step)) {
-            step_state_free(step);
-            learner->step = NULL;
-            learner_bind(learner, learner->parameters, NULL, learner->state);
+        if (step->keep_exemplars || step_results_finite(learner, step)) {
+            publish(learner, step, 1);
+            if (progress_out != NULL) progress_out->published = step->published;
+            drop_step(learner);
+        } else {
+            const char *kept = kept_state(step);
+            drop_step(learner);
             return learner_fail(learner, ICARL_ERROR_DIVERGED,
                                 "training diverged: weights or BatchNorm statistics became "
-                                "infinite or NaN; the learner is unchanged; try a lower "
-                                "learning rate");
+                                "infinite or NaN; %s; try a lower learning rate", kept);
         }
-        commit(learner, step);
-        step_state_free(step);
-        learner->step = NULL;
-        learner_bind(learner, learner->parameters, NULL, learner->state);
     }
+    return ICARL_OK;
+}
+
+icarl_status icarl_step_publish(icarl_learner *learner) {
+    if (learner == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
+    learner->error[0] = '\0';
+    step_state *step = learner->step;
+    if (step == NULL)
+        return learner_fail(learner, ICARL_ERROR_WRONG_STATE, "no training step runs");
+    if (step->phase != ICARL_PHASE_TARGETS && step->phase != ICARL_PHASE_TRAINING)
+        return ICARL_OK; /* herding has begun: the step publishes soon anyway */
+    step->publish_requested = 1;
     return ICARL_OK;
 }
 
@@ -642,9 +825,7 @@ icarl_status icarl_step_cancel(icarl_learner *learner) {
     if (learner == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
     if (learner->step == NULL)
         return learner_fail(learner, ICARL_ERROR_WRONG_STATE, "no training step runs");
-    step_state_free(learner->step);
-    learner->step = NULL;
-    learner_bind(learner, learner->parameters, NULL, learner->state);
+    drop_step(learner);
     return ICARL_OK;
 }
 

@@ -1,5 +1,6 @@
 /* sgd.c - SGD with momentum and L2 weight decay in PyTorch's form (decay added to the gradient
- * before the momentum buffer), and the step learning-rate schedule of the protocol. */
+ * before the momentum buffer), the step learning-rate schedule of the protocol, and the warm-up
+ * plus cosine schedule of a step measured in updates. */
 #include "nn/sgd.h"
 
 #include <math.h>
@@ -24,4 +25,13 @@ float step_learning_rate(float base, int epoch, int epochs, const float decay_at
         if (epoch >= milestone) rate /= factor;
     }
     return rate;
+}
+
+float cosine_learning_rate(float base, int update, int updates, int warmup_updates) {
+    if (update < warmup_updates) return base * (float)(update + 1) / (float)warmup_updates;
+    int span = updates - warmup_updates;
+    if (span <= 0) return base;
+    double progress = (double)(update - warmup_updates) / (double)span;
+    if (progress > 1.0) progress = 1.0;
+    return (float)(0.5 * (double)base * (1.0 + cos(3.14159265358979323846 * progress)));
 }

@@ -201,8 +201,8 @@ int icarl_wasm_exemplar_image(const icarl_learner *learner, int class_index, int
 
 int icarl_wasm_step_begin(icarl_learner *learner) { return icarl_step_begin(learner); }
 
-/* out (7 doubles, so the 64-bit work counters stay exact): phase, epoch, epochs, done, total,
- * loss, learning rate. */
+/* out (11 doubles, so the 64-bit work counters stay exact): phase, epoch, epochs, done, total,
+ * loss, learning rate, updates, planned updates, publications, publishing. */
 int icarl_wasm_step_continue(icarl_learner *learner, int max_units, double *out) {
     icarl_progress progress;
     memset(&progress, 0, sizeof progress);
@@ -215,9 +215,15 @@ int icarl_wasm_step_continue(icarl_learner *learner, int max_units, double *out)
         out[4] = (double)progress.total;
         out[5] = progress.loss;
         out[6] = progress.learning_rate;
+        out[7] = progress.updates;
+        out[8] = progress.planned_updates;
+        out[9] = progress.published;
+        out[10] = progress.publishing;
     }
     return status;
 }
+
+int icarl_wasm_step_publish(icarl_learner *learner) { return icarl_step_publish(learner); }
 
 int icarl_wasm_step_cancel(icarl_learner *learner) { return icarl_step_cancel(learner); }
 
