@@ -38,6 +38,8 @@ export class IcarlError extends Error {
   readonly code: IcarlErrorCode;
   /** for engine errors: the engine's detail message alone ('' when it gave none) */
   readonly detail?: string;
+  /** for a stopped train(): how many publications the learner kept (0: it is as before) */
+  readonly published?: number;
 }
 
 /** An ImageData-like image of any size. `data` holds width*height*channels bytes, rows top to
@@ -52,6 +54,7 @@ export interface ImageLike {
 
 export type Method = 'icarl' | 'lwf' | 'finetune' | 'fixed' | 'replay';
 export type Loss = 'sigmoid' | 'softmax-kd';
+export type Schedule = 'epochs' | 'updates';
 export type EngineFlavour = 'simd-threads' | 'simd' | 'scalar';
 export type Preset = 'fashion-mnist' | 'webcam';
 
@@ -77,9 +80,22 @@ export interface LearnerConfig {
   learningRate: number;
   momentum: number;
   weightDecay: number;
-  /** fractions of the epochs where the learning rate is divided by decayFactor */
+  /** fractions of the epochs where the learning rate is divided by decayFactor ('epochs' schedule) */
   decayAt: [number, number];
   decayFactor: number;
+  /** 'epochs': `epochs` passes with the rate divided at decayAt (the benchmark's); 'updates':
+   * epochs x batches SGD updates but at least minUpdates and at most maxUpdates, a linear
+   * warm-up then a cosine decay, and an early stop once the loss has converged */
+  schedule: Schedule;
+  /** 'updates' schedule: the fewest SGD updates a step makes */
+  minUpdates: number;
+  /** 'updates' schedule: the most (0 = no cap) */
+  maxUpdates: number;
+  /** 'updates' schedule: fraction of the updates over which the rate rises (0..0.5) */
+  warmup: number;
+  /** 'updates' schedule: after minUpdates, stop once this many windows of updates in a row have
+   * not lowered the loss by 1% (0 = never stop early) */
+  patience: number;
   /** augmentation: random crop after zero padding by this many pixels */
   cropPadding: number;
   /** augmentation: random horizontal flips */
@@ -149,6 +165,24 @@ export interface TrainProgress {
   /** mean training loss of the current epoch so far */
   loss: number;
   learningRate: number;
+  /** SGD updates made so far, and how many the schedule plans (the step may stop earlier) */
+  updates: number;
+  plannedUpdates: number;
+  /** publications so far (see TrainOptions.publishAfterSeconds) */
+  published: number;
+  /** true while herding and class means run for a publication in the middle of the step */
+  publishing: boolean;
+}
+
+export interface Publication {
+  /** publications so far, this one included */
+  published: number;
+  updates: number;
+  plannedUpdates: number;
+  /** mean training loss of the current epoch */
+  loss: number;
+  /** since train() began */
+  seconds: number;
 }
 
 export interface TrainOptions {
@@ -162,12 +196,23 @@ export interface TrainOptions {
   sliceMilliseconds?: number;
   /** a fixed number of work units per slice instead of the adaptive choice */
   unitsPerSlice?: number;
+  /** publish what the step has learned so far once this many seconds have passed: the learner
+   * then classifies and saves with it while the step trains on */
+  publishAfterSeconds?: number;
+  /** and again every this many seconds after that */
+  publishEverySeconds?: number;
+  /** called after each publication in the middle of the step (not for the final one) */
+  onPublish?: (publication: Publication) => void;
 }
 
 export interface TrainResult {
   /** mean loss of the last epoch */
   loss: number;
   seconds: number;
+  /** publications, the final one included */
+  published: number;
+  /** SGD updates the step made */
+  updates: number;
   /** the engine's own time in each phase of the step (the rest of `seconds` is slicing and
    * yielding to the event loop) */
   phaseSeconds: { targets: number; training: number; herding: number; means: number };

@@ -746,34 +746,59 @@ export class Learner {
   /**
    * Runs one incremental step (paper Alg. 2) on the examples added since the last one, in slices
    * of about `sliceMilliseconds` (default 30) that yield to the event loop, so the page stays
-   * responsive and `signal` can abort. On abort (code 'ABORTED') or any error the learner is
-   * exactly as before. `epochs` sets the learner's epochs setting first. onProgress gets
-   * {phase, epoch, epochs, done, total, fraction, loss, learningRate} after every slice.
-   * Resolves to {loss, seconds, phaseSeconds: {targets, training, herding, means}} (the engine's
-   * own per-phase time of the step; the rest of `seconds` is slicing and yielding).
+   * responsive and `signal` can abort. `epochs` sets the learner's epochs setting first.
+   * onProgress gets {phase, epoch, epochs, done, total, fraction, loss, learningRate, updates,
+   * plannedUpdates, published, publishing} after every slice.
+   *
+   * Usable at once, better with time: with `publishAfterSeconds`, the step publishes what it has
+   * learned so far once that much time has passed (and again every `publishEverySeconds`, when
+   * given), then trains on; after each publication `onPublish({published, updates,
+   * plannedUpdates, loss, seconds})` runs, and meanwhile classify() and save() see the
+   * publication. The step's final learner is the same with or without publications.
+   *
+   * On abort (code 'ABORTED') or any error the learner is as its last publication left it, or
+   * exactly as before when there was none (error.published says how many there were).
+   * Resolves to {loss, seconds, published, updates, phaseSeconds: {targets, training, herding,
+   * means}} (the engine's own per-phase time of the step; the rest of `seconds` is slicing and
+   * yielding).
    */
-  async train({ epochs, onProgress, signal, sliceMilliseconds = 30, unitsPerSlice } = {}) {
+  async train({ epochs, onProgress, signal, sliceMilliseconds = 30, unitsPerSlice, publishAfterSeconds, publishEverySeconds, onPublish } = {}) {
     const handle = this.#live();
     if (this.#training) throw new IcarlError('WRONG_STATE', 'a training step already runs on this learner');
-    const aborted = () => new IcarlError('ABORTED', 'training was aborted; the learner is unchanged', { cause: signal?.reason });
-    if (signal?.aborted) throw aborted();
+    let published = 0;
+    const stopped = (code, message, cause) => {
+      const kept = published > 0 ? `the learner keeps the step's last publication (${published})` : 'the learner is unchanged';
+      const error = new IcarlError(code, `${message}; ${kept}`, { cause });
+      error.published = published;
+      return error;
+    };
+    if (signal?.aborted) throw stopped('ABORTED', 'training was aborted', signal.reason);
+    for (const [name, value] of [['publishAfterSeconds', publishAfterSeconds], ['publishEverySeconds', publishEverySeconds]]) {
+      if (value !== undefined && !(typeof value === 'number' && value >= 0)) throw new IcarlError('INVALID_ARGUMENT', `${name} must be a number of seconds >= 0`);
+    }
     if (epochs !== undefined) this.reconfigure({ epochs });
     const engine = this.#engine;
     this.#check(engine.c.step_begin(handle));
     this.#training = true;
     let stepRunning = true; // false once the engine has committed or dropped the step
     const started = now();
+    let nextPublish = publishAfterSeconds === undefined ? Infinity : started + 1000 * publishAfterSeconds;
     let units = unitsPerSlice ?? 1;
     let lastLoss = NaN;
-    const progressBlock = engine.alloc(7 * 8);
+    let updates = 0;
+    const progressBlock = engine.alloc(11 * 8);
     try {
       for (;;) {
+        if (now() >= nextPublish) {
+          this.#check(engine.c.step_publish(handle));
+          nextPublish = publishEverySeconds === undefined ? Infinity : now() + 1000 * publishEverySeconds;
+        }
         const sliceStart = now();
         const status = engine.c.step_continue(handle, units, progressBlock);
         if (status !== 0) stepRunning = false; // the engine drops a step that fails (diverged)
         this.#check(status);
         const sliceTime = now() - sliceStart;
-        const f = engine.HEAPF64.subarray(progressBlock >> 3, (progressBlock >> 3) + 7);
+        const f = engine.HEAPF64.subarray(progressBlock >> 3, (progressBlock >> 3) + 11);
         const progress = {
           phase: engine.phaseNames[f[0]] ?? String(f[0]),
           epoch: f[1],
@@ -783,10 +808,20 @@ export class Learner {
           fraction: f[4] > 0 ? f[3] / f[4] : 0,
           loss: f[5],
           learningRate: f[6],
+          updates: f[7],
+          plannedUpdates: f[8],
+          published: f[9],
+          publishing: f[10] !== 0,
         };
+        updates = progress.updates;
         if (progress.phase === 'done') stepRunning = false; // committed
         if (progress.phase === 'training') lastLoss = progress.loss;
+        const newlyPublished = progress.phase !== 'done' && progress.published > published;
+        published = progress.published;
         if (onProgress) onProgress(progress); // a throw cancels the step below
+        if (newlyPublished && onPublish) {
+          onPublish({ published, updates, plannedUpdates: progress.plannedUpdates, loss: lastLoss, seconds: (now() - started) / 1000 });
+        }
         if (progress.phase === 'done') break;
         // Adapt the slice so each takes about sliceMilliseconds, whatever a unit costs.
         if (unitsPerSlice === undefined && sliceTime > 0) {
@@ -795,7 +830,7 @@ export class Learner {
         }
         await yieldToEventLoop();
         if (!this.#handle) throw new IcarlError('DISPOSED', 'the learner was disposed during training');
-        if (signal?.aborted) throw aborted();
+        if (signal?.aborted) throw stopped('ABORTED', 'training was aborted', signal.reason);
       }
       const seconds = (now() - started) / 1000;
       const phaseSeconds = engine.withScratch(8 * engine.phaseNames.length, (block) => {
@@ -803,10 +838,10 @@ export class Learner {
         const f = engine.HEAPF64;
         return { targets: f[(block >> 3) + 1], training: f[(block >> 3) + 2], herding: f[(block >> 3) + 3], means: f[(block >> 3) + 4] };
       });
-      return { loss: lastLoss, seconds, phaseSeconds };
+      return { loss: lastLoss, seconds, published, updates, phaseSeconds };
     } catch (error) {
       // An abort, a throwing onProgress or dispose() leave a step running: drop it, so the
-      // learner is as before train().
+      // learner is as its last publication left it, or as before train().
       if (stepRunning && this.#handle) engine.c.step_cancel(this.#handle);
       throw error;
     } finally {
