@@ -11,8 +11,9 @@
 // Usage: node bench/teach-bench.mjs [tune|test] [--seeds 1,2,3] [--builds native,node]
 //          [--set NAME=VALUE]... [--out build/bench]
 //   tune|test      the set (default: test; tune settings on `tune`, report them on `test`)
-//   --set N=V      an engine setting for both steps and builds: the native tool gets --N V
-//                  (kebab-case), createLearner gets {N: V} (camelCase), e.g. --set epochs=30
+//   --set N=V      an engine setting for both steps and builds, by the name `icarl info` lists
+//                  (min_updates) or its camelCase option (minUpdates): the native tool gets
+//                  --set min_updates=V, createLearner {minUpdates: V}; e.g. --set epochs=30
 //   --builds       which runners (default: native,node)
 // ICARL=path picks the native binary (default build/native/icarl). Writes a markdown report and
 // the raw figures to OUT/teach-<set>.md and .json.
@@ -30,8 +31,8 @@ const STEP_SIZES = [3, 2];
 
 const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
 
-const kebab = (name) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-const camel = (name) => name.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+const snake = (name) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const camel = (name) => name.replace(/[-_]([a-z0-9])/g, (_, c) => c.toUpperCase());
 
 /** "30" -> 30, "true" -> true, "0.5,0.8" -> [0.5, 0.8], anything else stays text. */
 function settingValue(text) {
@@ -56,7 +57,8 @@ export function stepsFor(taught, seed) {
 function runNative({ setDir, steps, seed, settings, work }) {
   const icarl = process.env.ICARL || path.join(ROOT, 'build/native/icarl');
   const model = path.join(work, 'model.icarl');
-  const flags = Object.entries(settings).flatMap(([name, value]) => [`--${kebab(name)}`, String(value)]);
+  const list = Object.entries(settings).map(([name, value]) => `${snake(name)}=${value}`).join(',');
+  const flags = list ? ['--set', list] : [];
   return steps.map((classes, index) => {
     const data = path.join(work, `step-${index + 1}`);
     mkdirSync(data, { recursive: true });
@@ -167,7 +169,7 @@ function parseArguments(argv) {
     else if (arg === '--builds') options.builds = argv[++i].split(',');
     else if (arg === '--out') options.out = path.resolve(argv[++i]);
     else if (arg === '--set') {
-      const match = /^([A-Za-z][A-Za-z0-9-]*)=(.*)$/.exec(argv[++i] ?? '');
+      const match = /^([A-Za-z][A-Za-z0-9_-]*)=(.*)$/.exec(argv[++i] ?? '');
       if (!match) throw new Error('--set needs NAME=VALUE');
       options.settings[camel(match[1])] = settingValue(match[2]);
     } else throw new Error(`unknown argument ${arg}`);

@@ -11,6 +11,7 @@
 #include "cli/model_files.h"
 #include "cli/options.h"
 #include "cli/progress.h"
+#include "cli/settings.h"
 #include "cli/report_json.h"
 #include "icarl.h"
 
@@ -18,6 +19,7 @@
 
 static const char LEARN_USAGE[] =
     "usage: icarl learn --model FILE --data DIR [--epochs E] [--memory K] [--seed S]\n"
+    "                   [--set NAME=VALUE,...]\n"
     "\n"
     "Learns the images of DIR as one incremental step and saves the model to FILE.\n"
     "DIR holds one subfolder per class; the folder name is the class name. Files ending in\n"
@@ -30,13 +32,15 @@ static const char LEARN_USAGE[] =
     "  --epochs E     training epochs for this step (default: the model's setting)\n"
     "  --memory K     exemplars kept in total over all classes (default: the model's, 2000\n"
     "                 for a new one)\n"
-    "  --seed S       seed of a new model (weights, order, augmentation); default 1\n";
+    "  --seed S       seed of a new model (weights, order, augmentation); default 1\n"
+    "  --set LIST     any settings by name, e.g. --set min_updates=500,zoom=0.3 (icarl info\n"
+    "                 lists them); the network's shape only for a new model\n";
 
 int command_learn(int argc, char **argv) {
     const char *command = "learn";
     option_spec specs[] = {
         {"model", 1, NULL, 0}, {"data", 1, NULL, 0},   {"epochs", 1, NULL, 0},
-        {"memory", 1, NULL, 0}, {"seed", 1, NULL, 0},
+        {"memory", 1, NULL, 0}, {"seed", 1, NULL, 0},   {"set", 1, NULL, 0},
     };
     int spec_count = (int)(sizeof specs / sizeof specs[0]);
     options_result parsed = options_parse(command, argc, argv, specs, spec_count, NULL, 0, NULL);
@@ -78,6 +82,10 @@ int command_learn(int argc, char **argv) {
         icarl_config_preset(ICARL_PRESET_WEBCAM, &config);
         config.threads = environment_threads();
         if (specs[4].present) config.seed = seed;
+        if (specs[5].present && !settings_apply(command, specs[5].value, &config)) {
+            exit_code = EXIT_USAGE;
+            goto done;
+        }
         char message[256] = "";
         status = icarl_create(&config, &learner, message, sizeof message);
         if (status != ICARL_OK) {
@@ -87,14 +95,18 @@ int command_learn(int argc, char **argv) {
         }
         created = 1;
     }
-    if (specs[2].present || specs[3].present) {
+    if (specs[2].present || specs[3].present || (specs[5].present && !created)) {
         icarl_config config;
         icarl_get_config(learner, &config);
         if (specs[2].present) config.epochs = epochs;
         if (specs[3].present) config.memory = memory;
+        if (specs[5].present && !created && !settings_apply(command, specs[5].value, &config)) {
+            exit_code = EXIT_USAGE;
+            goto done;
+        }
         status = icarl_reconfigure(learner, &config);
         if (status != ICARL_OK) {
-            report_learner_error(command, "cannot apply --epochs/--memory", learner, status);
+            report_learner_error(command, "cannot apply the settings", learner, status);
             goto done;
         }
     }
