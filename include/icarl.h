@@ -307,6 +307,23 @@ int32_t icarl_thread_count(const icarl_learner *learner);
 icarl_status icarl_classify(icarl_learner *learner, const icarl_image *image, int32_t *label_out,
                             float *nme_scores, float *cnn_scores);
 
+/* What icarl_predict says about one image. */
+typedef struct icarl_prediction {
+    int32_t label;      /* as icarl_classify's label */
+    int32_t unknown;    /* 1 when the image resembles none of the trained classes: its cosine
+                         * similarity with the nearest class mean is below that class's threshold,
+                         * calibrated at every step from randomly augmented views of the class's
+                         * own exemplars (never for methods without class means, nor for a
+                         * checkpoint saved before thresholds existed, until its next step) */
+    float score;        /* that cosine similarity (-1 without class means) */
+    float confidence;   /* 0 at or below the threshold, 1 at the class's typical similarity */
+} icarl_prediction;
+
+/* icarl_classify with the "none of my classes" answer: fills prediction_out; nme_scores and
+ * cnn_scores as for icarl_classify (may be NULL). */
+icarl_status icarl_predict(icarl_learner *learner, const icarl_image *image,
+                           icarl_prediction *prediction_out, float *nme_scores, float *cnn_scores);
+
 /* Classifies `count` images already at model size (input_size^2 * channels bytes each, HWC),
  * batched for speed. Either label array may be NULL. */
 icarl_status icarl_classify_prepared(icarl_learner *learner, const uint8_t *pixels, int32_t count,

@@ -230,6 +230,12 @@ export interface Classification {
   index: number;
   /** its cosine similarity with the image's feature */
   score: number;
+  /** true when the image resembles none of the trained classes: `score` is below the class's
+   * threshold, calibrated at every step from augmented views of the class's exemplars (label
+   * is still the nearest class) */
+  unknown: boolean;
+  /** 0 at that threshold, 1 at the class's typical similarity: how sure the answer is */
+  confidence: number;
   /** per trained class, cosine similarity with the class mean, best first */
   scores: Score[];
   /** per trained class, the network's own output (sigmoid, or softmax for 'softmax-kd'), best first */

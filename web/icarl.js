@@ -852,8 +852,12 @@ export class Learner {
 
   /**
    * Classifies one image of any size by the nearest mean of exemplars. Returns {label, index,
-   * score, scores: [{label, score}] best first (cosine similarities), cnnScores: [{label,
-   * score}] best first (the network's own outputs)}. Only trained classes are scored.
+   * score, unknown, confidence, scores: [{label, score}] best first (cosine similarities),
+   * cnnScores: [{label, score}] best first (the network's own outputs)}. Only trained classes
+   * are scored. `unknown` is true when the image resembles none of the trained classes (its
+   * similarity with the nearest mean is below that class's threshold, calibrated at every step
+   * from augmented views of the class's exemplars); `label` is still the nearest class.
+   * `confidence` is 0 at that threshold and 1 at the class's typical similarity.
    */
   classify(image) {
     const handle = this.#live();
@@ -863,12 +867,12 @@ export class Learner {
     const count = details.length;
     const pixels = engine.copyIn(data);
     try {
-      return engine.withScratch(8 + 8 * count, (scratch) => {
-        const nme = scratch + 8;
+      return engine.withScratch(16 + 8 * count, (scratch) => {
+        const nme = scratch + 16;
         const cnn = nme + 4 * count;
         this.#check(engine.c.classify(handle, pixels, width, height, channels, scratch, nme, cnn));
-        const index = engine.HEAP32[scratch >> 2];
         const f32 = engine.HEAPF32;
+        const [index, unknown, , confidence] = f32.subarray(scratch >> 2, (scratch >> 2) + 4);
         const scores = [];
         const cnnScores = [];
         for (let i = 0; i < count; i++) {
@@ -879,7 +883,7 @@ export class Learner {
         scores.sort((x, y) => y.score - x.score);
         cnnScores.sort((x, y) => y.score - x.score);
         const label = details[index]?.name ?? null;
-        return { label, index, score: f32[(nme >> 2) + index], scores, cnnScores };
+        return { label, index, score: f32[(nme >> 2) + index], unknown: unknown !== 0, confidence, scores, cnnScores };
       });
     } finally {
       engine.c.free(pixels);

@@ -184,23 +184,27 @@ done:
 /* ---------------------------------------------------------------- predict */
 
 static const char PREDICT_USAGE[] =
-    "usage: icarl predict --model FILE IMAGE...\n"
+    "usage: icarl predict --model FILE [--unknown] IMAGE...\n"
     "\n"
     "Classifies each image (PNG/JPEG/BMP, any size) by the nearest mean of exemplars and prints\n"
     "one line per image:  path<TAB>label<TAB>score\n"
     "where score is the cosine similarity (4 decimals) of the image's feature with the chosen\n"
-    "class's mean. Stops at the first image that cannot be read or decoded.\n";
+    "class's mean. Stops at the first image that cannot be read or decoded.\n"
+    "\n"
+    "  --unknown   a fourth column, known or unknown: unknown when the image resembles none of\n"
+    "              the model's classes (its score is below that class's threshold, calibrated at\n"
+    "              each step from the class's own examples; the label is still the nearest)\n";
 
 int command_predict(int argc, char **argv) {
     const char *command = "predict";
-    option_spec specs[] = {{"model", 1, NULL, 0}};
+    option_spec specs[] = {{"model", 1, NULL, 0}, {"unknown", 0, NULL, 0}};
     const char **paths = calloc(argc > 0 ? (size_t)argc : 1, sizeof *paths);
     if (!paths) {
         fprintf(stderr, "icarl predict: out of memory\n");
         return EXIT_FAILURE_RUNNING;
     }
     int path_count = 0;
-    options_result parsed = options_parse(command, argc, argv, specs, 1, paths, argc, &path_count);
+    options_result parsed = options_parse(command, argc, argv, specs, 2, paths, argc, &path_count);
     if (parsed == OPTIONS_HELP) {
         fputs(PREDICT_USAGE, stdout);
         free(paths);
@@ -233,8 +237,9 @@ int command_predict(int argc, char **argv) {
         int width = 0, height = 0;
         if (!decode_image_file(command, paths[i], channels, &pixels, &width, &height)) goto done;
         icarl_image image = {pixels, width, height, channels};
-        int32_t label = -1;
-        icarl_status status = icarl_classify(learner, &image, &label, scores, NULL);
+        icarl_prediction prediction;
+        icarl_status status = icarl_predict(learner, &image, &prediction, scores, NULL);
+        int32_t label = status == ICARL_OK ? prediction.label : -1;
         free(pixels);
         if (status != ICARL_OK) {
             char what[512];
@@ -246,7 +251,11 @@ int command_predict(int argc, char **argv) {
         const char *name = "?";
         if (label >= 0 && icarl_class_info_get(learner, label, &info) == ICARL_OK) name = info.name;
         double score = label >= 0 && label < class_count ? scores[label] : 0.0;
-        printf("%s\t%s\t%.4f\n", paths[i], name, score);
+        if (specs[1].present)
+            printf("%s\t%s\t%.4f\t%s\n", paths[i], name, score,
+                   prediction.unknown ? "unknown" : "known");
+        else
+            printf("%s\t%s\t%.4f\n", paths[i], name, score);
     }
     exit_code = 0;
 done:

@@ -1,7 +1,8 @@
 /* checkpoint.c - the learner to and from checkpoint bytes (docs/design.md), on top of the section
  * container of io/sections.h. Sections, in order:
  *   CONF configuration          CLAS class names and flags     WGHT weights and BN statistics
- *   MEAN class means            EXEM exemplar images in priority order
+ *   MEAN class means            CALI the classes' unknown thresholds (optional: older files
+ *   EXEM exemplar images in priority order                      flag nothing unknown)
  *   PEND images added since the last step                       CNTR counters
  * Unknown sections are skipped (a newer writer may add some); every size is checked against
  * what the configuration implies before anything is allocated from it. */
@@ -158,6 +159,12 @@ icarl_status icarl_save(icarl_learner *learner, uint8_t **bytes_out, size_t *siz
     if (learner->has_means) writer_f32_array(&w, learner->class_means, (size_t)learner->outputs * d);
     writer_section_end(&w, section);
 
+    section = writer_section_begin(&w, "CALI");
+    writer_i32(&w, learner->has_means);
+    if (learner->has_means)
+        writer_f32_array(&w, learner->class_calibration, (size_t)learner->outputs * 2);
+    writer_section_end(&w, section);
+
     section = writer_section_begin(&w, "EXEM");
     for (int32_t i = 0; i < learner->class_count; i++)
         write_images(&w, &learner->classes[i].exemplars, learner->image_bytes);
@@ -203,8 +210,8 @@ static icarl_status read_images(byte_reader *r, image_list *list, int image_byte
 
 /* The sections found, before any is interpreted. */
 typedef struct found_sections {
-    section conf, clas, wght, mean, exem, pend, cntr;
-    int have_conf, have_clas, have_wght, have_mean, have_exem, have_pend, have_cntr;
+    section conf, clas, wght, mean, cali, exem, pend, cntr;
+    int have_conf, have_clas, have_wght, have_mean, have_cali, have_exem, have_pend, have_cntr;
     uint32_t version;
 } found_sections;
 
@@ -249,6 +256,7 @@ static icarl_status collect(const uint8_t *bytes, size_t size, found_sections *f
         KEEP("CLAS", clas)
         KEEP("WGHT", wght)
         KEEP("MEAN", mean)
+        KEEP("CALI", cali)
         KEEP("EXEM", exem)
         KEEP("PEND", pend)
         KEEP("CNTR", cntr)
@@ -398,6 +406,31 @@ icarl_status icarl_load(const uint8_t *bytes, size_t size, icarl_learner **learn
         reader_remaining(&r) != 0) {
         CORRUPT("bad class means");
         goto fail;
+    }
+
+    /* Thresholds: a typical score that is finite, a threshold finite or -infinity (a class with
+     * no exemplars flags nothing) and not above it. A file from before they existed flags
+     * nothing until its next step calibrates them. */
+    for (int32_t i = 0; i < outputs; i++) {
+        learner->class_calibration[2 * i] = -INFINITY;
+        learner->class_calibration[2 * i + 1] = 1.0f;
+    }
+    if (found.have_cali) {
+        reader_init(&r, found.cali.payload, found.cali.size);
+        int32_t has = reader_i32(&r);
+        int calibration_ok = !r.failed && has == learner->has_means;
+        if (calibration_ok && has)
+            calibration_ok = reader_f32_array(&r, learner->class_calibration, (size_t)outputs * 2);
+        for (int32_t i = 0; calibration_ok && has && i < outputs; i++) {
+            float threshold = learner->class_calibration[2 * i];
+            float typical = learner->class_calibration[2 * i + 1];
+            calibration_ok = isfinite(typical) && !isnan(threshold) && threshold != INFINITY &&
+                             threshold <= typical;
+        }
+        if (!calibration_ok || reader_remaining(&r) != 0) {
+            CORRUPT("bad unknown thresholds");
+            goto fail;
+        }
     }
 
     const section *image_sections[2] = {&found.exem, &found.pend};

@@ -6,6 +6,7 @@
 
 #include "data/augment.h"
 #include "data/image.h"
+#include "icarl/calibration.h"
 #include "icarl/herding.h"
 #include "icarl/learner_internal.h"
 #include "nn/linear.h"
@@ -66,8 +67,21 @@ static void classify_batch(icarl_learner *learner, const uint8_t *const *images,
 icarl_status icarl_classify(icarl_learner *learner, const icarl_image *image, int32_t *label_out,
                             float *nme_scores, float *cnn_scores) {
     if (learner == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
+    if (label_out == NULL) {
+        learner->error[0] = '\0';
+        return learner_fail(learner, ICARL_ERROR_INVALID_ARGUMENT, "no image or label output");
+    }
+    icarl_prediction prediction;
+    icarl_status status = icarl_predict(learner, image, &prediction, nme_scores, cnn_scores);
+    if (status == ICARL_OK) *label_out = prediction.label;
+    return status;
+}
+
+icarl_status icarl_predict(icarl_learner *learner, const icarl_image *image,
+                           icarl_prediction *prediction_out, float *nme_scores, float *cnn_scores) {
+    if (learner == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
     learner->error[0] = '\0';
-    if (image == NULL || label_out == NULL)
+    if (image == NULL || prediction_out == NULL)
         return learner_fail(learner, ICARL_ERROR_INVALID_ARGUMENT, "no image or label output");
     icarl_status status = check_ready(learner);
     if (status != ICARL_OK) return status;
@@ -87,7 +101,22 @@ icarl_status icarl_classify(icarl_learner *learner, const icarl_image *image, in
     int32_t nme_label, cnn_label;
     classify_batch(learner, images, 1, &nme_label, &cnn_label,
                    learner->has_means ? nme_scores : NULL, cnn_scores);
-    *label_out = learner->has_means ? nme_label : cnn_label;
+    int32_t label = learner->has_means ? nme_label : cnn_label;
+    prediction_out->label = label;
+    prediction_out->unknown = 0;
+    prediction_out->score = -1.0f;
+    prediction_out->confidence = 1.0f;
+    if (learner->has_means) {
+        /* classify_batch left the image's normalised feature in learner->features. */
+        int d = learner->feature_size;
+        double dot = 0.0;
+        for (int j = 0; j < d; j++)
+            dot += (double)learner->features[j] * learner->class_means[(size_t)label * d + j];
+        const float *calibration = learner->class_calibration + (size_t)label * 2;
+        prediction_out->score = (float)dot;
+        prediction_out->unknown = calibration_unknown(calibration, (float)dot);
+        prediction_out->confidence = calibration_confidence(calibration, (float)dot);
+    }
     free(prepared);
     return ICARL_OK;
 }

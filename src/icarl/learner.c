@@ -147,6 +147,7 @@ void icarl_destroy(icarl_learner *learner) {
     }
     free(learner->classes);
     free(learner->class_means);
+    free(learner->class_calibration);
     free(learner->parameters);
     free(learner->state);
     free(learner->input);
@@ -194,6 +195,10 @@ icarl_status learner_resize_head(icarl_learner *learner, int outputs) {
                                sizeof(float));
     if (means == NULL) return ICARL_ERROR_OUT_OF_MEMORY;
     learner->class_means = means;
+    float *calibration = realloc(learner->class_calibration,
+                                 (size_t)(outputs > 0 ? outputs : 1) * 2 * sizeof(float));
+    if (calibration == NULL) return ICARL_ERROR_OUT_OF_MEMORY;
+    learner->class_calibration = calibration;
     learner->outputs = outputs;
     return learner_reserve_logits(learner, outputs > 0 ? outputs : 1);
 }
@@ -451,7 +456,10 @@ icarl_status icarl_remove_class(icarl_learner *learner, const char *name) {
         float *new_bias = weight + (size_t)(outputs - 1) * d;
         memmove(new_bias, bias, (size_t)index * sizeof(float));
         memmove(new_bias + index, bias + index + 1, (size_t)(outputs - index - 1) * sizeof(float));
-        if (learner->has_means) remove_row(learner->class_means, outputs, d, index);
+        if (learner->has_means) {
+            remove_row(learner->class_means, outputs, d, index);
+            remove_row(learner->class_calibration, outputs, 2, index);
+        }
         learner->outputs = outputs - 1;
         if (learner->outputs == 0) learner->has_means = 0;
     }

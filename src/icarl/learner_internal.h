@@ -62,6 +62,9 @@ struct icarl_learner {
     learner_class *classes;
     int32_t class_count, class_capacity;
     float *class_means;         /* (outputs, D), L2-normalised; valid when has_means */
+    float *class_calibration;   /* (outputs, 2): per class the score below which an image is
+                                 * "unknown" and the class's typical score (calibration.c);
+                                 * valid when has_means */
     int has_means;
     int32_t steps_done;
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "data/augment.h"
+#include "icarl/calibration.h"
 #include "icarl/herding.h"
 #include "icarl/learner_internal.h"
 #include "nn/linear.h"
@@ -70,7 +71,15 @@ typedef struct step_state {
     int window_updates, stale_windows;
 
     /* Buffers a publication swaps into the learner, so publishing allocates nothing. */
-    float *published_parameters, *published_state, *published_means;
+    float *published_parameters, *published_state, *published_means, *published_calibration;
+
+    /* Calibration of "unknown" (calibration.h): augmented views of each class's exemplars,
+     * drawn from a stream seeded afresh for every herding run, so a publication's draws never
+     * change the step's final result. */
+    int first_steps_done;      /* learner->steps_done when the step began */
+    random_state calibration_random;
+    float *calibration_scores; /* (CALIBRATION_VIEWS * most exemplars of a class) */
+    float *new_calibration;    /* (new_outputs, 2) */
 
     /* Herding and means: per class, candidates then the new ordered sets. */
     int per_class;             /* m */
@@ -96,6 +105,9 @@ void step_state_free(step_state *step) {
     free(step->published_parameters);
     free(step->published_state);
     free(step->published_means);
+    free(step->published_calibration);
+    free(step->calibration_scores);
+    free(step->new_calibration);
     free(step->class_updated);
     free(step->train_images);
     free(step->train_labels);
@@ -157,7 +169,7 @@ static int kept_count(const icarl_learner *learner, const step_state *step, int 
 static int64_t means_units(const icarl_learner *learner, const step_state *step) {
     if (!step->use_means) return 0;
     int64_t units = 0;
-    int passes = learner->config.mean_with_flip ? 2 : 1;
+    int passes = (learner->config.mean_with_flip ? 2 : 1) + CALIBRATION_VIEWS;
     for (int c = 0; c < step->new_outputs; c++)
         units += (int64_t)passes * batches(kept_count(learner, step, c), learner->network_batch);
     return units;
@@ -222,6 +234,7 @@ icarl_status icarl_step_begin(icarl_learner *learner) {
     step->use_means = step->keep_exemplars;
     step->per_class = step->keep_exemplars ? c->memory / new_outputs : 0;
     random_seed(&step->random, c->seed, 100 + (uint64_t)learner->steps_done);
+    step->first_steps_done = learner->steps_done;
 
     ALLOCATE(step->class_updated, new_outputs);
     ALLOCATE(step->class_first, new_outputs);
@@ -300,9 +313,17 @@ icarl_status icarl_step_begin(icarl_learner *learner) {
         ALLOCATE(step->candidate_features, (size_t)most * d);
         ALLOCATE(step->herd_order, most);
         ALLOCATE(step->herd_scratch, 2 * (size_t)d + most);
+        /* A class keeps at most all its candidates, or its old exemplars when it has no new
+         * images. */
+        int most_kept = most;
+        for (int i = 0; i < new_outputs; i++)
+            if (step->old_count[i] > most_kept) most_kept = step->old_count[i];
+        ALLOCATE(step->calibration_scores, (size_t)CALIBRATION_VIEWS * most_kept);
         ALLOCATE(step->new_exemplars, new_outputs);
         ALLOCATE(step->new_means, (size_t)new_outputs * d);
         ALLOCATE(step->published_means, (size_t)new_outputs * d);
+        ALLOCATE(step->new_calibration, (size_t)new_outputs * 2);
+        ALLOCATE(step->published_calibration, (size_t)new_outputs * 2);
         ALLOCATE(step->mean_sums, d);
     }
 
@@ -349,6 +370,15 @@ static void targets_unit(icarl_learner *learner, step_state *step) {
 
 static float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 
+/* The augmentations of a training batch, from the configuration. */
+static augment_options training_augmentation(const icarl_config *c) {
+    augment_options options = {.crop_padding = c->crop_padding, .flip = c->flip,
+                               .brightness = c->brightness, .zoom = c->zoom,
+                               .rotation = c->rotation, .contrast = c->contrast,
+                               .saturation = c->saturation, .blur = c->blur, .noise = c->noise};
+    return options;
+}
+
 /* One SGD minibatch on the working parameters. Returns 0 when the loss is not finite. */
 static int training_unit(icarl_learner *learner, step_state *step, float *loss_out) {
     const icarl_config *c = &learner->config;
@@ -362,10 +392,7 @@ static int training_unit(icarl_learner *learner, step_state *step, float *loss_o
         step->batch_images[i] = step->train_images[example];
         step->batch_labels[i] = step->train_labels[example];
     }
-    augment_options augment = {.crop_padding = c->crop_padding, .flip = c->flip,
-                               .brightness = c->brightness, .zoom = c->zoom,
-                               .rotation = c->rotation, .contrast = c->contrast,
-                               .saturation = c->saturation, .blur = c->blur, .noise = c->noise};
+    augment_options augment = training_augmentation(c);
     batch_from_images(step->batch_images, count, c->input_size, c->channels, &augment,
                       &step->random, learner->input);
 
@@ -501,12 +528,16 @@ static int herding_unit(icarl_learner *learner, step_state *step) {
     return 1;
 }
 
-/* One unit of class means: one batch of a class's new exemplars (then its flipped pass). */
+/* One unit of class means: one batch of a class's new exemplars, in passes: plain, mirrored
+ * (with mean_with_flip), which give the mean; then CALIBRATION_VIEWS augmented passes scored
+ * against that mean, which give the class's calibration. */
 static void means_unit(icarl_learner *learner, step_state *step) {
+    const icarl_config *config = &learner->config;
     int d = learner->feature_size;
-    int passes = learner->config.mean_with_flip ? 2 : 1;
+    int mean_passes = config->mean_with_flip ? 2 : 1;
     int c = step->mean_class;
     const image_list *list = &step->new_exemplars[c];
+    float *mean = step->new_means + (size_t)c * d;
     if (step->mean_offset == 0 && step->mean_pass == 0)
         memset(step->mean_sums, 0, (size_t)d * sizeof(float));
     int count = list->count - step->mean_offset;
@@ -516,17 +547,39 @@ static void means_unit(icarl_learner *learner, step_state *step) {
         for (int i = 0; i < count; i++)
             images[i] = image_at(list, step->mean_offset + i, learner->image_bytes);
         learner_bind(learner, step->parameters, NULL, step->state);
-        learner_features(learner, images, count, step->mean_pass, learner->features);
-        for (int i = 0; i < count; i++)
-            for (int j = 0; j < d; j++) step->mean_sums[j] += learner->features[(size_t)i * d + j];
+        if (step->mean_pass < mean_passes) {
+            learner_features(learner, images, count, step->mean_pass, learner->features);
+            for (int i = 0; i < count; i++)
+                for (int j = 0; j < d; j++)
+                    step->mean_sums[j] += learner->features[(size_t)i * d + j];
+        } else {
+            augment_options augment = training_augmentation(config);
+            batch_from_images(images, count, config->input_size, config->channels, &augment,
+                              &step->calibration_random, learner->input);
+            resnet_forward(learner->network, learner->compute, learner->input, count, 0,
+                           learner->features);
+            normalize_rows(learner->features, count, d);
+            float *scores = step->calibration_scores +
+                            (size_t)(step->mean_pass - mean_passes) * list->count +
+                            step->mean_offset;
+            for (int i = 0; i < count; i++) {
+                double dot = 0.0;
+                for (int j = 0; j < d; j++) dot += (double)learner->features[(size_t)i * d + j] * mean[j];
+                scores[i] = (float)dot;
+            }
+        }
     }
     step->mean_offset += count;
     if (step->mean_offset < list->count) return;
     step->mean_offset = 0;
-    if (++step->mean_pass < passes) return;
+    if (++step->mean_pass == mean_passes) {
+        memcpy(mean, step->mean_sums, (size_t)d * sizeof(float));
+        normalize_rows(mean, 1, d);
+    }
+    if (step->mean_pass < mean_passes + CALIBRATION_VIEWS) return;
+    calibration_from_scores(step->calibration_scores, CALIBRATION_VIEWS * list->count,
+                            step->new_calibration + (size_t)c * 2);
     step->mean_pass = 0;
-    memcpy(step->new_means + (size_t)c * d, step->mean_sums, (size_t)d * sizeof(float));
-    normalize_rows(step->new_means + (size_t)c * d, 1, d);
     step->mean_class++;
 }
 
@@ -535,6 +588,7 @@ static void skip_empty_means(step_state *step, int d) {
     while (step->mean_class < step->new_outputs &&
            step->new_exemplars[step->mean_class].count == 0) {
         memset(step->new_means + (size_t)step->mean_class * d, 0, (size_t)d * sizeof(float));
+        calibration_from_scores(NULL, 0, step->new_calibration + (size_t)step->mean_class * 2);
         step->mean_class++;
     }
 }
@@ -583,15 +637,21 @@ static void publish(icarl_learner *learner, step_state *step, int final) {
     if (final) {
         swap_buffers(&learner->parameters, &step->parameters);
         swap_buffers(&learner->state, &step->state);
-        if (step->use_means) swap_buffers(&learner->class_means, &step->new_means);
+        if (step->use_means) {
+            swap_buffers(&learner->class_means, &step->new_means);
+            swap_buffers(&learner->class_calibration, &step->new_calibration);
+        }
     } else {
         hand_over(&learner->parameters, &step->published_parameters, step->parameters,
                   step->parameter_count, first);
         hand_over(&learner->state, &step->published_state, step->state, learner->state_count,
                   first);
-        if (step->use_means)
+        if (step->use_means) {
             hand_over(&learner->class_means, &step->published_means, step->new_means,
                       means_count, first);
+            hand_over(&learner->class_calibration, &step->published_calibration,
+                      step->new_calibration, (size_t)step->new_outputs * 2, first);
+        }
     }
     learner->outputs = step->new_outputs;
     for (int c = 0; c < step->new_outputs; c++) {
@@ -663,6 +723,8 @@ static void after_training_unit(icarl_learner *learner, step_state *step) {
     }
     step->herd_class = step->herd_offset = 0;
     step->mean_class = step->mean_offset = step->mean_pass = 0;
+    random_seed(&step->calibration_random, learner->config.seed,
+                300 + (uint64_t)step->first_steps_done);
     step->phase = ICARL_PHASE_HERDING;
 }
 

@@ -243,10 +243,20 @@ int icarl_wasm_default_threads(void) { return compute_default_threads(); }
 /* ---- classification ------------------------------------------------------------------------- */
 
 /* Either score array may be NULL; each holds icarl_wasm_class_count() floats. */
+/* out (4 floats): label, unknown (0/1), score, confidence (icarl_prediction). */
 int icarl_wasm_classify(icarl_learner *learner, const uint8_t *pixels, int width, int height,
-                        int channels, int32_t *label_out, float *nme_scores, float *cnn_scores) {
+                        int channels, float *out, float *nme_scores, float *cnn_scores) {
+    if (out == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
     icarl_image image = {pixels, width, height, channels};
-    return icarl_classify(learner, &image, label_out, nme_scores, cnn_scores);
+    icarl_prediction prediction;
+    icarl_status status = icarl_predict(learner, &image, &prediction, nme_scores, cnn_scores);
+    if (status == ICARL_OK) {
+        out[0] = (float)prediction.label;
+        out[1] = (float)prediction.unknown;
+        out[2] = prediction.score;
+        out[3] = prediction.confidence;
+    }
+    return status;
 }
 
 int icarl_wasm_classify_prepared(icarl_learner *learner, const uint8_t *pixels, int count,

@@ -1,0 +1,40 @@
+/* calibration.c - per-class thresholds for unknown images, from augmented exemplar views. */
+#include "icarl/calibration.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+/* The share of a class's own augmented views allowed below its threshold, and how far below the
+ * lowest of the rest the threshold sits, in units of the views' spread (median minus that
+ * quantile). Chosen on the webcam evaluation set's tuning objects (docs/accuracy.md). */
+#define CALIBRATION_QUANTILE 0.05f
+#define CALIBRATION_MARGIN 0.0f
+
+static int compare_floats(const void *a, const void *b) {
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+void calibration_from_scores(float *scores, int count, float calibration_out[2]) {
+    if (count <= 0) {
+        calibration_out[0] = -INFINITY;
+        calibration_out[1] = 1.0f;
+        return;
+    }
+    qsort(scores, (size_t)count, sizeof *scores, compare_floats);
+    float typical = scores[count / 2];
+    float low = scores[(int)(CALIBRATION_QUANTILE * (float)(count - 1))];
+    calibration_out[0] = low - CALIBRATION_MARGIN * (typical - low);
+    calibration_out[1] = typical;
+}
+
+int calibration_unknown(const float calibration[2], float score) {
+    return score < calibration[0];
+}
+
+float calibration_confidence(const float calibration[2], float score) {
+    float span = calibration[1] - calibration[0];
+    if (!(span > 0.0f)) return score >= calibration[1] ? 1.0f : 0.0f;
+    float confidence = (score - calibration[0]) / span;
+    return confidence < 0.0f ? 0.0f : confidence > 1.0f ? 1.0f : confidence;
+}
