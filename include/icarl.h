@@ -316,6 +316,7 @@ typedef struct icarl_prediction {
                          * own exemplars (never for methods without class means, nor for a
                          * checkpoint saved before thresholds existed, until its next step) */
     float score;        /* that cosine similarity (-1 without class means) */
+    float threshold;    /* the label's threshold (-infinity when it flags nothing) */
     float confidence;   /* 0 at or below the threshold, 1 at the class's typical similarity */
 } icarl_prediction;
 

@@ -236,6 +236,8 @@ export interface Classification {
   unknown: boolean;
   /** 0 at that threshold, 1 at the class's typical similarity: how sure the answer is */
   confidence: number;
+  /** the label's threshold (-Infinity when it flags nothing) */
+  threshold: number;
   /** per trained class, cosine similarity with the class mean, best first */
   scores: Score[];
   /** per trained class, the network's own output (sigmoid, or softmax for 'softmax-kd'), best first */

@@ -867,12 +867,12 @@ export class Learner {
     const count = details.length;
     const pixels = engine.copyIn(data);
     try {
-      return engine.withScratch(16 + 8 * count, (scratch) => {
-        const nme = scratch + 16;
+      return engine.withScratch(24 + 8 * count, (scratch) => {
+        const nme = scratch + 24;
         const cnn = nme + 4 * count;
         this.#check(engine.c.classify(handle, pixels, width, height, channels, scratch, nme, cnn));
         const f32 = engine.HEAPF32;
-        const [index, unknown, , confidence] = f32.subarray(scratch >> 2, (scratch >> 2) + 4);
+        const [index, unknown, , confidence, threshold] = f32.subarray(scratch >> 2, (scratch >> 2) + 5);
         const scores = [];
         const cnnScores = [];
         for (let i = 0; i < count; i++) {
@@ -883,7 +883,7 @@ export class Learner {
         scores.sort((x, y) => y.score - x.score);
         cnnScores.sort((x, y) => y.score - x.score);
         const label = details[index]?.name ?? null;
-        return { label, index, score: f32[(nme >> 2) + index], unknown: unknown !== 0, confidence, scores, cnnScores };
+        return { label, index, score: f32[(nme >> 2) + index], unknown: unknown !== 0, confidence, threshold, scores, cnnScores };
       });
     } finally {
       engine.c.free(pixels);

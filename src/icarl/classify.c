@@ -105,6 +105,7 @@ icarl_status icarl_predict(icarl_learner *learner, const icarl_image *image,
     prediction_out->label = label;
     prediction_out->unknown = 0;
     prediction_out->score = -1.0f;
+    prediction_out->threshold = -INFINITY;
     prediction_out->confidence = 1.0f;
     if (learner->has_means) {
         /* classify_batch left the image's normalised feature in learner->features. */
@@ -114,6 +115,7 @@ icarl_status icarl_predict(icarl_learner *learner, const icarl_image *image,
             dot += (double)learner->features[j] * learner->class_means[(size_t)label * d + j];
         const float *calibration = learner->class_calibration + (size_t)label * 2;
         prediction_out->score = (float)dot;
+        prediction_out->threshold = calibration[0];
         prediction_out->unknown = calibration_unknown(calibration, (float)dot);
         prediction_out->confidence = calibration_confidence(calibration, (float)dot);
     }

@@ -243,7 +243,7 @@ int icarl_wasm_default_threads(void) { return compute_default_threads(); }
 /* ---- classification ------------------------------------------------------------------------- */
 
 /* Either score array may be NULL; each holds icarl_wasm_class_count() floats. */
-/* out (4 floats): label, unknown (0/1), score, confidence (icarl_prediction). */
+/* out (5 floats): label, unknown (0/1), score, confidence, threshold (icarl_prediction). */
 int icarl_wasm_classify(icarl_learner *learner, const uint8_t *pixels, int width, int height,
                         int channels, float *out, float *nme_scores, float *cnn_scores) {
     if (out == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
@@ -255,6 +255,7 @@ int icarl_wasm_classify(icarl_learner *learner, const uint8_t *pixels, int width
         out[1] = (float)prediction.unknown;
         out[2] = prediction.score;
         out[3] = prediction.confidence;
+        out[4] = prediction.threshold;
     }
     return status;
 }
