@@ -214,6 +214,9 @@ typedef struct icarl_class_info {
     int32_t exemplars;  /* images kept in memory for this class */
     int32_t pending;    /* images added since the last step */
     int32_t trained;    /* 1 once a step has learned this class */
+    float threshold;    /* its "unknown" threshold (icarl_prediction); -infinity when it flags
+                         * nothing (untrained, no exemplars, no class means) */
+    float typical;      /* its typical similarity, where confidence reaches 1 */
 } icarl_class_info;
 icarl_status icarl_class_info_get(const icarl_learner *learner, int32_t index,
                                   icarl_class_info *info_out);

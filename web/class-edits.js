@@ -3,6 +3,7 @@
 // loses its exemplars, mean and output, and the other classes' predictions stay as they were.
 import { inLearner, learner, meta, render } from './class-state.js';
 import { scheduleSave } from './saving.js';
+import { settleTraining } from './training.js';
 import { say } from './webcam-elements.js';
 
 /** Adds an empty class card named "Class n" (the first free n from the card count up); returns it. */
@@ -31,6 +32,7 @@ export async function renameClassCard(entry, wanted) {
     return false;
   }
   if (inLearner(entry.name)) {
+    settleTraining();
     try {
       learner.renameClass(entry.name, name);
     } catch (error) {
@@ -49,6 +51,7 @@ export async function renameClassCard(entry, wanted) {
  * it is gone. */
 export async function deleteClassCard(entry) {
   if (entry.samples > 0 && !confirm(`Delete the class “${entry.name}” and its ${entry.samples} examples?`)) return false;
+  settleTraining();
   try {
     if (inLearner(entry.name)) learner.removeClass(entry.name);
   } catch (error) {

@@ -221,6 +221,8 @@ export interface TrainResult {
 export interface Score {
   label: string;
   score: number;
+  /** for nearest-mean scores: 0 at the class's unknown threshold, 1 at its typical similarity */
+  confidence?: number;
 }
 
 export interface Classification {
@@ -252,6 +254,10 @@ export interface ClassDetail {
   pending: number;
   /** a step has learned this class */
   trained: boolean;
+  /** its "unknown" threshold (see Classification.unknown); -Infinity when it flags nothing */
+  threshold: number;
+  /** its typical similarity, where confidence reaches 1 */
+  typical: number;
 }
 
 export interface MemoryInfo {

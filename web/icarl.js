@@ -573,6 +573,14 @@ function yieldToEventLoop() {
 
 const now = () => (typeof performance === 'object' ? performance.now() : Date.now());
 
+/** How sure a nearest-mean score is in the class's own terms: 0 at its unknown threshold, 1 at its
+ * typical similarity (the engine's calibration_confidence, for every class at once). */
+function confidenceOf({ threshold, typical }, score) {
+  const span = typical - threshold;
+  if (!(span > 0)) return score >= typical ? 1 : 0;
+  return Math.min(1, Math.max(0, (score - threshold) / span));
+}
+
 // ---- the learner ---------------------------------------------------------------------------------
 
 /** One iCaRL learner in the engine. Call dispose() when done: the C memory is not collected. */
@@ -656,18 +664,19 @@ export class Learner {
     this.#check(this.#engine.c.remove_class(handle, String(label)));
   }
 
-  /** Per class: {name, exemplars, pending, trained}. */
+  /** Per class: {name, exemplars, pending, trained, threshold, typical} (threshold and typical:
+   * the class's "unknown" calibration, see classify(); -Infinity and 1 when it has none). */
   get classDetails() {
     const handle = this.#live();
     const engine = this.#engine;
     const count = engine.c.class_count(handle);
-    return engine.withScratch(12, (scratch) => {
+    return engine.withScratch(5 * 8, (scratch) => {
       const details = [];
       for (let i = 0; i < count; i++) {
         const name = engine.c.class_name(handle, i);
         this.#check(engine.c.class_info(handle, i, scratch));
-        const heap = engine.HEAP32;
-        details.push({ name, exemplars: heap[scratch >> 2], pending: heap[(scratch >> 2) + 1], trained: heap[(scratch >> 2) + 2] !== 0 });
+        const [exemplars, pending, trained, threshold, typical] = engine.HEAPF64.slice(scratch >> 3, (scratch >> 3) + 5);
+        details.push({ name, exemplars, pending, trained: trained !== 0, threshold: shortestFloat32(threshold), typical: shortestFloat32(typical) });
       }
       return details;
     });
@@ -877,7 +886,8 @@ export class Learner {
         const cnnScores = [];
         for (let i = 0; i < count; i++) {
           if (!details[i].trained) continue;
-          scores.push({ label: details[i].name, score: f32[(nme >> 2) + i] });
+          const score = f32[(nme >> 2) + i];
+          scores.push({ label: details[i].name, score, confidence: confidenceOf(details[i], score) });
           cnnScores.push({ label: details[i].name, score: f32[(cnn >> 2) + i] });
         }
         scores.sort((x, y) => y.score - x.score);

@@ -6,7 +6,7 @@ import { freshMeta, learner, meta, newLearner, openLearner, replaceLearner } fro
 import { element } from './dom.js';
 import { stopRecording } from './recording.js';
 import { clearSaved, scheduleSave } from './saving.js';
-import { abandonTraining, clearTrainingStatus, isTraining } from './training.js';
+import { abandonTraining, clearTrainingStatus, isTraining, settleTraining } from './training.js';
 import { el, say } from './webcam-elements.js';
 
 const EXPORT_NAME = 'icarl-model.icarl';
@@ -40,6 +40,7 @@ async function importModel(file) {
   }
   try {
     const next = await openLearner(await file.arrayBuffer());
+    settleTraining();
     replaceLearner(next, { meta: freshMeta() });
     const count = next.classes.length;
     say(`Imported “${file.name}”: ${count} class${count === 1 ? '' : 'es'}.`);

@@ -1,6 +1,7 @@
 // prediction.js - the Prediction region: on every video frame the learner classifies the camera's
-// centre square, and the region shows the best class, its confidence and one bar per trained class;
-// until a class is trained it says what the next thing to do is. Paused while the Experiment tab is
+// centre square, and the region shows the best class and how sure it is, or "Not sure" (with the
+// nearest class in small print) when the frame resembles none of the trained classes, and one bar
+// per trained class; until a class is trained it says what the next thing to do is. Paused while the Experiment tab is
 // shown. The region is a polite live region: its label changes only when the predicted class does
 // (the confidence and bars, which change every frame, are hidden from assistive technology).
 import { cameraReady, grabFrame } from './camera-panel.js';
@@ -21,7 +22,7 @@ function show(node, text) {
 /** What the region says while it cannot predict: the next thing to do, in this order. */
 function waitingHint() {
   if (!cameraReady) return hasTrained() ? '— it needs a camera picture.' : '— it needs a camera picture and a trained class.';
-  if (trainingState() === 'training') return '— learning now; predictions start when training finishes.';
+  if (trainingState() === 'training') return '— learning now; the first predictions come in a few seconds.';
   if (meta.classes.length === 0) return '— add a class and record examples of it.';
   if (!meta.classes.some((c) => c.samples > 0)) return '— hold “Hold to record” while showing the object.';
   return '— press Train to learn the examples.';
@@ -57,10 +58,12 @@ export function renderPrediction() {
   }
 }
 
-/** The region's words for one classification: the class, and how sure the page is of it.
- * `confidences` are the scores turned into shares that sum to one, best first. */
-function describe(result, confidences) {
-  return { label: result.scores[0].label, confidence: `· ${Math.round(100 * confidences[0])}% confident` };
+/** The region's words for one classification: the class and how sure the learner is of it, by the
+ * class's own calibration (0% at its "unknown" threshold, 100% at its typical similarity, so a
+ * poor match is never shown as certain); or "Not sure" and the nearest class. */
+function describe(result) {
+  if (result.unknown) return { label: 'Not sure', confidence: `· closest: ${result.label}` };
+  return { label: result.label, confidence: `· ${Math.round(100 * result.confidence)}% sure` };
 }
 
 function predictFrame() {
@@ -74,11 +77,9 @@ function predictFrame() {
   stats.classifyMs = stats.classifyMs * 0.9 + (performance.now() - start) * 0.1;
   const scores = result.scores;
   if (!scores.length) return;
-  // Cosine similarities to confidences: a softmax with temperature 0.05.
-  const exps = scores.map((s) => Math.exp((s.score - scores[0].score) * 20));
-  const total = exps.reduce((a, b) => a + b, 0);
-  const confidences = exps.map((e) => e / total);
-  const words = describe(result, confidences);
+  // Each bar: how much the frame looks like that class by the class's own standard.
+  const confidences = scores.map((s) => s.confidence ?? 0);
+  const words = describe(result);
   show(el.predictedLabel, words.label);
   show(el.predictedDetail, '');
   show(el.predictedConfidence, words.confidence);
@@ -87,7 +88,7 @@ function predictFrame() {
     if (!row) return;
     row.fill.style.width = `${(confidences[i] * 100).toFixed(1)}%`;
     row.value.textContent = `${Math.round(confidences[i] * 100)}%`;
-    row.li.classList.toggle('best', i === 0);
+    row.li.classList.toggle('best', i === 0 && !result.unknown);
   });
   stats.predictions++;
   const now = performance.now();

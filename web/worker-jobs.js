@@ -18,7 +18,7 @@ export function serveJobs(startType, runJob) {
     try {
       await runJob(message, controller.signal);
     } catch (error) {
-      self.postMessage({ type: 'error', id: message.id, code: error?.code ?? 'ERROR', message: error?.message ?? String(error) });
+      self.postMessage({ type: 'error', id: message.id, code: error?.code ?? 'ERROR', message: error?.message ?? String(error), published: error?.published ?? 0 });
     } finally {
       running.delete(message.id);
     }

@@ -1,5 +1,6 @@
 /* learner.c - creating and destroying a learner, its classes and their stored images, and the
  * small helpers the step, classifier and checkpoint code share. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -304,6 +305,9 @@ icarl_status icarl_class_info_get(const icarl_learner *learner, int32_t index,
     info_out->exemplars = entry->exemplars.count;
     info_out->pending = entry->pending.count;
     info_out->trained = entry->trained;
+    int calibrated = learner->has_means && index < learner->outputs;
+    info_out->threshold = calibrated ? learner->class_calibration[2 * index] : -INFINITY;
+    info_out->typical = calibrated ? learner->class_calibration[2 * index + 1] : 1.0f;
     return ICARL_OK;
 }
 

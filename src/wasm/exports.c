@@ -166,8 +166,8 @@ const char *icarl_wasm_class_name(const icarl_learner *learner, int index) {
     return info.name;
 }
 
-/* out[0] exemplars, out[1] pending, out[2] trained. */
-int icarl_wasm_class_info(const icarl_learner *learner, int index, int32_t *out) {
+/* out (5 doubles): exemplars, pending, trained, threshold, typical (icarl_class_info). */
+int icarl_wasm_class_info(const icarl_learner *learner, int index, double *out) {
     icarl_class_info info;
     if (out == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
     icarl_status status = icarl_class_info_get(learner, index, &info);
@@ -175,6 +175,8 @@ int icarl_wasm_class_info(const icarl_learner *learner, int index, int32_t *out)
     out[0] = info.exemplars;
     out[1] = info.pending;
     out[2] = info.trained;
+    out[3] = info.threshold;
+    out[4] = info.typical;
     return ICARL_OK;
 }
 

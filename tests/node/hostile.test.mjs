@@ -141,7 +141,7 @@ describe('hostile input to the JavaScript API', () => {
     assert.throws(() => learner.addExamples('cat'), expectCode('INVALID_ARGUMENT'));
     assert.deepEqual(learner.classes, [], 'nothing was added by the refused calls');
     learner.addExamples('cat', [good, { width: 1, height: 1, data: new Uint8Array([1, 2, 3, 4]) }]);
-    assert.deepEqual(learner.classDetails, [{ name: 'cat', exemplars: 0, pending: 2, trained: false }]);
+    assert.deepEqual(learner.classDetails, [{ name: 'cat', exemplars: 0, pending: 2, trained: false, threshold: -Infinity, typical: 1 }]);
     learner.dispose();
   });
 
