@@ -3,8 +3,8 @@
  * are the cosine similarities with the means, recomputed here from learner_features and the
  * learner's means; the CNN scores are sigmoids (or, with the softmax-KD loss, a softmax) of the
  * network's outputs; without means (finetuning) the label is the best CNN score; the batched
- * path gives the single-image labels; and the calls that cannot be answered (nothing trained, a
- * step running, NULL, a negative count) are refused without writing, classes not yet trained
+ * path gives the single-image labels; and the calls that cannot be answered (nothing trained or
+ * published yet, NULL, a negative count) are refused without writing, classes not yet trained
  * scored -1. */
 #include <math.h>
 #include <stdlib.h>
