@@ -1,11 +1,14 @@
-// webcam-step.mjs - the webcam step of the speed issue, measured on the real page in headless
-// Chromium (Debian's /usr/bin/chromium through playwright-core, the browser tests' launch flags and
-// fake camera): teach 3 classes of 50 frames each by holding "Hold to record", press Train (one
-// step of the page's default network, 32x32x3 ResNet-14, default epochs), and time
-//   - the step: from the click to the training worker's 'done' message (worker start-up, engine
-//     load on the first step, checkpoint transfer and training: what a person waits for), and
-//     the worker's own train() seconds with its per-phase split (targets, training, herding,
-//     means), so the share of herding and class means is visible;
+// webcam-step.mjs - the page's webcam step measured in headless Chromium (Debian's
+// /usr/bin/chromium through playwright-core, the browser tests' launch flags and fake camera):
+// teach 3 classes of 50 frames each by holding "Hold to record", press Train (one step of the
+// page's default network, 32x32x3 ResNet-14, with the webcam preset's schedule), and time
+//   - the first prediction: from the click until the Prediction box names a taught class (or says
+//     "Not sure"), which the page does from the step's first publication while it trains on;
+//   - the step: from the click to the training worker's 'done' message, when the step has
+//     converged or reached its cap (worker start-up, engine load on the first step, checkpoint
+//     transfer and training: what a person waits for until "Improving" ends), with the worker's
+//     own train() seconds, its SGD updates and its per-phase split (targets, training, herding,
+//     means);
 //   - classifying one camera frame (96x96 RGBA, as the page does) on the page's main thread:
 //     median of back-to-back learner.classify() calls.
 // For both engines the page can get: 'simd-threads' (served with COOP/COEP, so the page is
@@ -42,12 +45,14 @@ const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 function recordWorkerResults() {
   const NativeWorker = window.Worker;
   window.benchSteps = [];
+  window.benchPublications = [];
   window.Worker = class extends NativeWorker {
     constructor(url, options) {
       super(url, options);
       this.addEventListener('message', (event) => {
-        const { type, seconds, phaseSeconds, flavour, threads } = event.data ?? {};
-        if (type === 'done') window.benchSteps.push({ at: performance.now(), seconds, phaseSeconds, flavour, threads });
+        const { type, seconds, phaseSeconds, flavour, threads, updates } = event.data ?? {};
+        if (type === 'done') window.benchSteps.push({ at: performance.now(), seconds, phaseSeconds, flavour, threads, updates });
+        if (type === 'published') window.benchPublications.push({ at: performance.now(), seconds, updates });
       });
     }
   };
@@ -85,11 +90,16 @@ async function round(url, dir, index, singleThread) {
     const frames = [];
     for (const name of CLASSES) frames.push(await sampleCount(page, name));
 
-    // One step, timed from the click to the worker's 'done'.
+    // One step, timed from the click to the first prediction and to the worker's 'done'.
     const clicked = await page.evaluate(() => performance.now());
     await page.getByRole('button', { name: 'Train' }).click();
+    const firstPrediction = await page.waitForFunction((names) => {
+      const text = document.querySelector('#predicted-label')?.textContent ?? '';
+      return names.includes(text) || text === 'Not sure' ? performance.now() : false;
+    }, CLASSES, { timeout: 300_000, polling: 20 }).then((handle) => handle.jsonValue());
     await page.waitForFunction(() => window.benchSteps.length > 0 || /^(Training failed|Could not)/.test(document.querySelector('#train-status').textContent), null, { timeout: 300_000 });
     const step = await page.evaluate(() => window.benchSteps[0]);
+    const publications = await page.evaluate(() => window.benchPublications.length);
     if (!step) throw new Error(`training failed: ${await page.locator('#train-status').textContent()}`);
     await page.waitForFunction(() => /^Trained/.test(document.querySelector('#train-status').textContent), null, { timeout: 30_000 });
 
@@ -112,7 +122,7 @@ async function round(url, dir, index, singleThread) {
       return { median: times[times.length >> 1], flavour: learner.engineFlavour, threads: learner.threads, pageEstimate: window.icarlPage.stats.classifyMs };
     }, CLASSIFY_CALLS);
     if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
-    return { isolated, frames, stepWall: (step.at - clicked) / 1000, step, classify };
+    return { isolated, frames, firstPrediction: (firstPrediction - clicked) / 1000, publications, stepWall: (step.at - clicked) / 1000, step, classify };
   } finally {
     await context.close();
   }
@@ -122,7 +132,7 @@ const dir = mkdtempSync(join(tmpdir(), 'icarl-webcam-bench-'));
 writeY4m(join(dir, 'scene.y4m'), { pattern: sceneA });
 const servers = { 'simd-threads': await startServer({ port: 0 }), simd: await startServer({ port: 0, isolation: false }) };
 const results = { 'simd-threads': [], simd: [] };
-console.log(`webcam step: ${CLASSES.length} classes x ${FRAMES} frames, the page's default network and epochs; ${ROUNDS} rounds per engine, interleaved`);
+console.log(`webcam step: ${CLASSES.length} classes x ${FRAMES} frames, the page's default network and schedule; ${ROUNDS} rounds per engine, interleaved`);
 console.log(`load average at start: ${load()}`);
 try {
   for (let r = 0; r < ROUNDS; r++) {
@@ -131,7 +141,7 @@ try {
       const { step, classify } = result;
       if (step.flavour !== expected) throw new Error(`expected the ${expected} engine, the worker ran ${step.flavour} (isolated ${result.isolated})`);
       const p = step.phaseSeconds;
-      console.log(`round ${r + 1} ${expected.padEnd(12)} frames ${result.frames.join('/')}  step ${result.stepWall.toFixed(2)} s (worker train ${step.seconds.toFixed(2)} s, ${step.threads} thread${step.threads === 1 ? '' : 's'}: targets ${p.targets.toFixed(2)}, training ${p.training.toFixed(2)}, herding ${p.herding.toFixed(3)}, means ${p.means.toFixed(3)})  classify ${classify.median.toFixed(2)} ms (${classify.flavour}, ${classify.threads} thread${classify.threads === 1 ? '' : 's'})  load ${load()}`);
+      console.log(`round ${r + 1} ${expected.padEnd(12)} frames ${result.frames.join('/')}  first prediction ${result.firstPrediction.toFixed(2)} s  step ${result.stepWall.toFixed(2)} s (${step.updates} updates, ${result.publications} publications; worker train ${step.seconds.toFixed(2)} s, ${step.threads} thread${step.threads === 1 ? '' : 's'}: targets ${p.targets.toFixed(2)}, training ${p.training.toFixed(2)}, herding ${p.herding.toFixed(3)}, means ${p.means.toFixed(3)})  classify ${classify.median.toFixed(2)} ms (${classify.flavour}, ${classify.threads} thread${classify.threads === 1 ? '' : 's'})  load ${load()}`);
       results[expected].push(result);
     }
   }
@@ -141,12 +151,12 @@ try {
 }
 
 console.log();
-console.log(`${'engine'.padEnd(14)}${'step s'.padStart(9)}${'train s'.padStart(9)}${'training'.padStart(10)}${'herding'.padStart(9)}${'means'.padStart(8)}${'herd+means'.padStart(12)}${'classify ms'.padStart(13)}`);
+console.log(`${'engine'.padEnd(14)}${'first s'.padStart(9)}${'step s'.padStart(9)}${'train s'.padStart(9)}${'training'.padStart(10)}${'herding'.padStart(9)}${'means'.padStart(8)}${'herd+means'.padStart(12)}${'classify ms'.padStart(13)}`);
 for (const [engine, list] of Object.entries(results)) {
   const m = (f) => median(list.map(f));
   const train = m((x) => x.step.seconds);
   const share = m((x) => (x.step.phaseSeconds.herding + x.step.phaseSeconds.means) / x.step.seconds);
-  console.log(`${engine.padEnd(14)}${m((x) => x.stepWall).toFixed(2).padStart(9)}${train.toFixed(2).padStart(9)}${m((x) => x.step.phaseSeconds.training).toFixed(2).padStart(10)}${m((x) => x.step.phaseSeconds.herding).toFixed(3).padStart(9)}${m((x) => x.step.phaseSeconds.means).toFixed(3).padStart(8)}${`${(100 * share).toFixed(1)} %`.padStart(12)}${m((x) => x.classify.median).toFixed(2).padStart(13)}`);
-  console.log(`result webcam ${engine} step ${m((x) => x.stepWall).toFixed(2)} train ${train.toFixed(2)} herding_means_share ${share.toFixed(4)} classify_ms ${m((x) => x.classify.median).toFixed(3)}`);
+  console.log(`${engine.padEnd(14)}${m((x) => x.firstPrediction).toFixed(2).padStart(9)}${m((x) => x.stepWall).toFixed(2).padStart(9)}${train.toFixed(2).padStart(9)}${m((x) => x.step.phaseSeconds.training).toFixed(2).padStart(10)}${m((x) => x.step.phaseSeconds.herding).toFixed(3).padStart(9)}${m((x) => x.step.phaseSeconds.means).toFixed(3).padStart(8)}${`${(100 * share).toFixed(1)} %`.padStart(12)}${m((x) => x.classify.median).toFixed(2).padStart(13)}`);
+  console.log(`result webcam ${engine} first_prediction ${m((x) => x.firstPrediction).toFixed(2)} step ${m((x) => x.stepWall).toFixed(2)} updates ${m((x) => x.step.updates)} train ${train.toFixed(2)} herding_means_share ${share.toFixed(4)} classify_ms ${m((x) => x.classify.median).toFixed(3)}`);
 }
 console.log(`(medians of ${ROUNDS}; load average at the end: ${load()})`);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench.sh - the native benchmarks (DESIGN.md 5): `icarl sanity` (all 10 Fashion-MNIST classes in
+# bench.sh - the benchmarks (docs/accuracy.md, docs/performance.md): `icarl sanity` (all 10 Fashion-MNIST classes in
 # one step, 2 epochs: accuracy and training images/s), `icarl protocol --size full` (the
 # class-incremental benchmark with ResNet-32), `icarl bench-gemm` (GFLOP/s per kernel, natively
 # and in WebAssembly through `node web/cli.mjs`), and
@@ -18,7 +18,8 @@
 # compare: the paper's comparison of four methods (build-scripts/compare.sh); fuzz: 10 minutes
 # per fuzz target (build-scripts/fuzz.sh 600); teach [tune|test] [--set NAME=VALUE]... [--seeds
 # 1,2,3]: 5 objects of the webcam evaluation set taught in 2 steps, accuracy on held-out views
-# and seconds per step, native and Node (bench/teach-bench.mjs, which says more).
+# and seconds per step, native and Node (bench/teach-bench.mjs, which says more), then the page's
+# timings in headless Chromium (the webcam benchmark above: first prediction and whole step).
 # Reports go to build/bench/. ICARL=path uses that binary and skips the build.
 # SPEED_SECONDS (default 4) is the time budget per measurement of `speed`; NATIVE_BUILD and
 # WASM_BUILD (default build/native, build/wasm) are the build folders whose libraries it links.
@@ -36,7 +37,9 @@ case "$what" in
   teach)
     shift
     [ -n "${ICARL:-}" ] || bash build-scripts/build.sh
-    exec node bench/teach-bench.mjs "$@" ;;
+    node bench/teach-bench.mjs "$@"
+    echo "\$ node bench/webcam-step.mjs ${WEBCAM_ROUNDS:-3}"
+    exec node bench/webcam-step.mjs "${WEBCAM_ROUNDS:-3}" ;;
   fuzz) exec bash build-scripts/fuzz.sh 600 ;;
   -h|--help)
     # the leading comment block, whatever its length

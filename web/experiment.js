@@ -1,4 +1,4 @@
-// experiment.js - the class-incremental protocol of DESIGN.md section 5 on a small Fashion-MNIST
+// experiment.js - the class-incremental protocol of docs/design.md section 5.6 on a small Fashion-MNIST
 // subset, for the page's Experiment mode: iCaRL and finetuning learn the same stream of classes
 // (2 per step), step by step, and after each step both are tested on every class seen so far.
 // No DOM here: the page's worker runs it, and Node tests can run it too. The results are plain

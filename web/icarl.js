@@ -1,4 +1,4 @@
-// icarl.js - the JavaScript API of icarl-wasm (DESIGN.md 4.2), one ES module for the browser,
+// icarl.js - the JavaScript API of icarl-wasm (docs/design.md 5.3), one ES module for the browser,
 // workers and Node >= 20. It loads the WebAssembly engine (the SIMD build with threads where
 // shared memory and workers are allowed: Node, and cross-origin isolated pages; else the
 // single-thread SIMD build, or the scalar build where SIMD is missing), wraps each exported C
@@ -926,7 +926,7 @@ export class Learner {
     }
   }
 
-  /** The whole learner as checkpoint bytes (DESIGN.md 4.4), the same format as native files. */
+  /** The whole learner as checkpoint bytes (docs/design.md 5.5), the same format as native files. */
   save() {
     const handle = this.#live();
     const engine = this.#engine;

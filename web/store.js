@@ -3,7 +3,7 @@
 // transaction so that a failed write (quota, abort) leaves the previous state whole.
 // Not a general database layer. Works in the browser and, for tests, with npm fake-indexeddb.
 //
-// Rules it follows (DESIGN.md 6): ArrayBuffers, never Blobs; nothing but the transaction's own
+// Rules it follows (docs/design.md 5.4): ArrayBuffers, never Blobs; nothing but the transaction's own
 // requests is awaited while it is open (anything else would let it commit early); private windows
 // without IndexedDB, and quota errors, fall back to keeping the state in memory.
 

@@ -1,5 +1,5 @@
 /* command_model.c - the subcommands that work on a model file and folders of images:
- * `icarl learn`, `predict`, `eval` and `info` (DESIGN.md 4.1). A failed command never writes
+ * `icarl learn`, `predict`, `eval` and `info` (docs/design.md 5.2). A failed command never writes
  * the model file: only a finished learn step saves it, atomically. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>

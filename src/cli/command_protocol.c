@@ -1,5 +1,5 @@
 /* command_protocol.c - `icarl protocol`: the class-incremental Fashion-MNIST benchmark of
- * DESIGN.md section 5. Learns the classes a few per step, tests after each step on all test
+ * docs/design.md section 5.6. Learns the classes a few per step, tests after each step on all test
  * images of the classes seen so far, and reports NME and CNN top-1 accuracy, average
  * incremental accuracy, final accuracy and average forgetting (stdout, --json, --svg). */
 #include <math.h>
@@ -21,7 +21,7 @@
 static const char PROTOCOL_USAGE[] =
     "usage: icarl protocol --dataset fashion-mnist [options]\n"
     "\n"
-    "Class-incremental benchmark (DESIGN.md 5): learns the 10 Fashion-MNIST classes a few per\n"
+    "Class-incremental benchmark (docs/design.md 5.6): learns the 10 Fashion-MNIST classes a few per\n"
     "step and, after each step, tests on all test images of the classes seen so far.\n"
     "\n"
     "  --dataset NAME          fashion-mnist (the only one; default)\n"

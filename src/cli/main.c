@@ -1,4 +1,4 @@
-/* main.c - the `icarl` command-line tool: dispatches to a subcommand (DESIGN.md 4.1) and prints
+/* main.c - the `icarl` command-line tool: dispatches to a subcommand (docs/design.md 5.2) and prints
  * the overall help and version. All the work lives in the command_*.c files. */
 #include <stdio.h>
 #include <string.h>

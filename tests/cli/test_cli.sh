@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_cli.sh - end-to-end tests of the native `icarl` tool (DESIGN.md 4.1): learn, predict, eval
+# test_cli.sh - end-to-end tests of the native `icarl` tool (docs/design.md 5.2): learn, predict, eval
 # and info on tiny generated BMP folders, an incremental second learn, protocol and sanity on a
 # tiny generated IDX dataset, and every bad-input case (one stderr line, non-zero exit, no damage).
 # Usage: tests/cli/test_cli.sh [path/to/icarl]   (default: build/native/icarl)

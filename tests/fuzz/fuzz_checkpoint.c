@@ -1,4 +1,4 @@
-/* fuzz_checkpoint.c - libFuzzer target for the checkpoint loader (icarl_load, DESIGN.md 4.4).
+/* fuzz_checkpoint.c - libFuzzer target for the checkpoint loader (icarl_load, docs/design.md 5.5).
  * Any bytes must either load or be refused with a status and a message; never crash, never
  * read out of bounds, never allocate beyond what the bytes justify (libFuzzer's -malloc_limit_mb
  * and -rss_limit_mb catch that). A checkpoint that loads must save again and load again: the

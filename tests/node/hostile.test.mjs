@@ -1,4 +1,4 @@
-// hostile.test.mjs - the JavaScript API (DESIGN.md 4.2) given what a careless or hostile caller
+// hostile.test.mjs - the JavaScript API (docs/design.md 5.3) given what a careless or hostile caller
 // would give it: NaN and infinity in options, wrong image sizes and data, bad class labels,
 // calls out of order, a disposed learner, and garbage or doctored bytes to loadLearner. Every
 // case must throw an Error (an IcarlError) with a clear message and a `code`, and leave the
@@ -53,7 +53,7 @@ function crc32(bytes) {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-// The checkpoint's sections (DESIGN.md 4.4): magic, u32 version, then tag, u64 length, payload,
+// The checkpoint's sections (docs/design.md 5.5): magic, u32 version, then tag, u64 length, payload,
 // u32 CRC. Returns [{tag, payload}] and rebuilds bytes from such a list.
 function sections(bytes) {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -1,4 +1,4 @@
-// learner.test.mjs - the DESIGN.md 4.2 API end to end on a tiny synthetic problem (three 8x8
+// learner.test.mjs - the docs/design.md 5.3 API end to end on a tiny synthetic problem (three 8x8
 // patterns, a one-block-per-stage ResNet, a few epochs), run against both engine flavours:
 // training classifies correctly, save/load round trips exactly, errors carry codes, and an
 // AbortSignal cancels a step leaving the learner exactly as it was.

@@ -1,4 +1,4 @@
-// native-cross.test.mjs - the same checkpoint bytes work in both builds (DESIGN.md 4.4): a model
+// native-cross.test.mjs - the same checkpoint bytes work in both builds (docs/design.md 5.5): a model
 // learned by the native `icarl learn` loads in Node and classifies the same images the same way,
 // and a model learned through the WebAssembly build (web/cli.mjs and the JS API) does so in the
 // native tool; `web/cli.mjs` prints what the native tool prints. Needs the native tool

@@ -1,4 +1,4 @@
-// types.test.mjs - web/icarl.d.ts compiles under `tsc --strict` and describes the DESIGN.md 4.2
+// types.test.mjs - web/icarl.d.ts compiles under `tsc --strict` and describes the docs/design.md 5.3
 // usage, and that it is precise enough to refuse misuse (wrong option types, a label used as a
 // number, an unknown error code): declarations typed `any` would accept everything. Needs
 // TypeScript (Debian's node-typescript; see prerequisites.mjs for what happens without it).
