@@ -95,6 +95,7 @@ async function runNode({ setDir, steps, seed, settings, manifest }) {
       learned.push(...classes);
       let images = 0, correct = 0;
       const rightScores = [], byRoom = { home: [0, 0], other: [0, 0] };
+      let rightAndSure = 0;
       for (const name of learned) {
         readFolder(path.join(setDir, 'test', name)).forEach((image, view) => {
           const result = learner.classify(image), room = byRoom[manifest.testViewConditions[name][view].room];
@@ -104,15 +105,17 @@ async function runNode({ setDir, steps, seed, settings, manifest }) {
             correct++;
             room[0]++;
             rightScores.push(result.score);
+            if (!result.unknown) rightAndSure++;
           }
         });
       }
       // how far the nearest class mean is for objects never taught, against taught ones named
-      // right: the margin an "unknown object" flag has to work with
-      const strangerScores = manifest.neverTaught.flatMap((name) => readFolder(path.join(setDir, 'test', name)).map((image) => learner.classify(image).score));
+      // right, and how often the "unknown" flag is raised on them
+      const strangers = manifest.neverTaught.flatMap((name) => readFolder(path.join(setDir, 'test', name)).map((image) => learner.classify(image)));
       results.push({ classes, accuracy: correct / images, images, correct, seconds, trainSeconds: trained.seconds,
                      accuracyHomeRoom: byRoom.home[0] / byRoom.home[1], accuracyOtherRooms: byRoom.other[0] / byRoom.other[1],
-                     cosineRight: meanOrNull(rightScores), cosineNeverTaught: meanOrNull(strangerScores) });
+                     cosineRight: meanOrNull(rightScores), cosineNeverTaught: meanOrNull(strangers.map((r) => r.score)),
+                     rightAndNotFlagged: rightAndSure / images, neverTaughtFlagged: strangers.filter((r) => r.unknown).length / strangers.length });
     }
     return results;
   } finally {
@@ -151,7 +154,7 @@ export function markdownReport({ set, seeds, settings, command, manifest, runs, 
   }
   if (runs.node) {
     const final = (key) => runs.node.map((steps) => steps[steps.length - 1][key]);
-    lines.push('', `Node, after step 2: accuracy on the test views seen in the room where the objects were taught ${cell(final('accuracyHomeRoom'), 3)}, in other rooms ${cell(final('accuracyOtherRooms'), 3)}; mean cosine similarity to the nearest class mean ${cell(final('cosineRight'), 3)} for test views of taught objects named right, ${cell(final('cosineNeverTaught'), 3)} for the ${manifest.neverTaught.length} never-taught objects (${manifest.neverTaught.join(', ')}).`);
+    lines.push('', `Node, after step 2: accuracy on the test views seen in the room where the objects were taught ${cell(final('accuracyHomeRoom'), 3)}, in other rooms ${cell(final('accuracyOtherRooms'), 3)}; mean cosine similarity to the nearest class mean ${cell(final('cosineRight'), 3)} for test views of taught objects named right, ${cell(final('cosineNeverTaught'), 3)} for the ${manifest.neverTaught.length} never-taught objects (${manifest.neverTaught.join(', ')}); taught test views named right and not flagged unknown ${cell(final('rightAndNotFlagged'), 3)}, never-taught views flagged unknown ${cell(final('neverTaughtFlagged'), 3)}.`);
   }
   const p = manifest.parameters;
   lines.push('', `Steps per seed: ${seeds.map((s) => `${s}: ${stepsFor(manifest.taught, s).map((c) => c.join(', ')).join(' | ')}`).join('; ')}.`,

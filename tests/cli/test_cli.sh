@@ -80,6 +80,7 @@ make_class "$work/test" blue 30 40 220 0 21 4
 make_class "$work/test" purple 160 30 200 0 21 3              # unknown class: skipped
 make_class "$work/new" yellow 230 220 40 0 1 8
 make_class "$work/test_yellow" yellow 230 220 40 0 21 4
+make_class "$work/stranger" grey 128 128 128 2 1 1              # never taught
 
 mkdir -p "$work/bad/red"
 cp "$work/train/red/img_0.bmp" "$work/bad/red/"
@@ -189,6 +190,13 @@ check "predict prints path<TAB>label<TAB>score lines" \
 check "predict labels are right" bash -c "
   [ \"\$(cut -f2 '$work/out' | tr '\n' ' ')\" = 'red green blue ' ]"
 
+run_ok "predict --unknown" "$icarl" predict --model "$model" --unknown "$work/test/red/img_0.bmp" \
+  "$work/test/green/img_1.bmp" "$work/test/blue/img_2.bmp" "$work/stranger/grey/img_0.bmp"
+check "predict --unknown adds known or unknown as a fourth column" \
+  bash -c "[ \$(grep -cP '^[^\t]+\t[^\t]+\t-?[0-9]+\.[0-9]{4}\t(known|unknown)\$' '$work/out') -eq 4 ]"
+check "taught colours are known, a grey striped image never taught is unknown" bash -c "
+  [ \"\$(cut -f4 '$work/out' | tr '\n' ' ')\" = 'known known known unknown ' ]"
+
 run_ok "eval --json" "$icarl" eval --model "$model" --data "$work/test" --json "$work/eval.json"
 check "eval prints accuracy: 0.XXXX" grep -qE '^accuracy: [01]\.[0-9]{4}$' "$work/out"
 check "eval accuracy >= 0.9 on easy classes" \
@@ -196,6 +204,20 @@ check "eval accuracy >= 0.9 on easy classes" \
 check "eval notes the skipped unknown class on stderr" grep -q "skipped 3 images" "$work/err"
 json_checks 'check("eval JSON has the accuracy it printed", near(json(args[0]).accuracy, Number(read(args[1]).match(/^accuracy: (\S+)$/m)[1])))' \
   "$work/eval.json" "$work/out"
+
+run_ok "learn --set" "$icarl" learn --model "$work/set.icarl" --data "$work/train" \
+  --set schedule=epochs,epochs=1,zoom=0.25
+run_ok "info of the --set model" "$icarl" info --model "$work/set.icarl"
+check "--set settings are the model's" bash -c "
+  grep -qE '^  zoom +0\.25 ' '$work/out' && grep -qE '^  schedule +epochs ' '$work/out' &&
+  grep -qE '^  epochs +1 ' '$work/out'"
+expect_error "--set of an unknown setting" "$icarl" learn --model "$work/set2.icarl" \
+  --data "$work/train" --set wobble=1
+expect_error "--set out of range" "$icarl" learn --model "$work/set2.icarl" --data "$work/train" \
+  --set zoom=2
+expect_error "--set without a value" "$icarl" learn --model "$work/set2.icarl" --data "$work/train" \
+  --set zoom
+check "no model written by a refused --set" test ! -e "$work/set2.icarl"
 
 # ---- incremental learn ------------------------------------------------------------------------
 
