@@ -32,7 +32,7 @@ export const percent = (fraction) => `${(100 * fraction).toFixed(1)}%`;
 /** A training worker's progress in words, "Training, epoch 2 of 6 · 40% · about 10 seconds left":
  * `phase` is the phase already worded, the epoch is named while training (when the progress has
  * epochs), and `secondsLeft` (null: no estimate yet) ends it. */
-export function progressText(phase, progress, secondsLeft) {
-  const epoch = progress.phase === 'training' && progress.epochs ? `, epoch ${progress.epoch} of ${progress.epochs}` : '';
+export function progressText(phase, progress, secondsLeft, { showEpoch = true } = {}) {
+  const epoch = showEpoch && progress.phase === 'training' && progress.epochs ? `, epoch ${progress.epoch} of ${progress.epochs}` : '';
   return `${phase}${epoch} · ${Math.round(progress.fraction * 100)}%${secondsLeft === null ? '' : ` · ${formatTimeLeft(secondsLeft)}`}`;
 }

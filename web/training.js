@@ -117,7 +117,9 @@ function showProgress({ progress, elapsed }) {
   const left = training.timeLeft({ done: progress.done, total: progress.total, elapsed, measure: MEASURED_PHASES.has(progress.phase) });
   if (left !== null && !lastStep.firstEstimate) lastStep.firstEstimate = { secondsLeft: left, at: performance.now() };
   const doing = training.published ? 'Improving' : PHASE_TEXT[progress.phase] ?? progress.phase;
-  el.trainStatus.textContent = progressText(doing, progress, left);
+  // A step of a few dozen frames is counted in updates, not epochs: "epoch 12 of 150" would
+  // say nothing a person needs, the percentage and the time left do.
+  el.trainStatus.textContent = progressText(doing, progress, left, { showEpoch: false });
 }
 
 /** The details line: the engine build, its threads, the step's size and where its time went. */
@@ -156,6 +158,7 @@ async function onWorkerMessage(event) {
       if (!(await adopt(message.checkpoint))) return;
       if (!job.published) lastStep.firstPublication = performance.now();
       job.published = message.published;
+      el.trainStatus.textContent = 'Improving…'; // until the next progress report says more
       render();
     }).catch((error) => finishTraining(`Could not use the trained model: ${error.message}`, 'error'));
   } else if (message.type === 'done') {

@@ -66,8 +66,9 @@ test('hints, time left, memory, details and errors in plain words; destructive b
   // The first step: the hint says it is learning; the status gives the time left in words.
   const statuses = new Set();
   const watcher = setInterval(() => page.locator('#train-status').textContent().then((text) => statuses.add(text), () => {}), 100);
+  t.after(() => clearInterval(watcher)); // a failing assertion must not leave the run waiting on it
   await page.getByRole('button', { name: 'Train' }).click();
-  assert.equal(await prediction(page), 'No prediction yet — learning now; predictions start when training finishes.');
+  assert.equal(await prediction(page), 'No prediction yet — learning now; the first predictions come in a few seconds.');
   await page.waitForFunction(() => /^Trained/.test(document.querySelector('#train-status').textContent), null, { timeout: 180_000 });
   clearInterval(watcher);
   const withTime = [...statuses].filter((text) => / left$/.test(text));
@@ -80,7 +81,7 @@ test('hints, time left, memory, details and errors in plain words; destructive b
   const ratio = step.firstEstimate.secondsLeft / real;
   assert.ok(ratio >= 0.5 && ratio <= 2, `the first estimate (${step.firstEstimate.secondsLeft.toFixed(1)} s) is within 2x of the real time left (${real.toFixed(1)} s)`);
   await page.waitForFunction(() => document.querySelector('#predicted-label').textContent === 'Mug', null, { timeout: 20_000 });
-  assert.match(await prediction(page), /^Mug · \d+% confident/);
+  assert.match(await prediction(page), /^Mug · \d+% sure/);
 
   // No engine in the status line; it is in the details line.
   const status = await page.locator('#train-status').textContent();

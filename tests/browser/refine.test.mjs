@@ -46,7 +46,7 @@ async function open(video, profile) {
   return { context, page, errors };
 }
 
-const prediction = (page) => page.getByRole('region', { name: 'Prediction' }).textContent();
+const prediction = async (page) => (await page.getByRole('region', { name: 'Prediction' }).textContent()).replace(/\s+/g, ' ').trim();
 const status = (page) => page.locator('#train-status').textContent();
 
 test('the page predicts from the first publication, improves, stops cleanly when recording, and says "Not sure"', { ...needing(browserMissing), timeout: 360_000 }, async () => {
