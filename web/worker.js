@@ -16,9 +16,12 @@ import { loadLearner } from './icarl.js';
 import { progressPoster, serveJobs } from './worker-jobs.js';
 
 // Predictions within seconds of Train, then better ones while the step trains on: the first
-// publication leaves time for its herding and class means and for the page to load it.
+// publication leaves time for its herding and class means and for the page to load it. Each
+// publication herds and averages every new class's exemplars again (with their calibration
+// views), about a second of a 3-class step on this engine: every 5 s that was a third of the
+// step's time, every 15 s it is about a tenth.
 const PUBLISH_AFTER = 2.5;
-const PUBLISH_EVERY = 5;
+const PUBLISH_EVERY = 15;
 
 serveJobs('train', async ({ id, checkpoint, epochs, settings }, signal) => {
   const onProgress = progressPoster(id, 80, (progress) => progress.phase === 'done'); // ~12 updates/s is plenty
