@@ -118,8 +118,9 @@ function showProgress({ progress, elapsed }) {
   if (left !== null && !lastStep.firstEstimate) lastStep.firstEstimate = { secondsLeft: left, at: performance.now() };
   const doing = training.published ? 'Improving' : PHASE_TEXT[progress.phase] ?? progress.phase;
   // A step of a few dozen frames is counted in updates, not epochs: "epoch 12 of 150" would
-  // say nothing a person needs, the percentage and the time left do.
-  el.trainStatus.textContent = progressText(doing, progress, left, { showEpoch: false });
+  // say nothing a person needs, the percentage and the time left do. With ?epochs=N the step is
+  // counted in epochs, and they are named.
+  el.trainStatus.textContent = progressText(doing, progress, left, { showEpoch: EPOCHS !== undefined });
 }
 
 /** The details line: the engine build, its threads, the step's size and where its time went. */

@@ -34,7 +34,9 @@ function pattern(kind, random, channels = 4) {
 
 const NAMES = ['left', 'top', 'checker'];
 
-const TINY = { inputSize: SIZE, channels: 1, blocksPerStage: 1, baseWidth: 4, epochs: 4, batchSize: 16, memory: 30, seed: 7, cropPadding: 1, brightness: 0 };
+// The epochs schedule, so that a step's length is its epochs (the updates schedule has its own
+// tests in publish.test.mjs and test_step_schedule.c).
+const TINY = { inputSize: SIZE, channels: 1, blocksPerStage: 1, baseWidth: 4, schedule: 'epochs', epochs: 4, batchSize: 16, memory: 30, seed: 7, cropPadding: 1, brightness: 0 };
 
 async function trainedLearner(engine, random) {
   const learner = await createLearner({ ...TINY, engine });
