@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # build.sh - builds everything idempotently: the native library, `icarl` tool and C tests under
-# build/native, and the WebAssembly module and loader into web/ (with Debian's Emscripten; without
-# it build.sh fails rather than leave web/ without its engine: run build-scripts/setup.sh).
+# build/native, and the WebAssembly module and loader into web/ (with Debian's Emscripten, and
+# clang-16 for the relaxed-SIMD kernels; without them build.sh fails rather than leave web/ without
+# its engine: run build-scripts/setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
 
 if ! command -v emcmake >/dev/null; then
   echo "build.sh: emcmake not found: the WebAssembly build needs Emscripten (Debian package emscripten; build-scripts/setup.sh installs it)" >&2
+  exit 1
+fi
+if ! command -v clang-16 >/dev/null || ! command -v wasm-ld-16 >/dev/null; then
+  echo "build.sh: clang-16 or wasm-ld-16 not found: the WebAssembly build's relaxed-SIMD kernels need them (Debian packages clang-16 and lld-16; build-scripts/setup.sh installs them)" >&2
   exit 1
 fi
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # setup.sh - installs what the project needs on a fresh Debian 12 machine (idempotent):
-# compilers and CMake, zlib, stb_image, the Fashion-MNIST dataset, Emscripten, wabt, Chromium,
-# and the npm packages of web/ and tests/. Runs non-interactively (CI has no standard input).
+# compilers and CMake, zlib, stb_image, the Fashion-MNIST dataset, Emscripten, clang-16 and lld-16
+# (the relaxed-SIMD kernels, which Emscripten's own clang 14 cannot build), wabt, Chromium, and the
+# npm packages of web/ and tests/. Runs non-interactively (CI has no standard input).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake zlib1g-dev libstb-dev dataset-fashion-mnist emscripten wabt
-          chromium clang node-typescript)
+          chromium clang clang-16 lld-16 node-typescript)
 # A Node.js from elsewhere (e.g. NodeSource, which bundles npm) conflicts with Debian's npm
 # package: ask apt for Node and npm only where they are missing.
 command -v node >/dev/null || packages+=(nodejs)

@@ -2,7 +2,7 @@
  * blocking, edge tiles, the split over threads), and the shifted products of the padded
  * convolutions (sgemm_taps, sgemm_dot_taps9). The microkernels it runs are declared in
  * gemm_kernels.h and live beside it: gemm_scalar.c (portable), gemm_x86.c (AVX2+FMA, AVX-512),
- * gemm_wasmsimd.c (simd128). */
+ * gemm_wasmsimd.c (simd128, and relaxed SIMD in a module of its own). */
 #include "kernels/gemm.h"
 
 #include <stdint.h>
@@ -517,6 +517,19 @@ const gemm_variant gemm_variants[] = {
      .kernel = gemm_ukernel_4x8__wasmsimd,
      .dot = gemm_dot_4x4__wasmsimd,
      .taps = gemm_taps_4x8__wasmsimd,
+     .straddling_slivers_to_tensor = 1,
+     .one_tap_b_in_place = 1},
+#endif
+#if defined(__wasm_simd128__) && defined(__EMSCRIPTEN__)
+    /* The same kernels with fused multiply-adds, imported from the relaxed-SIMD module where the
+     * JavaScript engine runs it (gemm_kernels.h); the simd128 blocking and choices, which its
+     * equal tile and loop order share. */
+    {.name = "gemm_4x8__wasmrelaxed",
+     .is_supported = gemm_wasm_relaxed_available,
+     .blocking = {.mr = 4, .nr = 8, .mc = 64, .kc = 256, .nc = 1024},
+     .kernel = gemm_ukernel_4x8__wasmrelaxed,
+     .dot = gemm_dot_4x4__wasmrelaxed,
+     .taps = gemm_taps_4x8__wasmrelaxed,
      .straddling_slivers_to_tensor = 1,
      .one_tap_b_in_place = 1},
 #endif

@@ -60,4 +60,15 @@ gemm_taps_microkernel gemm_taps_4x8__wasmsimd;
 gemm_dot_microkernel gemm_dot_4x4__wasmsimd;
 #endif
 
+#if defined(__wasm_simd128__) && (defined(__EMSCRIPTEN__) || defined(__wasm_relaxed_simd__))
+/* gemm_wasmsimd.c again, built by clang-16 with relaxed SIMD into a module of its own
+ * (src/wasm/relaxed-simd.cmake). The Emscripten engine leaves these undefined, so they become
+ * imports: the engine's glue links them to that module where the JavaScript engine runs relaxed
+ * SIMD, else to stand-ins (src/wasm/relaxed-simd-library.js) whose availability answer is 0. */
+int gemm_wasm_relaxed_available(void);
+gemm_microkernel gemm_ukernel_4x8__wasmrelaxed;
+gemm_taps_microkernel gemm_taps_4x8__wasmrelaxed;
+gemm_dot_microkernel gemm_dot_4x4__wasmrelaxed;
+#endif
+
 #endif

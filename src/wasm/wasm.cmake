@@ -20,6 +20,9 @@ target_compile_options(icarl_engine_simd PUBLIC -msimd128)
 if(MATH_LIBRARY)
   target_link_libraries(icarl_engine_simd PUBLIC ${MATH_LIBRARY})
 endif()
+# Its GEMM variant table ends with the relaxed-SIMD kernels, imported from a module of their own.
+include(${CMAKE_CURRENT_LIST_DIR}/relaxed-simd.cmake)
+icarl_link_relaxed_simd(icarl_engine_simd)
 
 # emcc 3.1.6's ES6 glue still evaluates `__dirname` when it runs under Node, which ES modules do
 # not define (a ReferenceError before anything loads). The pre-js lands inside the factory
@@ -112,7 +115,7 @@ function(icarl_wasm_module target flavour engine)
     SUFFIX ".js"
     RUNTIME_OUTPUT_DIRECTORY ${ICARL_WASM_OUTPUT_DIRECTORY}
     # Relink when the export list changes: CMake does not see files named inside link flags.
-    LINK_DEPENDS "${ICARL_WASM_PRE_JS};${ICARL_WASM_EXPORTS_FILE}")
+    LINK_DEPENDS "${ICARL_WASM_PRE_JS};${ICARL_WASM_EXPORTS_FILE};${ICARL_RELAXED_LINK_DEPENDS}")
 endfunction()
 
 icarl_wasm_module(icarl_wasm_simd simd icarl_engine_simd)
@@ -131,6 +134,7 @@ target_compile_definitions(icarl_engine_simd_threads PUBLIC ICARL_THREADS_ENABLE
 if(MATH_LIBRARY)
   target_link_libraries(icarl_engine_simd_threads PUBLIC ${MATH_LIBRARY})
 endif()
+icarl_link_relaxed_simd(icarl_engine_simd_threads)
 
 # emcc 3.1.6's pthreads glue calls require('worker_threads'), require('os') (the core count) and
 # require('fs') under Node, which an ES module does not define. icarl.js hands the main thread a
@@ -196,7 +200,7 @@ if(ICARL_CLI_SOURCES)
     OUTPUT_NAME icarl-cli
     SUFFIX ".cjs"
     RUNTIME_OUTPUT_DIRECTORY ${ICARL_WASM_OUTPUT_DIRECTORY}
-    LINK_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/cli-pre.js)
+    LINK_DEPENDS "${CMAKE_CURRENT_LIST_DIR}/cli-pre.js;${ICARL_RELAXED_LINK_DEPENDS}")
   add_custom_command(TARGET icarl_wasm_cli POST_BUILD
     COMMAND ${CMAKE_COMMAND} -E rename
       ${ICARL_WASM_OUTPUT_DIRECTORY}/icarl-cli.worker.js

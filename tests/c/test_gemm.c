@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__EMSCRIPTEN__)
+#include <emscripten.h>
+#endif
+
 #include "harness.h"
 #include "kernels/compute.h"
 #include "kernels/gemm.h"
@@ -98,8 +102,9 @@ static int check_case(compute_context *context, const gemm_case *t, uint32_t see
 /* ---- which variants this CPU and build must run ------------------------------------------------ */
 
 /* The CPU features each variant needs, as /proc/cpuinfo names them (none: every CPU the build
- * targets runs it; the simd128 variant is compiled only into a SIMD build). A variant missing
- * here fails the test: a new kernel says what it needs. */
+ * targets runs it; the simd128 variant is compiled only into a SIMD build; "relaxed-simd" is the
+ * JavaScript engine's relaxed SIMD, which the WebAssembly build's relaxed variant needs). A
+ * variant missing here fails the test: a new kernel says what it needs. */
 typedef struct variant_needs {
     const char *name;
     const char *cpu_flags; /* space-separated */
@@ -108,6 +113,7 @@ typedef struct variant_needs {
 static const variant_needs needs[] = {
     {"gemm_4x8__scalar", ""},
     {"gemm_4x8__wasmsimd", ""},
+    {"gemm_4x8__wasmrelaxed", "relaxed-simd"},
     {"gemm_6x16__avx2", "avx2 fma"},
     {"gemm_8x32__avx512", "avx2 fma avx512f"},
 };
@@ -134,6 +140,16 @@ static void read_cpu_flags(void) {
 /* Whether the CPU has `flag`: from /proc/cpuinfo, else (x86 without it) from the compiler's CPU
  * check. */
 static int cpu_has(const char *flag) {
+#if defined(__EMSCRIPTEN__)
+    /* Whether the JavaScript engine compiles (module (func (param v128 v128 v128) (result v128)
+     * local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd)): asked of the engine, not of the
+     * variant's own check, which says whether the kernels were linked. */
+    if (strcmp(flag, "relaxed-simd") == 0)
+        return emscripten_run_script_int(
+            "WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, "
+            "123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 133, "
+            "2, 11])) ? 1 : 0");
+#endif
     read_cpu_flags();
     if (cpu_flags_known) {
         size_t length = strlen(flag);
