@@ -128,6 +128,9 @@ export interface EngineOptions {
   /** 'auto' (default): 'simd-threads' where threadsSupported() (Node; cross-origin isolated
    * pages), else 'simd' where WebAssembly.validate accepts a SIMD probe, else 'scalar' */
   engine?: EngineFlavour | 'auto';
+  /** whether the SIMD flavours run their relaxed-SIMD kernels (fused multiply-adds); default
+   * relaxedSimdSupported(); true where it is false rejects with 'ENGINE_UNAVAILABLE' */
+  relaxedSimd?: boolean;
   /** the .wasm bytes of that flavour, to skip fetching or reading them */
   wasmBinary?: ArrayBuffer | Uint8Array;
   /** where to fetch that flavour's .wasm (default: beside icarl.js); served as application/wasm
@@ -275,6 +278,8 @@ export class Learner {
   private constructor();
   /** which engine build runs this learner */
   readonly engineFlavour: EngineFlavour;
+  /** true when that build runs the relaxed-SIMD kernels */
+  readonly relaxedSimd: boolean;
   /** threads this learner's work is split over (1 outside 'simd-threads', or when the engine's
    * worker pool had none left) */
   readonly threads: number;
@@ -315,6 +320,10 @@ export function loadLearner(bytes: Uint8Array | ArrayBuffer | ArrayBufferView, o
 
 /** true where WebAssembly SIMD (simd128) is available */
 export function simdSupported(): boolean;
+
+/** true where WebAssembly relaxed SIMD is available (Chromium; Node 20 with
+ * --experimental-wasm-relaxed-simd): the SIMD flavours then run fused multiply-add kernels */
+export function relaxedSimdSupported(): boolean;
 
 /** true where the 'simd-threads' flavour can run: SIMD, shared memory and workers (Node 20; in a
  * browser only when crossOriginIsolated) */

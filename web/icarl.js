@@ -1,7 +1,8 @@
 // icarl.js - the JavaScript API of icarl-wasm (docs/design.md 5.3), one ES module for the browser,
 // workers and Node >= 20. It loads the WebAssembly engine (the SIMD build with threads where
 // shared memory and workers are allowed: Node, and cross-origin isolated pages; else the
-// single-thread SIMD build, or the scalar build where SIMD is missing), wraps each exported C
+// single-thread SIMD build, or the scalar build where SIMD is missing; the SIMD builds link their
+// relaxed-SIMD kernels where the JavaScript engine has relaxed SIMD), wraps each exported C
 // function once with explicit types, and exposes Learner objects that own one C learner each and
 // must be dispose()d.
 // It is deliberately not a worker wrapper: the page's worker imports this module itself.
@@ -37,6 +38,25 @@ export function simdSupported() {
   }
 }
 
+// (module (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2
+// f32x4.relaxed_madd)): validates only where relaxed SIMD is implemented (Chromium by default,
+// Node 20 with --experimental-wasm-relaxed-simd, which its worker threads share).
+const RELAXED_SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11,
+  0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11,
+]);
+
+/** True when this JavaScript engine runs relaxed SIMD: the SIMD flavours then run their GEMM and
+ * convolution kernels with fused multiply-adds (f32x4.relaxed_madd), linked from a small module
+ * of their own; elsewhere they run the simd128 kernels. */
+export function relaxedSimdSupported() {
+  try {
+    return simdSupported() && WebAssembly.validate(RELAXED_SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
 /** True when this context can run the threads flavour: WebAssembly SIMD, shared WebAssembly
  * memory and workers, which Node 20 always has and a browser allows only to a cross-origin
  * isolated page (COOP same-origin + COEP require-corp) and its workers. */
@@ -66,6 +86,8 @@ const enginePromises = new Map();
 /**
  * Loads (once per flavour) and returns the engine: the raw module and its wrapped functions.
  * options.flavour: 'auto' (default: autoFlavour()), or one of 'simd-threads', 'simd', 'scalar'.
+ * options.relaxedSimd: whether the SIMD flavours link their relaxed-SIMD kernels (default:
+ * relaxedSimdSupported(); false runs the simd128 kernels; the scalar flavour has none).
  * options.wasmBinary: the .wasm bytes, to skip fetching/reading them.
  * options.wasmUrl: where to fetch the .wasm from (default: beside icarl.js; file: URLs are read
  * from disk in Node).
@@ -82,9 +104,22 @@ export function loadEngine(options = {}) {
   if (flavour === 'simd-threads' && !threadsSupported()) {
     return Promise.reject(new IcarlError('ENGINE_UNAVAILABLE', 'no shared WebAssembly memory or workers here (a page must be cross-origin isolated); use the simd flavour'));
   }
-  const key = options.wasmBinary || options.wasmUrl ? null : flavour; // custom sources are not cached
+  const relaxed = flavour !== 'scalar' && (options.relaxedSimd ?? relaxedSimdSupported());
+  if (relaxed && !relaxedSimdSupported()) {
+    return Promise.reject(new IcarlError('ENGINE_UNAVAILABLE', 'this JavaScript engine has no relaxed WebAssembly SIMD (Node 20 needs --experimental-wasm-relaxed-simd)'));
+  }
+  // custom sources are not cached
+  const key = options.wasmBinary || options.wasmUrl ? null : `${flavour}${relaxed ? '+relaxed' : ''}`;
   if (key && enginePromises.has(key)) return enginePromises.get(key);
-  const promise = instantiate(flavour, options.wasmBinary, options.wasmUrl);
+  // A JavaScript engine that validates the probe may still refuse the kernel module (a browser's
+  // main thread compiles only small modules synchronously): the simd128 kernels then run, unless
+  // relaxed SIMD was asked for explicitly.
+  const promise = instantiate(flavour, relaxed, options.wasmBinary, options.wasmUrl).then((engine) => {
+    if (options.relaxedSimd === true && !engine.relaxedSimd) {
+      throw new IcarlError('ENGINE_UNAVAILABLE', `the ${flavour} engine could not link its relaxed-SIMD kernels`);
+    }
+    return engine;
+  });
   if (key) {
     enginePromises.set(key, promise);
     promise.catch(() => enginePromises.delete(key)); // a failed load may be retried
@@ -107,7 +142,7 @@ async function instantiateFromUrl(url, imports) {
   return WebAssembly.instantiate(await response.arrayBuffer(), imports);
 }
 
-async function instantiate(flavour, wasmBinary, wasmUrlOption) {
+async function instantiate(flavour, relaxed, wasmBinary, wasmUrlOption) {
   const glueUrl = new URL(`./icarl-engine-${flavour}.js`, import.meta.url);
   const wasmUrl = new URL(wasmUrlOption ?? `./icarl-engine-${flavour}.wasm`, import.meta.url);
   let factory;
@@ -116,7 +151,8 @@ async function instantiate(flavour, wasmBinary, wasmUrlOption) {
   } catch (error) {
     throw new IcarlError('ENGINE_UNAVAILABLE', `cannot load ${glueUrl.pathname}: ${error.message} (run build-scripts/build.sh)`, { cause: error });
   }
-  const moduleOptions = {};
+  // Read by the SIMD flavours' src/wasm/relaxed-simd-pre.js, which links the kernels (or not).
+  const moduleOptions = { icarlRelaxedSimd: relaxed };
   if (flavour === 'simd-threads') await prepareThreads(moduleOptions, glueUrl);
   let fetchFailure = null;
   if (wasmBinary) {
@@ -195,6 +231,8 @@ export class Engine {
   constructor(module, flavour) {
     this.module = module;
     this.flavour = flavour;
+    /** True when the GEMM and convolution kernels are the relaxed-SIMD ones (loadEngine). */
+    this.relaxedSimd = module.icarlRelaxedSimdLinked === true;
     this.#sharedMemory = flavour === 'simd-threads' ? module.wasmMemory : null;
     /** The wrapped C functions, by name without the icarl_wasm_ prefix (plus malloc, free). */
     this.c = {};
@@ -456,7 +494,7 @@ function setField(engine, config, field, key, value) {
 
 // Options that are not configuration fields: which preset to start from, and how to load the
 // engine.
-const LOADING_OPTIONS = new Set(['preset', 'engine', 'wasmBinary', 'wasmUrl']);
+const LOADING_OPTIONS = new Set(['preset', 'engine', 'relaxedSimd', 'wasmBinary', 'wasmUrl']);
 
 function writeConfig(engine, config, options, mutableOnly) {
   for (const [key, value] of Object.entries(options)) {
@@ -608,6 +646,11 @@ export class Learner {
   /** 'simd-threads', 'simd' or 'scalar': which engine build runs this learner. */
   get engineFlavour() {
     return this.#engine.flavour;
+  }
+
+  /** True when its engine runs the relaxed-SIMD kernels (fused multiply-adds). */
+  get relaxedSimd() {
+    return this.#engine.relaxedSimd;
   }
 
   /** The threads this learner's work is split over: 1 in the single-thread flavours, and in the
@@ -969,10 +1012,10 @@ const MESSAGE_SIZE = 512;
  * decayAt, decayFactor, cropPadding, flip, brightness, meanWithFlip, seed (number or BigInt),
  * threads (0..8: threads for the threads flavour, 1 = single-thread, 0 = the default, the cores
  * at most 4; ignored by the other flavours); `engine.configFields` lists them with their ranges),
- * and engine ('auto' | 'simd-threads' | 'simd' | 'scalar'), wasmBinary, wasmUrl.
+ * and engine ('auto' | 'simd-threads' | 'simd' | 'scalar'), relaxedSimd, wasmBinary, wasmUrl.
  */
 export async function createLearner(options = {}) {
-  const engine = await loadEngine({ flavour: options.engine, wasmBinary: options.wasmBinary, wasmUrl: options.wasmUrl });
+  const engine = await loadEngine({ flavour: options.engine, relaxedSimd: options.relaxedSimd, wasmBinary: options.wasmBinary, wasmUrl: options.wasmUrl });
   const config = newConfig(engine, options.preset);
   try {
     writeConfig(engine, config, options, false);
@@ -990,13 +1033,14 @@ export async function createLearner(options = {}) {
 
 /** Loads a learner from checkpoint bytes (Uint8Array or ArrayBuffer) made by save() or by the
  * native tool. A truncated, corrupt or foreign file throws ('TRUNCATED', 'CORRUPT',
- * 'NOT_A_CHECKPOINT', 'UNSUPPORTED_VERSION'). Options: engine, threads, wasmBinary, wasmUrl. */
+ * 'NOT_A_CHECKPOINT', 'UNSUPPORTED_VERSION'). Options: engine, relaxedSimd, threads, wasmBinary,
+ * wasmUrl. */
 export async function loadLearner(bytes, options = {}) {
   const source = toBytes(bytes, 'checkpoint bytes');
-  const { engine: flavour, wasmBinary, wasmUrl, threads, ...rest } = options;
+  const { engine: flavour, relaxedSimd, wasmBinary, wasmUrl, threads, ...rest } = options;
   const unknown = Object.keys(rest).find((key) => rest[key] !== undefined);
   if (unknown) throw new IcarlError('INVALID_ARGUMENT', `unknown option '${unknown}' (a loaded learner's settings change with reconfigure())`);
-  const engine = await loadEngine({ flavour, wasmBinary, wasmUrl });
+  const engine = await loadEngine({ flavour, relaxedSimd, wasmBinary, wasmUrl });
   const input = engine.copyIn(source);
   let learner;
   try {
