@@ -6,13 +6,17 @@
 # `speed`: one side-by-side table of GEMM GFLOP/s, ResNet-32 training images/s and convolution
 # backward/forward cost (the whole backward, each pass alone, and the worst single shape) for
 # native (1 and N threads), WebAssembly SIMD and scalar (Node), the
-# WebAssembly SIMD threads build with 1 and N threads (Node worker threads), TensorFlow.js's wasm
+# WebAssembly SIMD threads build with 1 and N threads (Node worker threads), the same SIMD
+# programs again with relaxed SIMD (node --experimental-wasm-relaxed-simd: the fused multiply-add
+# kernels; columns wasm-relaxed, rlx-thr-1, rlx-thr-N), TensorFlow.js's wasm
 # backend (after `npm install --prefix bench`) and PyTorch; then each convolution shape's forward,
 # WebAssembly SIMD against TensorFlow.js.
-# Usage: build-scripts/bench.sh [sanity|full|quick|gemm|speed|threads|conv|webcam|compare|fuzz|teach|all]
+# Usage: build-scripts/bench.sh [sanity|full|quick|gemm|speed|threads|relaxed|conv|webcam|compare|fuzz|teach|all]
 #   (default: all; builds first)
 # threads: the thread speed-up alone, interleaved rounds (THREADS_ROUNDS, default 5) of native and
-# WebAssembly threads with 1 and N threads, medians; conv: WebAssembly SIMD against TensorFlow.js
+# WebAssembly threads with 1 and N threads, medians; relaxed: one thread of native and of both
+# WebAssembly SIMD builds with simd128 and relaxed-SIMD kernels, RELAXED_ROUNDS (default 5)
+# interleaved rounds, medians and the targets' ratios; conv: WebAssembly SIMD against TensorFlow.js
 # conv2d alone, CONV_ROUNDS (default 5) interleaved rounds, medians per shape; webcam: the page's
 # step in headless Chromium (bench/webcam-step.mjs, WEBCAM_ROUNDS rounds per engine, default 3);
 # compare: the paper's comparison of four methods (build-scripts/compare.sh); fuzz: 10 minutes
@@ -28,7 +32,7 @@ cd "$(dirname "$0")/.."
 
 what=${1:-all}
 case "$what" in
-  sanity|full|quick|gemm|speed|threads|conv|all) ;;
+  sanity|full|quick|gemm|speed|threads|relaxed|conv|all) ;;
   webcam)
     [ -n "${ICARL:-}" ] || bash build-scripts/build.sh
     echo "\$ node bench/webcam-step.mjs ${WEBCAM_ROUNDS:-3}"
@@ -46,7 +50,7 @@ case "$what" in
     awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
     exit 0 ;;
   *)
-    echo "bench.sh: unknown benchmark '$what' (expected sanity, full, quick, gemm, speed, threads, conv, webcam, compare, fuzz, teach or all)" >&2
+    echo "bench.sh: unknown benchmark '$what' (expected sanity, full, quick, gemm, speed, threads, relaxed, conv, webcam, compare, fuzz, teach or all)" >&2
     exit 2 ;;
 esac
 
@@ -104,22 +108,41 @@ if [ "$what" = full ] || [ "$what" = all ]; then
 fi
 # ---- speed: everything measured in one run, side by side (issue 6) --------------------------
 
+# What a program linking a SIMD library needs for its relaxed-SIMD kernels (src/wasm/
+# relaxed-simd.cmake sets the same on the build's own targets): under Node with
+# --experimental-wasm-relaxed-simd it runs them, without the flag the simd128 ones.
+relaxed_link() { # relaxed_link WASM_BUILD_DIR
+  printf '%s\n' --pre-js "$1/relaxed-simd/relaxed-simd-modules.js" \
+    --pre-js src/wasm/relaxed-simd-pre.js --js-library src/wasm/relaxed-simd-library.js \
+    -sIMPORTED_MEMORY=1
+}
+RELAXED_NODE=(node --experimental-wasm-relaxed-simd)
+
 # The WebAssembly threads build of bench/train_bench.c: the library of the simd-threads flavour,
 # linked for Node with a pool of 4 pthread workers (enough for 4 threads). CommonJS in a folder
 # of its own ("type": "commonjs"): the pthread worker script is a .js file, which the workspace's
 # "type": "module" would make an ES module, and it needs require(). EXIT_RUNTIME so that Node exits
 # when main returns instead of waiting for the pool's workers.
 build_wasm_threads_bench() {
-  local wasm=$1 dir=$out/wasm-threads
+  local wasm=$1 dir=$out/wasm-threads relaxed
   [ -f "$wasm/libicarl_engine_simd_threads.a" ] && command -v emcc >/dev/null || return 1
   mkdir -p "$dir"
+  mapfile -t relaxed < <(relaxed_link "$wasm")
   echo '{"type": "commonjs"}' > "$dir/package.json"
   NODE_PATH=/usr/share/nodejs emcc -O3 -msimd128 -pthread -std=c11 -Iinclude -Isrc \
     -DICARL_THREADS_ENABLED=1 bench/train_bench.c "$wasm/libicarl_engine_simd_threads.a" \
     -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=2GB -sENVIRONMENT=node,worker -sSINGLE_FILE=1 \
-    -sPTHREAD_POOL_SIZE=4 -sEXIT_RUNTIME=1 -Wno-pthreads-mem-growth \
+    -sPTHREAD_POOL_SIZE=4 -sEXIT_RUNTIME=1 -Wno-pthreads-mem-growth "${relaxed[@]}" \
     -o "$dir/train_bench_threads.js" 2>&1 | grep -v 'USE_PTHREADS + ALLOW_MEMORY_GROWTH' || true
   [ -f "$dir/train_bench_threads.js" ]
+}
+
+# A relaxed-SIMD column only when its program ran the relaxed kernels (its first line names the
+# variant), not the simd128 ones again.
+relaxed_column() { # relaxed_column FILE COLUMN
+  grep -q 'gemm_4x8__wasmrelaxed' "$1" && return 0
+  echo "($2: this Node did not run the relaxed-SIMD kernels; column left out)"
+  return 1
 }
 
 speed() {
@@ -140,7 +163,8 @@ speed() {
     local flavour
     for flavour in simd scalar; do
       local library=$wasm/libicarl_engine.a flags=()
-      [ "$flavour" = simd ] && library=$wasm/libicarl_engine_simd.a && flags=(-msimd128)
+      [ "$flavour" = simd ] && library=$wasm/libicarl_engine_simd.a &&
+        mapfile -t flags < <(echo -msimd128; relaxed_link "$wasm")
       # SINGLE_FILE: emcc 3.1.6's glue fetch()es a .wasm path, which Node 20's fetch refuses
       NODE_PATH=/usr/share/nodejs emcc -O3 "${flags[@]}" -std=c11 -Iinclude -Isrc \
         bench/train_bench.c "$library" -sALLOW_MEMORY_GROWTH=1 -sENVIRONMENT=node \
@@ -148,6 +172,11 @@ speed() {
       echo "\$ node $out/train_bench_$flavour.cjs 1 $seconds"
       node "$out/train_bench_$flavour.cjs" 1 "$seconds" | tee "$out/speed-wasm-$flavour.txt"
       columns+=("wasm-$flavour")
+      if [ "$flavour" = simd ]; then
+        echo "\$ ${RELAXED_NODE[*]} $out/train_bench_simd.cjs 1 $seconds"
+        "${RELAXED_NODE[@]}" "$out/train_bench_simd.cjs" 1 "$seconds" | tee "$out/speed-wasm-relaxed.txt"
+        relaxed_column "$out/speed-wasm-relaxed.txt" wasm-relaxed && columns+=("wasm-relaxed")
+      fi
     done
     # wasm-thr-T: the simd-threads build (Node worker threads) with T threads
     if build_wasm_threads_bench "$wasm"; then
@@ -156,6 +185,12 @@ speed() {
         echo "\$ node $out/wasm-threads/train_bench_threads.js $count $seconds"
         node "$out/wasm-threads/train_bench_threads.js" "$count" "$seconds" | tee "$out/speed-wasm-thr-$count.txt"
         columns+=("wasm-thr-$count")
+      done
+      for count in 1 "$threads"; do
+        echo "\$ ${RELAXED_NODE[*]} $out/wasm-threads/train_bench_threads.js $count $seconds"
+        "${RELAXED_NODE[@]}" "$out/wasm-threads/train_bench_threads.js" "$count" "$seconds" |
+          tee "$out/speed-rlx-thr-$count.txt"
+        relaxed_column "$out/speed-rlx-thr-$count.txt" "rlx-thr-$count" && columns+=("rlx-thr-$count")
       done
     else
       echo "(no simd-threads library in $wasm: wasm-thr columns skipped)"
@@ -273,6 +308,74 @@ if [ "$what" = threads ]; then
   threads_bench
 fi
 
+# ---- relaxed: one thread of every WebAssembly SIMD build, simd128 against relaxed SIMD ---------
+# The issue's targets are ratios between columns of one machine; a single speed run gives each
+# column one sample, and a neighbour's burst moves one by 20% here. Each round runs native, the
+# single-thread SIMD build and the threads build on one thread, each with simd128 and with
+# relaxed-SIMD kernels, back to back (GEMM and training), and the medians over rounds are
+# compared.
+relaxed_bench() {
+  local rounds=${RELAXED_ROUNDS:-5} seconds=${SPEED_SECONDS:-3} round column file
+  local native=${NATIVE_BUILD:-build/native} wasm=${WASM_BUILD:-build/wasm} relaxed
+  [ -f "$wasm/libicarl_engine_simd.a" ] && command -v emcc >/dev/null ||
+    { echo "bench.sh: no WebAssembly SIMD library in $wasm" >&2; return 1; }
+  gcc -O3 -std=c11 -Iinclude -Isrc -DICARL_THREADS_ENABLED=1 bench/train_bench.c \
+    "$native/libicarl_engine.a" -lm -pthread -o "$out/train_bench"
+  mapfile -t relaxed < <(relaxed_link "$wasm")
+  NODE_PATH=/usr/share/nodejs emcc -O3 -msimd128 -std=c11 -Iinclude -Isrc bench/train_bench.c \
+    "$wasm/libicarl_engine_simd.a" -sALLOW_MEMORY_GROWTH=1 -sENVIRONMENT=node -sSINGLE_FILE=1 \
+    "${relaxed[@]}" -o "$out/train_bench_simd.cjs"
+  build_wasm_threads_bench "$wasm" || { echo "bench.sh: no simd-threads library in $wasm" >&2; return 1; }
+  echo
+  echo "== Relaxed SIMD: one thread, $rounds interleaved rounds (GEMM m=n=k; ResNet-32 28x28x1 batch 128)"
+  local columns=(native-1 wasm-simd wasm-relaxed wasm-thr-1 rlx-thr-1)
+  : > "$out/relaxed-rounds.txt"
+  for round in $(seq 1 "$rounds"); do
+    for column in "${columns[@]}"; do
+      local command
+      case "$column" in
+        native-1) command=("$out/train_bench") ;;
+        wasm-simd) command=(node "$out/train_bench_simd.cjs") ;;
+        wasm-relaxed) command=("${RELAXED_NODE[@]}" "$out/train_bench_simd.cjs") ;;
+        wasm-thr-1) command=(node "$out/wasm-threads/train_bench_threads.js") ;;
+        rlx-thr-1) command=("${RELAXED_NODE[@]}" "$out/wasm-threads/train_bench_threads.js") ;;
+      esac
+      file=$out/relaxed-$column-$round.txt
+      "${command[@]}" 1 "$seconds" gemm > "$file"
+      "${command[@]}" 1 "$seconds" train >> "$file"
+      case "$column" in
+        wasm-relaxed|rlx-thr-1) relaxed_column "$file" "$column" || return 1 ;;
+      esac
+      awk -v r="$round" -v c="$column" -v l="$(cut -d' ' -f1 /proc/loadavg)" \
+        '$1 == "result" {printf "round %s %s %s %s (load %s)\n", r, c, $2, $3, l}' "$file" |
+        tee -a "$out/relaxed-rounds.txt"
+    done
+  done
+  echo
+  { printf '%-26s' "median of $rounds"
+    for column in "${columns[@]}"; do printf ' %12s' "$column"; done
+    printf ' %12s %12s %12s\n' "rlx/simd" "rlx/native" "simd/thr-1"
+    local key
+    for key in gemm256 gemm512 gemm1024 train; do
+      printf '%-26s' "$key"
+      local -A value=()
+      for column in "${columns[@]}"; do
+        value[$column]=$(awk -v c="$column" -v k="$key" '$3 == c && $4 == k {print $5}' \
+          "$out/relaxed-rounds.txt" | sort -g |
+          awk '{v[NR] = $1} END {print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
+        printf ' %12.1f' "${value[$column]}"
+      done
+      awk -v r="${value[wasm-relaxed]}" -v s="${value[wasm-simd]}" -v n="${value[native-1]}" \
+        -v t="${value[wasm-thr-1]}" 'BEGIN {printf " %11.2fx %11.2fx %11.2fx\n", r / s, r / n, s / t}'
+    done
+  } | tee "$out/relaxed-table.txt"
+  echo "(GEMM in GFLOP/s, train in images/s; rounds in $out/relaxed-rounds.txt; load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+}
+
+if [ "$what" = relaxed ]; then
+  relaxed_bench
+fi
+
 # ---- conv: every convolution shape's forward, WebAssembly SIMD vs TensorFlow.js, interleaved --
 # One speed run gives one sample per shape; a neighbour's burst during one column moves a ratio
 # by 5-10%. Here each round runs both back to back, and the medians over rounds are compared.
@@ -280,9 +383,11 @@ conv_bench() {
   local rounds=${CONV_ROUNDS:-5} round wasm=${WASM_BUILD:-build/wasm}
   [ -f "$wasm/libicarl_engine_simd.a" ] && command -v emcc >/dev/null ||
     { echo "bench.sh: no WebAssembly SIMD library in $wasm" >&2; return 1; }
+  local relaxed
+  mapfile -t relaxed < <(relaxed_link "$wasm")
   NODE_PATH=/usr/share/nodejs emcc -O3 -msimd128 -std=c11 -Iinclude -Isrc bench/train_bench.c \
     "$wasm/libicarl_engine_simd.a" -sALLOW_MEMORY_GROWTH=1 -sENVIRONMENT=node -sSINGLE_FILE=1 \
-    -o "$out/train_bench_simd.cjs"
+    "${relaxed[@]}" -o "$out/train_bench_simd.cjs"
   echo
   echo "== Convolution forward, WebAssembly SIMD vs TensorFlow.js, $rounds interleaved rounds"
   for round in $(seq 1 "$rounds"); do
