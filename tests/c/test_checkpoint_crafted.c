@@ -13,49 +13,11 @@
 
 #include "api_fixture.h"
 #include "bad_configs.h"
+#include "checkpoint_sections.h"
 #include "harness.h"
 #include "icarl.h"
 #include "icarl/learner_internal.h"
 #include "io/sections.h"
-
-/* `bytes` with one section's payload replaced (CRCs recomputed), as a fresh buffer. */
-static uint8_t *replace_section(const uint8_t *bytes, size_t size, const char *tag,
-                                const uint8_t *payload, size_t payload_size, size_t *size_out) {
-    byte_reader reader;
-    uint32_t version;
-    CHECK(sections_open(bytes, size, &reader, &version) == ICARL_OK);
-    byte_writer writer;
-    writer_init(&writer);
-    writer_header(&writer);
-    for (;;) {
-        section s;
-        if (sections_next(&reader, &s) != ICARL_OK) break;
-        size_t begin = writer_section_begin(&writer, s.tag);
-        if (strcmp(s.tag, tag) == 0) writer_bytes(&writer, payload, payload_size);
-        else writer_bytes(&writer, s.payload, s.size);
-        writer_section_end(&writer, begin);
-        if (strcmp(s.tag, "END ") == 0) break;
-    }
-    CHECK(!writer.failed);
-    *size_out = writer.size;
-    return writer.data;
-}
-
-static const uint8_t *find_section(const uint8_t *bytes, size_t size, const char *tag,
-                                   size_t *payload_size) {
-    byte_reader reader;
-    uint32_t version;
-    if (sections_open(bytes, size, &reader, &version) != ICARL_OK) return NULL;
-    section s;
-    while (sections_next(&reader, &s) == ICARL_OK) {
-        if (strcmp(s.tag, tag) == 0) {
-            *payload_size = s.size;
-            return s.payload;
-        }
-        if (strcmp(s.tag, "END ") == 0) break;
-    }
-    return NULL;
-}
 
 /* The configuration section of checkpoint format 2 for `c`, as checkpoint.c writes it: a count,
  * then per saved field of the engine's public table its name, kind and value (i32, f32 or u64). */

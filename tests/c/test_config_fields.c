@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checkpoint_sections.h"
 #include "harness.h"
 #include "icarl.h"
 #include "icarl/config_fields.h"
@@ -159,28 +160,6 @@ static int configs_equal_but_threads(icarl_config a, icarl_config b) {
     return memcmp(&a, &b, sizeof a) == 0;
 }
 
-/* A checkpoint whose configuration section is replaced by `conf` (all other sections kept). */
-static uint8_t *with_conf_section(const uint8_t *bytes, size_t size, const byte_writer *conf,
-                                  size_t *size_out) {
-    byte_reader reader;
-    uint32_t version = 0;
-    CHECK(sections_open(bytes, size, &reader, &version) == ICARL_OK);
-    byte_writer out;
-    writer_init(&out);
-    writer_header(&out);
-    for (;;) {
-        section s;
-        CHECK(sections_next(&reader, &s) == ICARL_OK);
-        size_t begin = writer_section_begin(&out, s.tag);
-        if (strcmp(s.tag, "CONF") == 0) writer_bytes(&out, conf->data, conf->size);
-        else writer_bytes(&out, s.payload, s.size);
-        writer_section_end(&out, begin);
-        if (strcmp(s.tag, "END ") == 0) break;
-    }
-    *size_out = out.size;
-    return out.data;
-}
-
 /* A format-2 configuration section from the table, with hooks to change what it says. */
 typedef struct conf_edit {
     const char *skip;         /* a field left out, as an older writer would */
@@ -226,7 +205,7 @@ static icarl_status load_with_conf(const uint8_t *bytes, size_t size, const icar
     writer_init(&conf);
     write_conf(&conf, config, edit);
     size_t edited_size = 0;
-    uint8_t *edited = with_conf_section(bytes, size, &conf, &edited_size);
+    uint8_t *edited = replace_section(bytes, size, "CONF", conf.data, conf.size, &edited_size);
     icarl_learner *loaded = NULL;
     icarl_status status = icarl_load(edited, edited_size, &loaded, message, 200);
     if (status == ICARL_OK) icarl_get_config(loaded, loaded_out);

@@ -8,10 +8,10 @@
 #include <string.h>
 
 #include "core/random.h"
+#include "checkpoint_sections.h"
 #include "harness.h"
 #include "icarl.h"
 #include "icarl/calibration.h"
-#include "io/crc32.h"
 #include "io/sections.h"
 
 #define SIDE 16
@@ -147,50 +147,29 @@ static void test_thresholds_survive_and_move(void) {
     icarl_destroy(loaded);
 
     /* Without the CALI section (a checkpoint from before it existed) nothing is unknown. */
-    byte_reader reader;
-    uint32_t version = 0;
-    CHECK(sections_open(bytes, size, &reader, &version) == ICARL_OK);
-    byte_writer out;
-    writer_init(&out);
-    writer_header(&out);
-    int dropped = 0;
-    for (;;) {
-        section s;
-        CHECK(sections_next(&reader, &s) == ICARL_OK);
-        if (strcmp(s.tag, "CALI") == 0) {
-            dropped = 1;
-            continue;
-        }
-        size_t begin = writer_section_begin(&out, s.tag);
-        writer_bytes(&out, s.payload, s.size);
-        writer_section_end(&out, begin);
-        if (strcmp(s.tag, "END ") == 0) break;
-    }
-    CHECK(dropped);
-    CHECK(icarl_load(out.data, out.size, &loaded, NULL, 0) == ICARL_OK);
+    size_t payload_size = 0;
+    CHECK(find_section(bytes, size, "CALI", &payload_size) != NULL);
+    size_t older_size = 0;
+    uint8_t *older = replace_section(bytes, size, "CALI", NULL, 0, &older_size);
+    CHECK(find_section(older, older_size, "CALI", &payload_size) == NULL);
+    CHECK(icarl_load(older, older_size, &loaded, NULL, 0) == ICARL_OK);
     icarl_prediction old = predict(loaded, unseen[CHECKS]);
     CHECK(!old.unknown && old.label == before[CHECKS].label && old.score == before[CHECKS].score);
     icarl_destroy(loaded);
-    writer_free(&out);
+    free(older);
 
     /* A damaged threshold is refused: one above its class's typical score. */
-    uint8_t *bad = malloc(size);
-    memcpy(bad, bytes, size);
-    /* Find CALI's payload: tag, u64 length, i32 has, then (threshold, typical) per class. */
-    size_t at = 12;
-    while (memcmp(bad + at, "CALI", 4) != 0) {
-        uint64_t length = 0;
-        memcpy(&length, bad + at + 4, 8);
-        at += 4 + 8 + (size_t)length + 4;
-    }
+    const uint8_t *calibration = find_section(bytes, size, "CALI", &payload_size);
+    CHECK(calibration != NULL);
+    uint8_t *payload = malloc(payload_size);
+    memcpy(payload, calibration, payload_size);
     float high = 2.0f;
-    memcpy(bad + at + 12 + 4, &high, 4); /* class 0's threshold */
-    uint64_t length = 0;
-    memcpy(&length, bad + at + 4, 8);
-    uint32_t crc = crc32_update(0, bad + at + 12, (size_t)length); /* a valid file otherwise */
-    memcpy(bad + at + 12 + length, &crc, 4);
+    memcpy(payload + 4, &high, 4); /* after the i32 `has`: class 0's threshold */
+    size_t bad_size = 0;
+    uint8_t *bad = replace_section(bytes, size, "CALI", payload, payload_size, &bad_size);
+    free(payload);
     char message[200] = "";
-    CHECK(icarl_load(bad, size, &loaded, message, sizeof message) == ICARL_ERROR_CORRUPT);
+    CHECK(icarl_load(bad, bad_size, &loaded, message, sizeof message) == ICARL_ERROR_CORRUPT);
     CHECK_MESSAGE(strstr(message, "unknown thresholds") != NULL, "%s", message);
     free(bad);
 
