@@ -15,7 +15,9 @@
 // cross-origin isolated) and 'simd' (served without them, with the page's reload into
 // isolation switched off: the single-thread fallback). Rounds alternate between the two, each
 // in a fresh profile; medians are printed.
-// Not a test. Usage: node bench/webcam-step.mjs [rounds]   (default 3; build first)
+// With --simd128 the page's worker trains with the simd128 kernels where the browser runs relaxed
+// SIMD (the page's ?relaxed=0), to compare the two.
+// Not a test. Usage: node bench/webcam-step.mjs [rounds] [--simd128]   (default 3; build first)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +25,8 @@ import { join } from 'node:path';
 import { startServer } from '../build-scripts/serve.mjs';
 import { addClass, chromiumAvailable, holdToRecord, launch, sceneA, writeY4m } from '../tests/browser/fake-camera.mjs';
 
-const ROUNDS = Number(process.argv[2] ?? 3);
+const ROUNDS = Number(process.argv.slice(2).find((arg) => !arg.startsWith('--')) ?? 3);
+const QUERY = process.argv.includes('--simd128') ? '?relaxed=0' : '';
 const CLASSES = ['red', 'green', 'blue'];
 const FRAMES = 50;
 const CLASSIFY_CALLS = 200;
@@ -50,8 +53,8 @@ function recordWorkerResults() {
     constructor(url, options) {
       super(url, options);
       this.addEventListener('message', (event) => {
-        const { type, seconds, phaseSeconds, flavour, threads, updates } = event.data ?? {};
-        if (type === 'done') window.benchSteps.push({ at: performance.now(), seconds, phaseSeconds, flavour, threads, updates });
+        const { type, seconds, phaseSeconds, flavour, relaxedSimd, threads, updates } = event.data ?? {};
+        if (type === 'done') window.benchSteps.push({ at: performance.now(), seconds, phaseSeconds, flavour, relaxedSimd, threads, updates });
         if (type === 'published') window.benchPublications.push({ at: performance.now(), seconds, updates });
       });
     }
@@ -137,11 +140,11 @@ console.log(`load average at start: ${load()}`);
 try {
   for (let r = 0; r < ROUNDS; r++) {
     for (const expected of ['simd-threads', 'simd']) {
-      const result = await round(servers[expected].url, dir, `${expected}-${r}`, expected === 'simd');
+      const result = await round(`${servers[expected].url}${QUERY}`, dir, `${expected}-${r}`, expected === 'simd');
       const { step, classify } = result;
       if (step.flavour !== expected) throw new Error(`expected the ${expected} engine, the worker ran ${step.flavour} (isolated ${result.isolated})`);
       const p = step.phaseSeconds;
-      console.log(`round ${r + 1} ${expected.padEnd(12)} frames ${result.frames.join('/')}  first prediction ${result.firstPrediction.toFixed(2)} s  step ${result.stepWall.toFixed(2)} s (${step.updates} updates, ${result.publications} publications; worker train ${step.seconds.toFixed(2)} s, ${step.threads} thread${step.threads === 1 ? '' : 's'}: targets ${p.targets.toFixed(2)}, training ${p.training.toFixed(2)}, herding ${p.herding.toFixed(3)}, means ${p.means.toFixed(3)})  classify ${classify.median.toFixed(2)} ms (${classify.flavour}, ${classify.threads} thread${classify.threads === 1 ? '' : 's'})  load ${load()}`);
+      console.log(`round ${r + 1} ${expected.padEnd(12)} frames ${result.frames.join('/')}  first prediction ${result.firstPrediction.toFixed(2)} s  step ${result.stepWall.toFixed(2)} s (${step.updates} updates, ${result.publications} publications; worker train ${step.seconds.toFixed(2)} s, ${step.threads} thread${step.threads === 1 ? "" : "s"}, ${step.relaxedSimd ? "relaxed SIMD" : "simd128"} kernels: targets ${p.targets.toFixed(2)}, training ${p.training.toFixed(2)}, herding ${p.herding.toFixed(3)}, means ${p.means.toFixed(3)})  classify ${classify.median.toFixed(2)} ms (${classify.flavour}, ${classify.threads} thread${classify.threads === 1 ? '' : 's'})  load ${load()}`);
       results[expected].push(result);
     }
   }

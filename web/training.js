@@ -23,6 +23,8 @@ const SETTINGS = Object.fromEntries((params.get('set') ?? '').split(',').filter(
   const number = Number(value);
   return [name.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase()), value !== '' && Number.isFinite(number) ? number : value];
 }));
+// ?relaxed=0: the worker trains with the simd128 kernels even where relaxed SIMD runs (to compare).
+const RELAXED_SIMD = params.get('relaxed') === '0' ? false : undefined;
 const PHASE_TEXT = { idle: 'Preparing', targets: 'Remembering old classes', training: 'Training', herding: 'Choosing examples to keep', means: 'Computing class means', done: 'Finishing' };
 // The phases before training are cheap per unit, those after it short: the time left is measured
 // on training's units (time-left.js).
@@ -86,7 +88,7 @@ export function train() {
   el.trainStatus.textContent = 'Starting…';
   el.trainStatus.dataset.kind = '';
   render();
-  worker.post({ type: 'train', id, checkpoint: bytes.buffer, epochs: EPOCHS, settings: SETTINGS }, [bytes.buffer]);
+  worker.post({ type: 'train', id, checkpoint: bytes.buffer, epochs: EPOCHS, settings: SETTINGS, relaxedSimd: RELAXED_SIMD }, [bytes.buffer]);
 }
 
 export function cancelTraining() {

@@ -7,10 +7,10 @@
 // engine 'auto': the threads build where the page is cross-origin isolated (the page's own learner
 // stays single-thread). training.js is the page's end of these messages.
 //
-// Messages in:  {type: 'train', id, checkpoint: ArrayBuffer, epochs?, settings?}   {type: 'cancel', id}
+// Messages in:  {type: 'train', id, checkpoint: ArrayBuffer, epochs?, settings?, relaxedSimd?}   {type: 'cancel', id}
 // Messages out: {type: 'progress', id, progress, elapsed}
 //               {type: 'published', id, checkpoint: ArrayBuffer, published, updates, plannedUpdates, seconds}
-//               {type: 'done', id, checkpoint: ArrayBuffer, loss, seconds, updates, phaseSeconds, flavour, threads}
+//               {type: 'done', id, checkpoint: ArrayBuffer, loss, seconds, updates, phaseSeconds, flavour, relaxedSimd, threads}
 //               {type: 'error', id, code, message, published}
 import { loadLearner } from './icarl.js';
 import { progressPoster, serveJobs } from './worker-jobs.js';
@@ -23,11 +23,11 @@ import { progressPoster, serveJobs } from './worker-jobs.js';
 const PUBLISH_AFTER = 2.5;
 const PUBLISH_EVERY = 15;
 
-serveJobs('train', async ({ id, checkpoint, epochs, settings }, signal) => {
+serveJobs('train', async ({ id, checkpoint, epochs, settings, relaxedSimd }, signal) => {
   const onProgress = progressPoster(id, 80, (progress) => progress.phase === 'done'); // ~12 updates/s is plenty
   let learner = null;
   try {
-    learner = await loadLearner(checkpoint);
+    learner = await loadLearner(checkpoint, { relaxedSimd });
     // The page's ?epochs=N asks for exactly N epochs: the epochs schedule, not a floor of updates.
     if (epochs) learner.reconfigure({ schedule: 'epochs', epochs });
     if (settings && Object.keys(settings).length) learner.reconfigure(settings);
@@ -38,7 +38,7 @@ serveJobs('train', async ({ id, checkpoint, epochs, settings }, signal) => {
     const result = await learner.train({ signal, onProgress, onPublish, publishAfterSeconds: PUBLISH_AFTER, publishEverySeconds: PUBLISH_EVERY });
     const bytes = learner.save();
     // phaseSeconds and threads: what the step's time went to, for bench/webcam-step.mjs
-    self.postMessage({ type: 'done', id, checkpoint: bytes.buffer, loss: result.loss, seconds: result.seconds, updates: result.updates, phaseSeconds: result.phaseSeconds, flavour: learner.engineFlavour, threads: learner.threads }, [bytes.buffer]);
+    self.postMessage({ type: 'done', id, checkpoint: bytes.buffer, loss: result.loss, seconds: result.seconds, updates: result.updates, phaseSeconds: result.phaseSeconds, flavour: learner.engineFlavour, relaxedSimd: learner.relaxedSimd, threads: learner.threads }, [bytes.buffer]);
   } finally {
     learner?.dispose();
   }
