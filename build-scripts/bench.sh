@@ -309,7 +309,7 @@ if [ "$what" = threads ]; then
 fi
 
 # ---- relaxed: one thread of every WebAssembly SIMD build, simd128 against relaxed SIMD ---------
-# The targets are ratios between columns of one machine; a single speed run gives each
+# The relaxed-SIMD targets are ratios between columns of one machine; a single speed run gives each
 # column one sample, and a neighbour's burst moves one by 20% here. Each round runs native, the
 # single-thread SIMD build and the threads build on one thread, each with simd128 and with
 # relaxed-SIMD kernels, back to back (GEMM and training), and the medians over rounds are
