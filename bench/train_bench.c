@@ -178,8 +178,8 @@ static void conv_group(compute_context *context, const char *title, int batch,
 }
 
 /* Every convolution shape of the two networks: ResNet-32 on 28x28x1 at batch 128 (the speed
- * table's training benchmark) and the page's default network, 32x32x3 at its batch of 32. The same lists
- * are in bench/tfjs_bench.mjs and bench/torch_resnet.py. */
+ * table's training benchmark) and the page's default network, 32x32x3 at its batch of 32. The
+ * same lists are in bench/tfjs_bench.mjs and bench/torch_resnet.py. */
 static void convs(compute_context *context) {
     static const conv_shape resnet32[] = {
         {1, 28, 16, 3, 1},  {16, 28, 16, 3, 1}, {16, 28, 32, 3, 2}, {32, 14, 32, 3, 1},
