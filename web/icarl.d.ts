@@ -142,6 +142,10 @@ export interface CreateLearnerOptions extends Partial<LearnerConfig>, EngineOpti
   /** base settings before the other options apply: 'webcam' (default; 32x32x3, the page's
    * network) or 'fashion-mnist' (28x28x1, ResNet-20, the benchmark's schedule) */
   preset?: Preset;
+  /** the bytes of a checkpoint without classes (the page's starter.icarl: a network trained
+   * beforehand on other objects): the learner begins with its network and settings, which the
+   * other options then change (not preset nor the network's shape) */
+  starter?: Uint8Array | ArrayBuffer | ArrayBufferView;
 }
 
 export interface LoadLearnerOptions extends EngineOptions {

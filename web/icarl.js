@@ -619,6 +619,9 @@ function confidenceOf({ threshold, typical }, score) {
   return Math.min(1, Math.max(0, (score - threshold) / span));
 }
 
+// Not exported: the starter path of createLearner may set what reconfigure() may not.
+const SETTLE = Symbol('settle');
+
 // ---- the learner ---------------------------------------------------------------------------------
 
 /** One iCaRL learner in the engine. Call dispose() when done: the C memory is not collected. */
@@ -675,12 +678,18 @@ export class Learner {
 
   /** Changes the settings that may change between steps (memory, schedule, augmentation). */
   reconfigure(options) {
+    this[SETTLE](options, true);
+  }
+
+  /** reconfigure(), and with mutableOnly false also the seed: a learner begun from a starter is
+   * being created, so its seed is still the caller's to choose (the network's shape is not). */
+  [SETTLE](options, mutableOnly) {
     const handle = this.#live();
     const engine = this.#engine;
     const config = newConfig(engine, 'webcam');
     try {
       this.#check(engine.c.get_config(handle, config));
-      writeConfig(engine, config, options, true);
+      writeConfig(engine, config, options, mutableOnly);
       this.#check(engine.c.reconfigure(handle, config));
     } finally {
       engine.c.config_free(config);
@@ -1013,8 +1022,13 @@ const MESSAGE_SIZE = 512;
  * threads (0..8: threads for the threads flavour, 1 = single-thread, 0 = the default, the cores
  * at most 4; ignored by the other flavours); `engine.configFields` lists them with their ranges),
  * and engine ('auto' | 'simd-threads' | 'simd' | 'scalar'), relaxedSimd, wasmBinary, wasmUrl.
+ * With `starter` (the bytes of a checkpoint without classes, such as the page's starter.icarl:
+ * a network trained beforehand on other objects) the learner begins with that network and its
+ * settings; the other options then change settings as reconfigure() does (not the preset or the
+ * network's shape).
  */
 export async function createLearner(options = {}) {
+  if (options.starter !== undefined) return startLearner(options);
   const engine = await loadEngine({ flavour: options.engine, relaxedSimd: options.relaxedSimd, wasmBinary: options.wasmBinary, wasmUrl: options.wasmUrl });
   const config = newConfig(engine, options.preset);
   try {
@@ -1028,6 +1042,21 @@ export async function createLearner(options = {}) {
     });
   } finally {
     engine.c.config_free(config);
+  }
+}
+
+async function startLearner({ starter, preset, engine, relaxedSimd, wasmBinary, wasmUrl, threads, ...settings }) {
+  if (preset !== undefined) throw new IcarlError('INVALID_ARGUMENT', 'a learner with a starter takes the starter\'s network: no preset');
+  const learner = await loadLearner(starter, { engine, relaxedSimd, wasmBinary, wasmUrl, threads });
+  try {
+    if (learner.classes.length > 0) {
+      throw new IcarlError('INVALID_ARGUMENT', `a starter has no classes; this checkpoint has ${learner.classes.length} (load it with loadLearner to go on teaching it)`);
+    }
+    if (Object.keys(settings).length > 0) learner[SETTLE](settings, false);
+    return learner;
+  } catch (error) {
+    learner.dispose();
+    throw error;
   }
 }
 

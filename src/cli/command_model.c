@@ -18,8 +18,8 @@
 /* ---------------------------------------------------------------- learn */
 
 static const char LEARN_USAGE[] =
-    "usage: icarl learn --model FILE --data DIR [--epochs E] [--memory K] [--seed S]\n"
-    "                   [--set NAME=VALUE,...]\n"
+    "usage: icarl learn --model FILE --data DIR [--start STARTER] [--epochs E] [--memory K]\n"
+    "                   [--seed S] [--set NAME=VALUE,...]\n"
     "\n"
     "Learns the images of DIR as one incremental step and saves the model to FILE.\n"
     "DIR holds one subfolder per class; the folder name is the class name. Files ending in\n"
@@ -29,10 +29,14 @@ static const char LEARN_USAGE[] =
     "  --model FILE   the model; created with the web page's defaults (32x32x3 input) when\n"
     "                 FILE does not exist, else loaded and updated. Written atomically.\n"
     "  --data DIR     the folder of class subfolders (required)\n"
+    "  --start FILE   a new model begins with the network and settings of FILE, a model\n"
+    "                 without classes (web/starter.icarl: a network trained beforehand on\n"
+    "                 photographed objects, what the web page starts from)\n"
     "  --epochs E     training epochs for this step (default: the model's setting)\n"
     "  --memory K     exemplars kept in total over all classes (default: the model's, 2000\n"
     "                 for a new one)\n"
-    "  --seed S       seed of a new model (weights, order, augmentation); default 1\n"
+    "  --seed S       seed of a new model (weights, order, augmentation); default 1, or the\n"
+    "                 starter's\n"
     "  --set LIST     any settings by name, e.g. --set min_updates=500,zoom=0.3 (icarl info\n"
     "                 lists them); the network's shape only for a new model\n";
 
@@ -41,6 +45,7 @@ int command_learn(int argc, char **argv) {
     option_spec specs[] = {
         {"model", 1, NULL, 0}, {"data", 1, NULL, 0},   {"epochs", 1, NULL, 0},
         {"memory", 1, NULL, 0}, {"seed", 1, NULL, 0},   {"set", 1, NULL, 0},
+        {"start", 1, NULL, 0},
     };
     int spec_count = (int)(sizeof specs / sizeof specs[0]);
     options_result parsed = options_parse(command, argc, argv, specs, spec_count, NULL, 0, NULL);
@@ -77,6 +82,32 @@ int command_learn(int argc, char **argv) {
         if (!load_model(command, model->value, &learner)) goto done;
         if (specs[4].present)
             fprintf(stderr, "icarl learn: note: --seed applies to new models only; ignored\n");
+        if (specs[6].present)
+            fprintf(stderr, "icarl learn: note: --start applies to new models only; ignored\n");
+    } else if (specs[6].present) {
+        /* A starter is a model without classes: its network, trained beforehand, and settings
+         * chosen for it. The new model may still pick its seed and settings (not its shape). */
+        if (!load_model(command, specs[6].value, &learner)) goto done;
+        if (icarl_class_count(learner) > 0) {
+            fprintf(stderr, "icarl learn: %s is not a starter: it has %d classes (a starter has "
+                    "none; to go on teaching that model, pass it as --model)\n",
+                    specs[6].value, (int)icarl_class_count(learner));
+            goto done;
+        }
+        icarl_config config;
+        icarl_get_config(learner, &config);
+        if (specs[4].present) config.seed = seed;
+        if (specs[5].present && !settings_apply(command, specs[5].value, &config)) {
+            exit_code = EXIT_USAGE;
+            goto done;
+        }
+        status = icarl_reconfigure(learner, &config);
+        if (status != ICARL_OK) {
+            report_learner_error(command, "cannot apply the settings to the starter", learner,
+                                 status);
+            goto done;
+        }
+        created = 1;
     } else {
         icarl_config config;
         icarl_config_preset(ICARL_PRESET_WEBCAM, &config);

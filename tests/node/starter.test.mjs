@@ -1,0 +1,63 @@
+// starter.test.mjs - the starter network (web/starter.icarl, made by build-scripts/make-starter.sh):
+// it is a checkpoint without classes in the page's network shape; createLearner({starter}) begins
+// with exactly its network and settings and takes the caller's seed and settings on top (not a
+// preset, not another shape, not a checkpoint that has classes); and what it was made for: from
+// it, objects it never saw are learned from a short recording and named in new views better than
+// from random weights.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { decodePng } from '../../bench/teach-png.mjs';
+import { generateSet } from '../../bench/teach-set.mjs';
+import { createLearner, loadLearner } from '../../web/icarl.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const STARTER = readFileSync(path.join(ROOT, 'web/starter.icarl'));
+
+test('web/starter.icarl is a starter: no classes, the page network, settings for short recordings', async () => {
+  const learner = await loadLearner(STARTER);
+  try {
+    assert.deepEqual(learner.classes, []);
+    const config = learner.config;
+    assert.deepEqual([config.inputSize, config.channels, config.blocksPerStage, config.baseWidth], [32, 3, 2, 16]);
+    assert.equal(config.schedule, 'updates');
+    assert.equal(config.minUpdates, 100);
+    assert.equal(config.method, 'icarl');
+  } finally {
+    learner.dispose();
+  }
+});
+
+test('createLearner({starter}) begins with exactly the starter, and takes a seed and settings on top', async () => {
+  const same = await createLearner({ starter: STARTER });
+  try {
+    assert.ok(Buffer.from(same.save()).equals(STARTER), 'a learner begun from the starter saves other bytes than the starter');
+  } finally {
+    same.dispose();
+  }
+  const changed = await createLearner({ starter: STARTER, seed: 5, zoom: 0.2, memory: 300 });
+  try {
+    const config = changed.config;
+    assert.deepEqual([config.seed, config.zoom, config.memory, config.minUpdates], [5, 0.2, 300, 100]);
+  } finally {
+    changed.dispose();
+  }
+});
+
+test('createLearner({starter}) refuses a preset, another network shape, and a checkpoint with classes', async () => {
+  await assert.rejects(createLearner({ starter: STARTER, preset: 'webcam' }), { code: 'INVALID_ARGUMENT', message: /no preset/ });
+  await assert.rejects(createLearner({ starter: STARTER, inputSize: 64 }), { code: 'INVALID_ARGUMENT', message: /shape/ });
+  await assert.rejects(createLearner({ starter: new Uint8Array([1, 2, 3]) }), { code: /TRUNCATED|NOT_A_CHECKPOINT|CORRUPT/ });
+  const taught = await createLearner({ inputSize: 8, blocksPerStage: 1, baseWidth: 4, minUpdates: 2, maxUpdates: 2, memory: 10 });
+  const square = (v) => ({ width: 8, height: 8, channels: 3, data: new Uint8Array(192).fill(v) });
+  taught.addExamples('dark', [square(10), square(20)]);
+  taught.addExamples('light', [square(200), square(220)]);
+  await taught.train();
+  const bytes = taught.save();
+  taught.dispose();
+  await assert.rejects(createLearner({ starter: bytes }), { code: 'INVALID_ARGUMENT', message: /has 2/ });
+});
