@@ -6,7 +6,7 @@
 // run the threads engine (SharedArrayBuffer) there.
 // Cache-first from one versioned cache; bump VERSION whenever a cached file changes, and the next
 // visit installs the new set and drops the old cache. Nothing else is cached; nothing is sent.
-const VERSION = 'icarl-page-v13';
+const VERSION = 'icarl-page-v14';
 const FILES = [
   './', 'index.html', 'style.css', 'manifest.webmanifest',
   'dom.js', 'format.js', 'background-worker.js', 'worker-jobs.js', 'mode-tabs.js',
@@ -16,6 +16,7 @@ const FILES = [
   'experiment.js', 'experiment-page.js', 'experiment-charts.js', 'experiment-worker.js',
   'icarl-engine-simd.js', 'icarl-engine-simd.wasm', 'icarl-engine-scalar.js', 'icarl-engine-scalar.wasm',
   'icarl-engine-simd-threads.js', 'icarl-engine-simd-threads.wasm', 'icarl-engine-simd-threads.worker.js',
+  'starter.icarl',
 ];
 // The Experiment mode's data is made by build.sh from an optional Debian package: cached once the
 // worker is active (or on its first successful fetch), never a reason to fail the install, and not

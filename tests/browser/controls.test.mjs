@@ -122,6 +122,12 @@ test('without a camera: a clear message, image files as examples, rename, delete
   await page.reload();
   await page.waitForSelector('body[data-ready]');
   assert.equal(await page.locator('.class-card').count(), 0, 'Reset also cleared IndexedDB');
+  // A new learner is the starter network (web/starter.icarl), not random weights.
+  assert.ok(await page.evaluate(async () => {
+    const starter = new Uint8Array(await (await fetch('starter.icarl')).arrayBuffer());
+    const own = window.icarlPage.learner.save();
+    return starter.length > 0 && own.length === starter.length && own.every((byte, i) => byte === starter[i]);
+  }), 'the learner after Reset is not the starter network');
 
   const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Import model' }).click()]);
   await chooser.setFiles(exported);
