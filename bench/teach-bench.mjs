@@ -9,16 +9,19 @@
 // in step 1 and the next 2 in step 2, so 3 seeds see 3 different pairs of steps.
 //
 // Usage: node bench/teach-bench.mjs [tune|test] [--seeds 1,2,3] [--builds native,node]
-//          [--set NAME=VALUE]... [--out build/bench]
+//          [--set NAME=VALUE]... [--start FILE | --scratch] [--out build/bench]
 //   tune|test      the set (default: test; tune settings on `tune`, report them on `test`)
 //   --set N=V      an engine setting for both steps and builds, by the name `icarl info` lists
 //                  (min_updates) or its camelCase option (minUpdates): the native tool gets
 //                  --set min_updates=V, createLearner {minUpdates: V}; e.g. --set epochs=30
 //   --builds       which runners (default: native,node)
+//   --start FILE   the starter new learners begin with, as the page's do (default
+//                  web/starter.icarl; `icarl learn --start`, createLearner({starter}))
+//   --scratch      begin from random weights instead (`icarl learn` and createLearner() alone)
 // ICARL=path picks the native binary (default build/native/icarl). Writes a markdown report and
 // the raw figures to OUT/teach-<set>.md and .json.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,10 +57,12 @@ export function stepsFor(taught, seed) {
 // {classes, accuracy, images, correct, seconds}. The page in headless Chromium is the third way a
 // step runs; its runner joins RUNNERS with the same argument and result.
 
-function runNative({ setDir, steps, seed, settings, work }) {
+function runNative({ setDir, steps, seed, settings, work, start }) {
   const icarl = process.env.ICARL || path.join(ROOT, 'build/native/icarl');
   const model = path.join(work, 'model.icarl');
-  const list = Object.entries(settings).map(([name, value]) => `${snake(name)}=${value}`).join(',');
+  // a started model exists already, so its seed comes with the settings (--seed is for new ones)
+  if (start) copyFileSync(start, model);
+  const list = Object.entries(start ? { ...settings, seed } : settings).map(([name, value]) => `${snake(name)}=${value}`).join(',');
   const flags = list ? ['--set', list] : [];
   return steps.map((classes, index) => {
     const data = path.join(work, `step-${index + 1}`);
@@ -80,9 +85,9 @@ function readFolder(dir) {
 
 const meanOrNull = (values) => (values.length ? mean(values) : null);
 
-async function runNode({ setDir, steps, seed, settings, manifest }) {
+async function runNode({ setDir, steps, seed, settings, manifest, start }) {
   const { createLearner } = await import(path.join(ROOT, 'web/icarl.js'));
-  const learner = await createLearner({ ...settings, seed });
+  const learner = await createLearner({ ...settings, seed, ...(start ? { starter: readFileSync(start) } : {}) });
   try {
     const learned = [];
     const results = [];
@@ -138,10 +143,12 @@ function machine() {
   return `${os.cpus().length} cores (nproc ${execFileSync('nproc', { encoding: 'utf8' }).trim()}), ${model}`;
 }
 
-export function markdownReport({ set, seeds, settings, command, manifest, runs, started }) {
-  const settingText = Object.keys(settings).length ? Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(', ') : 'none (the webcam preset)';
+export function markdownReport({ set, seeds, settings, command, manifest, runs, started, start }) {
+  const beginning = start ? `from the starter \`${path.relative(ROOT, start)}\`` : 'from random weights';
+  const settingText = Object.keys(settings).length ? Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(', ')
+    : start ? "none (the starter's)" : 'none (the webcam preset)';
   const lines = [
-    `### Teaching a webcam, set \`${set}\`: 5 objects in 2 steps (3 + 2), settings: ${settingText}`,
+    `### Teaching a webcam, set \`${set}\`: 5 objects in 2 steps (3 + 2), ${beginning}, settings: ${settingText}`,
     '',
     `Accuracy on the held-out test views of the classes learned so far (nearest mean of exemplars), mean over seeds ${seeds.join(', ')} with each seed in brackets; seconds per step as the learner spends them (reading the frames, adding them, training).`,
     '',
@@ -164,13 +171,16 @@ export function markdownReport({ set, seeds, settings, command, manifest, runs, 
 }
 
 function parseArguments(argv) {
-  const options = { set: 'test', seeds: [1, 2, 3], builds: ['native', 'node'], settings: {}, out: path.join(ROOT, 'build/bench') };
+  const options = { set: 'test', seeds: [1, 2, 3], builds: ['native', 'node'], settings: {}, out: path.join(ROOT, 'build/bench'),
+                    start: path.join(ROOT, 'web/starter.icarl') };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (SETS.includes(arg)) options.set = arg;
     else if (arg === '--seeds') options.seeds = argv[++i].split(',').map(Number);
     else if (arg === '--builds') options.builds = argv[++i].split(',');
     else if (arg === '--out') options.out = path.resolve(argv[++i]);
+    else if (arg === '--start') options.start = path.resolve(argv[++i]);
+    else if (arg === '--scratch') options.start = null;
     else if (arg === '--set') {
       const match = /^([A-Za-z][A-Za-z0-9_-]*)=(.*)$/.exec(argv[++i] ?? '');
       if (!match) throw new Error('--set needs NAME=VALUE');
@@ -206,7 +216,7 @@ async function main() {
       mkdirSync(dir, { recursive: true });
       let result;
       try {
-        result = await RUNNERS[build]({ setDir, steps, seed, settings: options.settings, work: dir, manifest });
+        result = await RUNNERS[build]({ setDir, steps, seed, settings: options.settings, work: dir, manifest, start: options.start });
       } catch (error) {
         // the native tool's own one-line complaint (an unknown --set, say) rather than a stack
         const detail = error.stderr?.toString().trim() || error.message;
@@ -221,7 +231,7 @@ async function main() {
   mkdirSync(options.out, { recursive: true });
   writeFileSync(path.join(options.out, `teach-${options.set}.md`), report);
   writeFileSync(path.join(options.out, `teach-${options.set}.json`),
-                `${JSON.stringify({ set: options.set, seeds: options.seeds, settings: options.settings, command, date: started.toISOString(), runs }, null, 2)}\n`);
+                `${JSON.stringify({ set: options.set, seeds: options.seeds, settings: options.settings, start: options.start && path.relative(ROOT, options.start), command, date: started.toISOString(), runs }, null, 2)}\n`);
   process.stdout.write(report);
 }
 
