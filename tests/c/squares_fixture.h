@@ -85,15 +85,22 @@ static inline double squares_accuracy(icarl_learner *learner, int classes, int p
     return (double)correct / total;
 }
 
-/* A learner of squares_config trained on red and green (30 images each) in one step. */
-static inline icarl_learner *trained_two_classes(void) {
+/* A learner of squares_config trained on red and green (30 images each) in one step, by `method`
+ * (an icarl_method). */
+static inline icarl_learner *trained_two_classes_by(int method) {
     icarl_config config = squares_config();
+    config.method = method;
     icarl_learner *learner = NULL;
     CHECK(icarl_create(&config, &learner, NULL, 0) == ICARL_OK);
     add_squares(learner, "red", 0, 30, 1);
     add_squares(learner, "green", 1, 30, 1);
     CHECK(icarl_step(learner, NULL, NULL) == ICARL_OK);
     return learner;
+}
+
+/* The same by iCaRL. */
+static inline icarl_learner *trained_two_classes(void) {
+    return trained_two_classes_by(ICARL_METHOD_ICARL);
 }
 
 static inline uint8_t *save_bytes(icarl_learner *learner, size_t *size) {

@@ -232,13 +232,7 @@ static void test_methods(void) {
                    {ICARL_METHOD_REPLAY, 1, 0}};
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
         int method = methods[i].method;
-        icarl_config config = squares_config();
-        config.method = method;
-        icarl_learner *learner = NULL;
-        CHECK(icarl_create(&config, &learner, NULL, 0) == ICARL_OK);
-        add_squares(learner, "red", 0, 30, 1);
-        add_squares(learner, "green", 1, 30, 1);
-        CHECK(icarl_step(learner, NULL, NULL) == ICARL_OK);
+        icarl_learner *learner = trained_two_classes_by(method);
         icarl_memory_info memory;
         icarl_memory_info_get(learner, &memory);
         CHECK_MESSAGE(memory.used == (methods[i].keeps_exemplars ? 20 : 0),
