@@ -611,14 +611,6 @@ function yieldToEventLoop() {
 
 const now = () => (typeof performance === 'object' ? performance.now() : Date.now());
 
-/** How sure a nearest-mean score is in the class's own terms: 0 at its unknown threshold, 1 at its
- * typical similarity (the engine's calibration_confidence, for every class at once). */
-function confidenceOf({ threshold, typical }, score) {
-  const span = typical - threshold;
-  if (!(span > 0)) return score >= typical ? 1 : 0;
-  return Math.min(1, Math.max(0, (score - threshold) / span));
-}
-
 // Not exported: the starter path of createLearner may set what reconfigure() may not.
 const SETTLE = Symbol('settle');
 
@@ -928,10 +920,11 @@ export class Learner {
     const count = details.length;
     const pixels = engine.copyIn(data);
     try {
-      return engine.withScratch(24 + 8 * count, (scratch) => {
+      return engine.withScratch(24 + 12 * count, (scratch) => {
         const nme = scratch + 24;
-        const cnn = nme + 4 * count;
-        this.#check(engine.c.classify(handle, pixels, width, height, channels, scratch, nme, cnn));
+        const confidences = nme + 4 * count;
+        const cnn = confidences + 4 * count;
+        this.#check(engine.c.classify(handle, pixels, width, height, channels, scratch, nme, confidences, cnn));
         const f32 = engine.HEAPF32;
         const [index, unknown, , confidence, threshold] = f32.subarray(scratch >> 2, (scratch >> 2) + 5);
         const scores = [];
@@ -939,7 +932,7 @@ export class Learner {
         for (let i = 0; i < count; i++) {
           if (!details[i].trained) continue;
           const score = f32[(nme >> 2) + i];
-          scores.push({ label: details[i].name, score, confidence: confidenceOf(details[i], score) });
+          scores.push({ label: details[i].name, score, confidence: f32[(confidences >> 2) + i] });
           cnnScores.push({ label: details[i].name, score: f32[(cnn >> 2) + i] });
         }
         scores.sort((x, y) => y.score - x.score);

@@ -12,6 +12,7 @@
 
 #include "data/image.h"
 #include "icarl.h"
+#include "icarl/calibration.h"
 #include "kernels/compute.h"
 
 /* ---- names: statuses, phases, presets, and the configuration's fields ------------------------ */
@@ -244,22 +245,33 @@ int icarl_wasm_default_threads(void) { return compute_default_threads(); }
 
 /* ---- classification ------------------------------------------------------------------------- */
 
-/* Either score array may be NULL; each holds icarl_wasm_class_count() floats. */
-/* out (5 floats): label, unknown (0/1), score, confidence, threshold (icarl_prediction). */
+/* Any of the per-class arrays may be NULL; each holds icarl_wasm_class_count() floats.
+ * out (5 floats): label, unknown (0/1), score, confidence, threshold (icarl_prediction).
+ * nme_confidences: every trained class's confidence in its own score (what the page's bars show),
+ * by the same rule as the chosen class's; needs nme_scores. */
 int icarl_wasm_classify(icarl_learner *learner, const uint8_t *pixels, int width, int height,
-                        int channels, float *out, float *nme_scores, float *cnn_scores) {
-    if (out == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
+                        int channels, float *out, float *nme_scores, float *nme_confidences,
+                        float *cnn_scores) {
+    if (out == NULL || (nme_confidences != NULL && nme_scores == NULL))
+        return ICARL_ERROR_INVALID_ARGUMENT;
     icarl_image image = {pixels, width, height, channels};
     icarl_prediction prediction;
     icarl_status status = icarl_predict(learner, &image, &prediction, nme_scores, cnn_scores);
-    if (status == ICARL_OK) {
-        out[0] = (float)prediction.label;
-        out[1] = (float)prediction.unknown;
-        out[2] = prediction.score;
-        out[3] = prediction.confidence;
-        out[4] = prediction.threshold;
+    if (status != ICARL_OK) return status;
+    out[0] = (float)prediction.label;
+    out[1] = (float)prediction.unknown;
+    out[2] = prediction.score;
+    out[3] = prediction.confidence;
+    out[4] = prediction.threshold;
+    for (int32_t i = 0; nme_confidences != NULL && i < icarl_class_count(learner); i++) {
+        icarl_class_info info;
+        nme_confidences[i] = 0.0f;
+        if (icarl_class_info_get(learner, i, &info) == ICARL_OK && info.trained) {
+            const float calibration[2] = {info.threshold, info.typical};
+            nme_confidences[i] = calibration_confidence(calibration, nme_scores[i]);
+        }
     }
-    return status;
+    return ICARL_OK;
 }
 
 int icarl_wasm_classify_prepared(icarl_learner *learner, const uint8_t *pixels, int count,

@@ -61,3 +61,33 @@ test('createLearner({starter}) refuses a preset, another network shape, and a ch
   taught.dispose();
   await assert.rejects(createLearner({ starter: bytes }), { code: 'INVALID_ARGUMENT', message: /has 2/ });
 });
+
+test('classify() from a started learner: per-class confidence by the engine, 0 at the threshold and 1 at the typical similarity', async () => {
+  const learner = await createLearner({ starter: STARTER, minUpdates: 20, maxUpdates: 20, engine: 'simd' });
+  try {
+    const frame = (shift, colour) => {
+      const data = new Uint8Array(48 * 48 * 3);
+      for (let i = 0; i < 48 * 48; i++) {
+        const on = ((i % 48) + Math.floor(i / 48) + shift) % 12 < 6;
+        data.set(on ? colour : [20, 20, 20], i * 3);
+      }
+      return { width: 48, height: 48, channels: 3, data };
+    };
+    learner.addExamples('orange', Array.from({ length: 8 }, (_, i) => frame(i, [230, 120, 30])));
+    learner.addExamples('blue', Array.from({ length: 8 }, (_, i) => frame(i, [30, 60, 220])));
+    await learner.train();
+    const details = Object.fromEntries(learner.classDetails.map((d) => [d.name, d]));
+    const result = learner.classify(frame(3, [230, 120, 30]));
+    assert.equal(result.label, 'orange');
+    assert.equal(result.scores[0].label, 'orange');
+    assert.equal(result.scores[0].confidence, result.confidence, 'the chosen class: the same confidence as the prediction');
+    for (const { label, score, confidence } of result.scores) {
+      const { threshold, typical } = details[label];
+      const expected = Math.min(1, Math.max(0, (score - threshold) / (typical - threshold)));
+      assert.ok(Math.abs(confidence - expected) < 1e-6, `${label}: confidence ${confidence}, expected ${expected}`);
+    }
+    assert.ok(result.scores[1].confidence < result.scores[0].confidence);
+  } finally {
+    learner.dispose();
+  }
+});
