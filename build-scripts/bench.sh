@@ -21,7 +21,8 @@
 # step in headless Chromium (bench/webcam-step.mjs, WEBCAM_ROUNDS rounds per engine, default 3);
 # compare: the paper's comparison of four methods (build-scripts/compare.sh); fuzz: 10 minutes
 # per fuzz target (build-scripts/fuzz.sh 600); teach [tune|test] [--set NAME=VALUE]... [--seeds
-# 1,2,3]: 5 objects of the webcam evaluation set taught in 2 steps, accuracy on held-out views
+# 1,2,3] [--start FILE | --scratch]: 5 objects of the webcam evaluation set taught in 2 steps from
+# the page's starter network (or FILE, or random weights), accuracy on held-out views
 # and seconds per step, native and Node (bench/teach-bench.mjs, which says more), then the page's
 # timings in headless Chromium (the webcam benchmark above: first prediction and whole step).
 # Reports go to build/bench/. ICARL=path uses that binary and skips the build.
