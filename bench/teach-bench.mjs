@@ -21,7 +21,7 @@
 // ICARL=path picks the native binary (default build/native/icarl). Writes a markdown report and
 // the raw figures to OUT/teach-<set>.md and .json.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,15 +60,14 @@ export function stepsFor(taught, seed) {
 function runNative({ setDir, steps, seed, settings, work, start }) {
   const icarl = process.env.ICARL || path.join(ROOT, 'build/native/icarl');
   const model = path.join(work, 'model.icarl');
-  // a started model exists already, so its seed comes with the settings (--seed is for new ones)
-  if (start) copyFileSync(start, model);
-  const list = Object.entries(start ? { ...settings, seed } : settings).map(([name, value]) => `${snake(name)}=${value}`).join(',');
+  const list = Object.entries(settings).map(([name, value]) => `${snake(name)}=${value}`).join(',');
   const flags = list ? ['--set', list] : [];
   return steps.map((classes, index) => {
     const data = path.join(work, `step-${index + 1}`);
     mkdirSync(data, { recursive: true });
     for (const name of classes) symlinkSync(path.join(setDir, 'teach', name), path.join(data, name));
-    const learned = execFileSync(icarl, ['learn', '--model', model, '--data', data, '--seed', String(seed), ...flags],
+    const begin = index === 0 ? ['--seed', String(seed), ...(start ? ['--start', start] : [])] : [];
+    const learned = execFileSync(icarl, ['learn', '--model', model, '--data', data, ...begin, ...flags],
                                  { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     const seconds = Number(/learned in ([0-9.]+) s/.exec(learned)?.[1]);
     const report = path.join(work, `eval-${index + 1}.json`);
