@@ -3,8 +3,8 @@
 # --start`, createLearner({starter})) begins a new learner with: ResNet-14 trained natively on
 # about 750 photographed objects that are none of the webcam evaluation set's kinds
 # (bench/starter-set.mjs), then stripped of those objects (bench/starter-finish.mjs).
-# Deterministic: the same commit and package give the same bytes. About 25 minutes on 2 cores
-# (the images about 9, training about 15). docs/accuracy.md ("A network trained beforehand")
+# Deterministic: the same commit and package give the same bytes. 30-45 minutes on 2 cores
+# (the images about 9, training 21-33). docs/accuracy.md ("A network trained beforehand")
 # says why and what it changed.
 # Usage: build-scripts/make-starter.sh [OUT]   (default web/starter.icarl)
 set -euo pipefail
@@ -20,7 +20,9 @@ node bench/starter-set.mjs --out build/starter-set
 mkdir -p build/starter
 rm -f build/starter/trained.icarl
 echo "\$ build/native/icarl learn --model build/starter/trained.icarl --data build/starter-set/images --set $pretraining"
+# (its listing of 747 classes goes to a log: piped into head, the tool would die of SIGPIPE)
 build/native/icarl learn --model build/starter/trained.icarl --data build/starter-set/images \
-  --set "$pretraining" | head -1
+  --set "$pretraining" >build/starter/learn.log
+head -1 build/starter/learn.log
 node bench/starter-finish.mjs build/starter/trained.icarl "$out"
 sha256sum "$out"
