@@ -85,45 +85,45 @@ int command_learn(int argc, char **argv) {
             fprintf(stderr, "icarl learn: note: --seed applies to new models only; ignored\n");
         if (specs[6].present)
             fprintf(stderr, "icarl learn: note: --start applies to new models only; ignored\n");
-    } else if (specs[6].present) {
-        /* A starter is a model without classes: its network, trained beforehand, and settings
-         * chosen for it. The new model may still pick its seed and settings (not its shape). */
-        if (!load_model(command, specs[6].value, &learner)) goto done;
-        if (icarl_class_count(learner) > 0) {
-            fprintf(stderr, "icarl learn: %s is not a starter: it has %d classes (a starter has "
-                    "none; to go on teaching that model, pass it as --model)\n",
-                    specs[6].value, (int)icarl_class_count(learner));
-            goto done;
-        }
-        icarl_config config;
-        icarl_get_config(learner, &config);
-        if (specs[4].present) config.seed = seed;
-        if (specs[5].present && !settings_apply(command, specs[5].value, &config)) {
-            exit_code = EXIT_USAGE;
-            goto done;
-        }
-        status = icarl_reconfigure(learner, &config);
-        if (status != ICARL_OK) {
-            report_learner_error(command, "cannot apply the settings to the starter", learner,
-                                 status);
-            goto done;
-        }
-        created = 1;
     } else {
+        /* A new model: the webcam preset from random weights, or a starter (a model without
+         * classes: its network, trained beforehand, and settings chosen for it). Either way the
+         * seed and settings given are the new model's, but not a starter's network shape. */
+        const char *start = specs[6].present ? specs[6].value : NULL;
         icarl_config config;
-        icarl_config_preset(ICARL_PRESET_WEBCAM, &config);
-        config.threads = environment_threads();
+        if (start != NULL) {
+            if (!load_model(command, start, &learner)) goto done;
+            if (icarl_class_count(learner) > 0) {
+                fprintf(stderr, "icarl learn: %s is not a starter: it has %d classes (a starter "
+                        "has none; to go on teaching that model, pass it as --model)\n",
+                        start, (int)icarl_class_count(learner));
+                goto done;
+            }
+            icarl_get_config(learner, &config);
+        } else {
+            icarl_config_preset(ICARL_PRESET_WEBCAM, &config);
+            config.threads = environment_threads();
+        }
         if (specs[4].present) config.seed = seed;
         if (specs[5].present && !settings_apply(command, specs[5].value, &config)) {
             exit_code = EXIT_USAGE;
             goto done;
         }
-        char message[256] = "";
-        status = icarl_create(&config, &learner, message, sizeof message);
-        if (status != ICARL_OK) {
-            fprintf(stderr, "icarl learn: cannot create a model: %s%s%s\n",
-                    icarl_strerror(status), message[0] ? ": " : "", message);
-            goto done;
+        if (start != NULL) {
+            status = icarl_reconfigure(learner, &config);
+            if (status != ICARL_OK) {
+                report_learner_error(command, "cannot apply the settings to the starter", learner,
+                                     status);
+                goto done;
+            }
+        } else {
+            char message[256] = "";
+            status = icarl_create(&config, &learner, message, sizeof message);
+            if (status != ICARL_OK) {
+                fprintf(stderr, "icarl learn: cannot create a model: %s%s%s\n",
+                        icarl_strerror(status), message[0] ? ": " : "", message);
+                goto done;
+            }
         }
         created = 1;
     }
