@@ -511,27 +511,27 @@ const gemm_variant gemm_variants[] = {
      .dot_taps = gemm_dot_taps9_3__avx512},
 #endif
 #if defined(__wasm_simd128__)
+/* Both WebAssembly variants run gemm_wasmsimd.c's kernels (one source: the same 4x8 tile and loop
+ * order), so they share the blocking and the driver's choices. */
+#define WASM_GEMM_SHAPE                                                                       \
+    .blocking = {.mr = 4, .nr = 8, .mc = 64, .kc = 256, .nc = 1024},                          \
+    .straddling_slivers_to_tensor = 1, .one_tap_b_in_place = 1
     {.name = "gemm_4x8__wasmsimd",
      .is_supported = NULL,
-     .blocking = {.mr = 4, .nr = 8, .mc = 64, .kc = 256, .nc = 1024},
      .kernel = gemm_ukernel_4x8__wasmsimd,
      .dot = gemm_dot_4x4__wasmsimd,
      .taps = gemm_taps_4x8__wasmsimd,
-     .straddling_slivers_to_tensor = 1,
-     .one_tap_b_in_place = 1},
+     WASM_GEMM_SHAPE},
 #endif
 #if defined(__wasm_simd128__) && defined(__EMSCRIPTEN__)
     /* The same kernels with fused multiply-adds, imported from the relaxed-SIMD module where the
-     * JavaScript engine runs it (gemm_kernels.h); the simd128 blocking and choices, which its
-     * equal tile and loop order share. */
+     * JavaScript engine runs it (gemm_kernels.h). */
     {.name = "gemm_4x8__wasmrelaxed",
      .is_supported = gemm_wasm_relaxed_available,
-     .blocking = {.mr = 4, .nr = 8, .mc = 64, .kc = 256, .nc = 1024},
      .kernel = gemm_ukernel_4x8__wasmrelaxed,
      .dot = gemm_dot_4x4__wasmrelaxed,
      .taps = gemm_taps_4x8__wasmrelaxed,
-     .straddling_slivers_to_tensor = 1,
-     .one_tap_b_in_place = 1},
+     WASM_GEMM_SHAPE},
 #endif
 };
 const int gemm_variant_count = (int)(sizeof gemm_variants / sizeof gemm_variants[0]);
