@@ -77,7 +77,8 @@ typedef enum icarl_preset {
 } icarl_preset;
 
 /* Everything that defines a learner. Fields above `memory` fix the architecture and cannot
- * change after creation; the rest may change between steps (icarl_reconfigure). */
+ * change after creation (the input size may, before the first class: the weights do not depend
+ * on it); the rest may change between steps (icarl_reconfigure). */
 typedef struct icarl_config {
     int32_t input_size;       /* side of the square model input, pixels (4..256) */
     int32_t channels;         /* 1 (grey) or 3 (RGB) */
@@ -186,7 +187,8 @@ void icarl_destroy(icarl_learner *learner); /* NULL is fine */
 const char *icarl_last_error(const icarl_learner *learner);
 
 icarl_status icarl_get_config(const icarl_learner *learner, icarl_config *config_out);
-/* Changes the mutable fields (memory and the schedule); architecture fields must match. */
+/* Changes the mutable fields (memory and the schedule); architecture fields must match, except
+ * input_size while the learner has no class yet (a starter run at another size). */
 icarl_status icarl_reconfigure(icarl_learner *learner, const icarl_config *config);
 
 /* Queues images for `class_name` (new or already known) for the next step. Each image is

@@ -7,7 +7,7 @@ import { render } from './class-state.js';
 import { canvasContext, element } from './dom.js';
 import { el } from './webcam-elements.js';
 
-const FRAME_SIDE = 96; // frames are centre squares of this side; the engine resizes them to 32
+const FRAME_SIDE = 96; // frames are centre squares of this side; the engine resizes them to model size
 const frameContext = canvasContext(FRAME_SIDE);
 
 /** True once the preview shows a camera picture. */

@@ -144,7 +144,8 @@ export interface CreateLearnerOptions extends Partial<LearnerConfig>, EngineOpti
   preset?: Preset;
   /** the bytes of a checkpoint without classes (the page's starter.icarl: a network trained
    * beforehand on other objects): the learner begins with its network and settings, which the
-   * other options then change (not preset nor the network's shape) */
+   * other options then change (not preset nor the network's depth, width or channels; inputSize
+   * may change, the weights do not depend on it) */
   starter?: Uint8Array | ArrayBuffer | ArrayBufferView;
 }
 

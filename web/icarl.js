@@ -1017,8 +1017,8 @@ const MESSAGE_SIZE = 512;
  * and engine ('auto' | 'simd-threads' | 'simd' | 'scalar'), relaxedSimd, wasmBinary, wasmUrl.
  * With `starter` (the bytes of a checkpoint without classes, such as the page's starter.icarl:
  * a network trained beforehand on other objects) the learner begins with that network and its
- * settings; the other options then change settings as reconfigure() does (not the preset or the
- * network's shape).
+ * settings; the other options then change settings as reconfigure() does, and the input size
+ * too (not the preset or the network's depth, width or channels).
  */
 export async function createLearner(options = {}) {
   if (options.starter !== undefined) return startLearner(options);

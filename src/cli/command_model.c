@@ -39,7 +39,8 @@ static const char LEARN_USAGE[] =
     "  --seed S       seed of a new model (weights, order, augmentation); default 1, or the\n"
     "                 starter's\n"
     "  --set LIST     any settings by name, e.g. --set min_updates=500,zoom=0.3 (icarl info\n"
-    "                 lists them); the network's shape only for a new model\n";
+    "                 lists them); the network's shape only for a new model (with --start,\n"
+    "                 only input_size)\n";
 
 int command_learn(int argc, char **argv) {
     const char *command = "learn";

@@ -371,28 +371,36 @@ icarl_status icarl_reconfigure(icarl_learner *learner, const icarl_config *confi
         return learner_fail(learner, ICARL_ERROR_WRONG_STATE,
                             "cannot reconfigure while a training step runs");
     const icarl_config *old = &learner->config;
-    if (config->input_size != old->input_size || config->channels != old->channels ||
-        config->blocks_per_stage != old->blocks_per_stage ||
+    if (config->channels != old->channels || config->blocks_per_stage != old->blocks_per_stage ||
         config->base_width != old->base_width)
         return learner_fail(learner, ICARL_ERROR_INVALID_ARGUMENT,
-                            "the network's shape (input size, channels, depth, width) cannot "
-                            "change after creation");
+                            "the network's shape (channels, depth, width) cannot change after "
+                            "creation");
+    /* The weights do not depend on the input size (global average pooling before the head), so a
+     * network trained at one size runs at another; only stored images are tied to it. */
+    if (config->input_size != old->input_size && learner->class_count > 0)
+        return learner_fail(learner, ICARL_ERROR_INVALID_ARGUMENT,
+                            "the input size can change only before the first class is added");
     icarl_status status = config_validate(config, learner->error, sizeof learner->error);
     if (status != ICARL_OK) return status;
-    int batch_changed = config->batch_size != old->batch_size;
+    int network_changed = config->batch_size != old->batch_size ||
+                          config->input_size != old->input_size;
     if (config->threads != old->threads) {
         status = replace_compute_context(learner, config->threads);
         if (status != ICARL_OK) return learner_fail(learner, status, "no memory for the threads");
     }
     icarl_config previous = *old;
     learner->config = *config;
-    if (batch_changed) {
+    learner->image_bytes = config->input_size * config->input_size * config->channels;
+    if (network_changed) {
         status = create_network(learner);
         if (status != ICARL_OK) {
             learner->config = previous;
             learner->config.threads = config->threads; /* the new context stays */
-            return learner_fail(learner, status, "not enough memory for batch size %d",
-                                (int)config->batch_size);
+            learner->image_bytes = previous.input_size * previous.input_size * previous.channels;
+            return learner_fail(learner, status, "not enough memory for batch size %d at %dx%d",
+                                (int)config->batch_size, (int)config->input_size,
+                                (int)config->input_size);
         }
         learner->logits_capacity = 0;
         status = learner_reserve_logits(learner, learner->outputs > 0 ? learner->outputs : 1);

@@ -2,10 +2,12 @@
  * method is accepted, and every field set out of range, to NaN, infinity or a huge value is
  * refused by icarl_create and icarl_reconfigure with a message (a refused reconfigure changes
  * nothing); networks beyond any machine are refused before anything is allocated; the mutable
- * fields change between steps, the architecture does not. */
+ * fields change between steps, the architecture does not (the input size only before the first
+ * class). */
 #define _POSIX_C_SOURCE 200809L /* setrlimit */
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api_fixture.h"
@@ -146,6 +148,52 @@ static void test_reconfigure_refusals_change_nothing(void) {
     icarl_destroy(learner);
 }
 
+/* Before its first class a learner may take another input size (the starter's network runs at the
+ * size a person's steps use): the same as creating it at that size, weights and all, so a step
+ * from either saves the same bytes. Once a class is added its images are at the old size and the
+ * change is refused, changing nothing. */
+static void test_input_size_before_first_class(void) {
+    icarl_config config = tiny_config();
+    icarl_learner *resized = tiny_learner();
+    config.input_size = 10;
+    CHECK(icarl_reconfigure(resized, &config) == ICARL_OK);
+    icarl_learner *created = NULL;
+    CHECK(icarl_create(&config, &created, NULL, 0) == ICARL_OK);
+    icarl_learner *learners[2] = {resized, created};
+    uint8_t *bytes[2];
+    size_t sizes[2];
+    for (int i = 0; i < 2; i++) {
+        CHECK(icarl_add_examples(learners[i], "red", colour_images(0), 3) == ICARL_OK);
+        CHECK(icarl_add_examples(learners[i], "green", colour_images(1), 3) == ICARL_OK);
+        CHECK(icarl_step(learners[i], NULL, NULL) == ICARL_OK);
+        CHECK(icarl_save(learners[i], &bytes[i], &sizes[i]) == ICARL_OK);
+    }
+    CHECK(sizes[0] == sizes[1] && memcmp(bytes[0], bytes[1], sizes[0]) == 0);
+    uint8_t exemplar[10 * 10 * 3]; /* kept at the new size: room for 8x8 is too little */
+    CHECK(icarl_exemplar_image(resized, 0, 0, exemplar, 8 * 8 * 3) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(icarl_exemplar_image(resized, 0, 0, exemplar, sizeof exemplar) == ICARL_OK);
+
+    icarl_config before, after;
+    CHECK(icarl_get_config(resized, &before) == ICARL_OK);
+    config = before;
+    config.input_size = 12;
+    CHECK(icarl_reconfigure(resized, &config) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(strstr(icarl_last_error(resized), "input size") != NULL);
+    CHECK(icarl_get_config(resized, &after) == ICARL_OK);
+    CHECK(memcmp(&before, &after, sizeof before) == 0);
+    /* A class only added, not yet trained, holds images too. */
+    icarl_learner *pending = tiny_learner();
+    CHECK(icarl_add_examples(pending, "red", colour_images(0), 3) == ICARL_OK);
+    config = tiny_config();
+    config.input_size = 12;
+    CHECK(icarl_reconfigure(pending, &config) == ICARL_ERROR_INVALID_ARGUMENT);
+    for (int i = 0; i < 2; i++) {
+        free(bytes[i]);
+        icarl_destroy(learners[i]);
+    }
+    icarl_destroy(pending);
+}
+
 /* Memory, method and the schedule may change between steps; the next step uses them. */
 static void test_reconfigure_between_steps(void) {
     icarl_learner *learner = trained_learner();
@@ -173,6 +221,7 @@ int main(void) {
     RUN(test_create_refuses_bad_configs);
     RUN(test_create_refuses_huge_networks);
     RUN(test_null_pointers);
+    RUN(test_input_size_before_first_class);
     RUN(test_reconfigure_refusals_change_nothing);
     RUN(test_reconfigure_between_steps);
     return HARNESS_RESULT();

@@ -228,6 +228,10 @@ check "a started model has the starter's network and settings, and the seed and 
   grep -q 'network: ResNet-14' '$work/out' && grep -qE '^  min_updates +100 ' '$work/out' &&
   grep -qE '^  seed +7 ' '$work/out' && grep -qE '^  zoom +0\.2 ' '$work/out' &&
   grep -q 'classes: 3' '$work/out'"
+run_ok "learn --start at another input size" "$icarl" learn --model "$work/started48.icarl" \
+  --data "$work/train" --start "$starter" --set input_size=48,min_updates=4,max_updates=4
+run_ok "info of the model started at 48x48" "$icarl" info --model "$work/started48.icarl"
+check "the starter's network runs at the input size given" grep -q 'input: 48x48x3' "$work/out"
 run_ok "predict --unknown with the started model" "$icarl" predict --model "$work/started.icarl" \
   --unknown "$work/test/red/img_0.bmp" "$work/test/green/img_1.bmp" "$work/test/blue/img_2.bmp" \
   "$work/stranger/grey/img_0.bmp"
@@ -237,7 +241,7 @@ check "taught colours are named and known, a grey striped image never taught is 
 expect_error "--start with a model that has classes" "$icarl" learn --model "$work/start2.icarl" \
   --data "$work/train" --start "$model"
 expect_error "--start with another network shape" "$icarl" learn --model "$work/start2.icarl" \
-  --data "$work/train" --start "$starter" --set input_size=64
+  --data "$work/train" --start "$starter" --set base_width=8
 expect_error "--start with a file that is not a model" "$icarl" learn \
   --model "$work/start2.icarl" --data "$work/train" --start "$work/train"
 check "no model written by a refused --start" test ! -e "$work/start2.icarl"

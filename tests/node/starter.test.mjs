@@ -1,9 +1,8 @@
 // starter.test.mjs - the starter network (web/starter.icarl, made by build-scripts/make-starter.sh):
 // it is a checkpoint without classes in the page's network shape; createLearner({starter}) begins
-// with exactly its network and settings and takes the caller's seed and settings on top (not a
-// preset, not another shape, not a checkpoint that has classes); and what it was made for: from
-// it, objects it never saw are learned from a short recording and named in new views better than
-// from random weights.
+// with exactly its network and settings and takes the caller's seed and settings on top, the
+// input size too (not a preset, not another depth or width, not a checkpoint that has classes);
+// and a class's confidences from a started learner.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -48,9 +47,31 @@ test('createLearner({starter}) begins with exactly the starter, and takes a seed
   }
 });
 
+test('createLearner({starter, inputSize}) runs the same network at another input size; reconfigure() may not', async () => {
+  const frame = (shift) => ({ width: 64, height: 64, channels: 3, data: new Uint8Array(64 * 64 * 3).map((_, i) => (i * 37 + shift) % 251) });
+  const learner = await createLearner({ starter: STARTER, inputSize: 48, minUpdates: 2, maxUpdates: 2, engine: 'simd' });
+  const same = await createLearner({ starter: STARTER, minUpdates: 2, maxUpdates: 2, engine: 'simd' });
+  try {
+    assert.equal(learner.config.inputSize, 48);
+    assert.equal(learner.save().length, STARTER.length, 'the same network: a checkpoint of the same size');
+    learner.addExamples('pattern', [frame(0), frame(1)]);
+    assert.equal(learner.exemplarImages('pattern').length, 0, 'nothing kept before the step');
+    await learner.train();
+    const [kept] = learner.exemplarImages('pattern');
+    assert.deepEqual([kept.width, kept.height], [48, 48], 'images are kept at the new size');
+    same.addExamples('pattern', [frame(0), frame(1)]);
+    await same.train();
+    assert.deepEqual([same.exemplarImages('pattern')[0].width], [32]);
+    assert.throws(() => learner.reconfigure({ inputSize: 32 }), { code: 'INVALID_ARGUMENT', message: /fixed when the learner is created/ });
+  } finally {
+    learner.dispose();
+    same.dispose();
+  }
+});
+
 test('createLearner({starter}) refuses a preset, another network shape, and a checkpoint with classes', async () => {
   await assert.rejects(createLearner({ starter: STARTER, preset: 'webcam' }), { code: 'INVALID_ARGUMENT', message: /no preset/ });
-  await assert.rejects(createLearner({ starter: STARTER, inputSize: 64 }), { code: 'INVALID_ARGUMENT', message: /shape/ });
+  await assert.rejects(createLearner({ starter: STARTER, blocksPerStage: 3 }), { code: 'INVALID_ARGUMENT', message: /shape/ });
   await assert.rejects(createLearner({ starter: new Uint8Array([1, 2, 3]) }), { code: /TRUNCATED|NOT_A_CHECKPOINT|CORRUPT/ });
   const taught = await createLearner({ inputSize: 8, blocksPerStage: 1, baseWidth: 4, minUpdates: 2, maxUpdates: 2, memory: 10 });
   const square = (v) => ({ width: 8, height: 8, channels: 3, data: new Uint8Array(192).fill(v) });
