@@ -21,6 +21,7 @@
 #include "kernels/compute.h"
 #include "kernels/gemm_bench.h"
 #include "kernels/gemm.h"
+#include "nn/batchnorm.h"
 #include "nn/conv2d.h"
 #include "nn/resnet.h"
 #include "nn/sgd.h"
@@ -53,7 +54,7 @@ static float *random_floats(size_t count, uint64_t seed) {
 #define REPEATS 15
 
 static void train(compute_context *context, double seconds) {
-    resnet_config config = {28, 1, 5, 16, BATCH}; /* ResNet-32 */
+    resnet_config config = {28, 1, 5, 16, BATCH, BATCHNORM_MOMENTUM}; /* ResNet-32 */
     resnet *net = NULL;
     if (resnet_create(&config, &net) != ICARL_OK) return;
     compute_context_reserve_workspace(context, resnet_scratch_floats(net));

@@ -94,6 +94,9 @@ typedef struct icarl_config {
     float learning_rate;
     float momentum;
     float weight_decay;
+    float batchnorm_momentum; /* share of each training batch in BatchNorm's running averages
+                               * (0.1 as is usual; lower keeps more of what the network saw
+                               * before, e.g. a starter's many rooms) */
     float decay_at[2];        /* fractions of the epochs where the learning rate is divided */
     float decay_factor;       /* ... by this */
     int32_t schedule;         /* icarl_schedule */

@@ -80,6 +80,9 @@ export interface LearnerConfig {
   learningRate: number;
   momentum: number;
   weightDecay: number;
+  /** share of each training batch in BatchNorm's running averages (0.1; the page's starter 0.02:
+   * a short step keeps more of the statistics learned over many rooms) */
+  batchnormMomentum: number;
   /** fractions of the epochs where the learning rate is divided by decayFactor ('epochs' schedule) */
   decayAt: [number, number];
   decayFactor: number;

@@ -466,7 +466,7 @@ static void print_settings(const icarl_config *config) {
             break;
         default: snprintf(text, sizeof text, "%d", (int)value); break;
         }
-        printf("  %-16s %-10s %s\n", field->name, text, field->summary);
+        printf("  %-18s %-10s %s\n", field->name, text, field->summary);
     }
 }
 

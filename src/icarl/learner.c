@@ -50,8 +50,8 @@ void image_list_free(image_list *list) {
 
 static icarl_status create_network(icarl_learner *learner) {
     const icarl_config *c = &learner->config;
-    resnet_config network_config = {c->input_size, c->channels, c->blocks_per_stage,
-                                     c->base_width, c->batch_size};
+    resnet_config network_config = {c->input_size,      c->channels,  c->blocks_per_stage,
+                                     c->base_width,      c->batch_size, c->batchnorm_momentum};
     resnet *network = NULL;
     icarl_status status = resnet_create(&network_config, &network);
     if (status == ICARL_OK) /* a column buffer for each extra thread of the compute context */
@@ -384,7 +384,8 @@ icarl_status icarl_reconfigure(icarl_learner *learner, const icarl_config *confi
     icarl_status status = config_validate(config, learner->error, sizeof learner->error);
     if (status != ICARL_OK) return status;
     int network_changed = config->batch_size != old->batch_size ||
-                          config->input_size != old->input_size;
+                          config->input_size != old->input_size ||
+                          config->batchnorm_momentum != old->batchnorm_momentum;
     if (config->threads != old->threads) {
         status = replace_compute_context(learner, config->threads);
         if (status != ICARL_OK) return learner_fail(learner, status, "no memory for the threads");

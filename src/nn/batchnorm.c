@@ -76,7 +76,8 @@ static void gradient_sums(const float *dy, const float *x, int n, float mean, do
  * running_mean, running_var (channels). */
 void batchnorm_forward_train(int channels, int count, const float *x, const float *gamma,
                              const float *beta, float *y, float *saved_mean,
-                             float *saved_inverse_std, float *running_mean, float *running_var) {
+                             float *saved_inverse_std, float *running_mean, float *running_var,
+                             float momentum) {
     for (int c = 0; c < channels; c++) {
         const float *xc = x + (size_t)c * count;
         float *yc = y + (size_t)c * count;
@@ -91,9 +92,8 @@ void batchnorm_forward_train(int channels, int count, const float *x, const floa
         saved_inverse_std[c] = inverse_std;
         /* the running variance estimates the population, hence unbiased (count - 1) */
         double unbiased = count > 1 ? squares / (count - 1) : variance;
-        running_mean[c] = (1.0f - BATCHNORM_MOMENTUM) * running_mean[c] + BATCHNORM_MOMENTUM * mean;
-        running_var[c] = (1.0f - BATCHNORM_MOMENTUM) * running_var[c] +
-                         BATCHNORM_MOMENTUM * (float)unbiased;
+        running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mean;
+        running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
     }
 }
 

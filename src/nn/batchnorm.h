@@ -5,14 +5,15 @@
 #define ICARL_NN_BATCHNORM_H
 
 #define BATCHNORM_EPSILON 1e-5f
-#define BATCHNORM_MOMENTUM 0.1f /* running = (1 - m) * running + m * batch, as PyTorch */
+#define BATCHNORM_MOMENTUM 0.1f /* the usual share of a batch in the running averages, as PyTorch */
 
 /* x, y (channels, count); gamma, beta, running_mean, running_var (channels).
- * saved_mean, saved_inverse_std (channels) keep what backward needs. running_var is updated with
- * the unbiased batch variance. */
+ * saved_mean, saved_inverse_std (channels) keep what backward needs. running = (1 - momentum) *
+ * running + momentum * batch; running_var takes the unbiased batch variance. */
 void batchnorm_forward_train(int channels, int count, const float *x, const float *gamma,
                              const float *beta, float *y, float *saved_mean,
-                             float *saved_inverse_std, float *running_mean, float *running_var);
+                             float *saved_inverse_std, float *running_mean, float *running_var,
+                             float momentum);
 
 void batchnorm_forward_inference(int channels, int count, const float *x, const float *gamma,
                                  const float *beta, const float *running_mean,

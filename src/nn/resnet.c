@@ -263,7 +263,8 @@ static void bn_task(void *argument, int thread, int threads) {
                                 job->out + offset, unit->saved_mean + begin,
                                 unit->saved_inverse_std + begin,
                                 net->state + unit->running_mean + begin,
-                                net->state + unit->running_var + begin);
+                                net->state + unit->running_var + begin,
+                                net->config.batchnorm_momentum);
         break;
     case BN_INFERENCE:
         batchnorm_forward_inference(channels, job->count, unit->z + offset, gamma, beta,

@@ -21,6 +21,7 @@ typedef struct resnet_config {
     int blocks_per_stage; /* n */
     int base_width;       /* w */
     int max_batch;        /* largest batch forward/backward will see */
+    float batchnorm_momentum; /* share of a training batch in BatchNorm's running averages */
 } resnet_config;
 
 typedef struct resnet resnet;

@@ -12,19 +12,20 @@
 typedef struct batchnorm_case {
     int channels, count;
     float *x, *gamma, *beta, *y, *r, *mean, *inverse_std, *running_mean, *running_var;
+    float momentum;
 } batchnorm_case;
 
 static double batchnorm_objective(void *context) {
     batchnorm_case *c = context;
     batchnorm_forward_train(c->channels, c->count, c->x, c->gamma, c->beta, c->y, c->mean,
-                            c->inverse_std, c->running_mean, c->running_var);
+                            c->inverse_std, c->running_mean, c->running_var, c->momentum);
     return weighted_sum((size_t)c->channels * c->count, c->r, c->y);
 }
 
 static void test_batchnorm(void) {
     random_state random;
     random_seed(&random, 21, 0);
-    batchnorm_case c = {.channels = 3, .count = 2 * 5 * 5};
+    batchnorm_case c = {.channels = 3, .count = 2 * 5 * 5, .momentum = 0.02f};
     size_t total = (size_t)c.channels * c.count;
     /* offset and scaled inputs: the normalisation has real work to do */
     c.x = random_buffer(&random, total, 2.0f);
@@ -41,7 +42,7 @@ static void test_batchnorm(void) {
     for (int i = 0; i < 3; i++) c.running_mean[i] = 0.0f, c.running_var[i] = 1.0f;
 
     batchnorm_objective(&c);
-    /* running statistics: momentum 0.1 toward the batch mean and the unbiased variance */
+    /* running statistics: the momentum's share toward the batch mean and the unbiased variance */
     for (int ch = 0; ch < c.channels; ch++) {
         double sum = 0.0, squares = 0.0;
         for (int i = 0; i < c.count; i++) sum += c.x[ch * c.count + i];
@@ -52,8 +53,8 @@ static void test_batchnorm(void) {
         }
         CHECK_NEAR(c.mean[ch], mean, 1e-5);
         CHECK_NEAR(c.inverse_std[ch], 1.0 / sqrt(squares / c.count + 1e-5), 1e-5);
-        CHECK_NEAR(c.running_mean[ch], 0.1 * mean, 1e-5);
-        CHECK_NEAR(c.running_var[ch], 0.9 + 0.1 * squares / (c.count - 1), 1e-5);
+        CHECK_NEAR(c.running_mean[ch], 0.02 * mean, 1e-5);
+        CHECK_NEAR(c.running_var[ch], 0.98 + 0.02 * squares / (c.count - 1), 1e-5);
         /* the output of each channel has mean beta and standard deviation ~|gamma| */
         double out_sum = 0.0;
         for (int i = 0; i < c.count; i++) out_sum += c.y[ch * c.count + i];

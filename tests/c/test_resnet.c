@@ -10,6 +10,7 @@
 #include "core/random.h"
 #include "harness.h"
 #include "kernels/compute.h"
+#include "nn/batchnorm.h"
 #include "nn/linear.h"
 #include "nn/loss_sigmoid.h"
 #include "nn/resnet.h"
@@ -30,7 +31,7 @@ typedef struct model {
 static void model_create(model *m, int size, int channels, int n, int width, int batch,
                          int classes, uint64_t seed) {
     memset(m, 0, sizeof *m);
-    m->config = (resnet_config){size, channels, n, width, batch};
+    m->config = (resnet_config){size, channels, n, width, batch, BATCHNORM_MOMENTUM};
     CHECK(resnet_create(&m->config, &m->net) == ICARL_OK);
     /* ICARL_TEST_GEMM names a GEMM variant to run under (default: the fastest) */
     CHECK(compute_context_create(getenv("ICARL_TEST_GEMM"), &m->compute) == ICARL_OK);
@@ -105,7 +106,7 @@ static size_t expected_parameters(int channels, int n, int w) {
 static void test_parameter_counts(void) {
     const int depths[2] = {3, 5};
     for (int i = 0; i < 2; i++) {
-        resnet_config config = {28, 1, depths[i], 16, 4};
+        resnet_config config = {28, 1, depths[i], 16, 4, BATCHNORM_MOMENTUM};
         resnet *net;
         CHECK(resnet_create(&config, &net) == ICARL_OK);
         size_t count = resnet_parameter_count(net);
@@ -116,7 +117,7 @@ static void test_parameter_counts(void) {
         /* BN state: mean and variance per BN channel = the gamma/beta count */
         resnet_destroy(net);
     }
-    resnet_config bad = {0, 1, 3, 16, 4};
+    resnet_config bad = {0, 1, 3, 16, 4, BATCHNORM_MOMENTUM};
     resnet *net = (resnet *)1;
     CHECK(resnet_create(&bad, &net) == ICARL_ERROR_INVALID_ARGUMENT);
     CHECK(net == NULL);
