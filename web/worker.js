@@ -16,11 +16,11 @@ import { loadLearner } from './icarl.js';
 import { progressPoster, serveJobs } from './worker-jobs.js';
 
 // Predictions within seconds of Train, then better ones while the step trains on: the first
-// publication leaves time for its herding and class means and for the page to load it. Each
-// publication herds and averages every new class's exemplars again (with their calibration
-// views), about a second of a 3-class step on this engine: every 5 s that was a third of the
-// step's time, every 15 s it is about a tenth.
-const PUBLISH_AFTER = 2.5;
+// publication leaves time for its herding and class means and for the page to load it, within
+// 5 s of Train. Each publication herds and averages every new class's exemplars again (with their
+// calibration views), about 1.5 s of a 3-class step at 40x40 on a 2-core machine: every 5 s that
+// was a third of the step's time, every 15 s it is about a tenth.
+const PUBLISH_AFTER = 2;
 const PUBLISH_EVERY = 15;
 
 serveJobs('train', async ({ id, checkpoint, epochs, settings, relaxedSimd }, signal) => {

@@ -225,7 +225,7 @@ run_ok "learn --start the page's starter" "$icarl" learn --model "$work/started.
   --data "$work/train" --start "$starter" --seed 7 --set zoom=0.2
 run_ok "info of the started model" "$icarl" info --model "$work/started.icarl"
 check "a started model has the starter's network and settings, and the seed and --set given" bash -c "
-  grep -q 'network: ResNet-14' '$work/out' && grep -qE '^  min_updates +100 ' '$work/out' &&
+  grep -q 'network: ResNet-14' '$work/out' && grep -qE '^  min_updates +50 ' '$work/out' &&
   grep -qE '^  seed +7 ' '$work/out' && grep -qE '^  zoom +0\.2 ' '$work/out' &&
   grep -q 'classes: 3' '$work/out'"
 run_ok "learn --start at another input size" "$icarl" learn --model "$work/started48.icarl" \

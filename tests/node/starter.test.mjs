@@ -22,9 +22,10 @@ test('web/starter.icarl is a starter: no classes, the page network, settings for
   try {
     assert.deepEqual(learner.classes, []);
     const config = learner.config;
-    assert.deepEqual([config.inputSize, config.channels, config.blocksPerStage, config.baseWidth], [32, 3, 2, 16]);
+    assert.deepEqual([config.inputSize, config.channels, config.blocksPerStage, config.baseWidth], [40, 3, 2, 16]);
     assert.equal(config.schedule, 'updates');
-    assert.equal(config.minUpdates, 100);
+    assert.equal(config.minUpdates, 50);
+    assert.equal(config.batchnormMomentum, 0.02);
     assert.equal(config.method, 'icarl');
   } finally {
     learner.dispose();
@@ -41,7 +42,7 @@ test('createLearner({starter}) begins with exactly the starter, and takes a seed
   const changed = await createLearner({ starter: STARTER, seed: 5, zoom: 0.2, memory: 300 });
   try {
     const config = changed.config;
-    assert.deepEqual([config.seed, config.zoom, config.memory, config.minUpdates], [5, 0.2, 300, 100]);
+    assert.deepEqual([config.seed, config.zoom, config.memory, config.minUpdates], [5, 0.2, 300, 50]);
   } finally {
     changed.dispose();
   }
@@ -61,8 +62,8 @@ test('createLearner({starter, inputSize}) runs the same network at another input
     assert.deepEqual([kept.width, kept.height], [48, 48], 'images are kept at the new size');
     same.addExamples('pattern', [frame(0), frame(1)]);
     await same.train();
-    assert.deepEqual([same.exemplarImages('pattern')[0].width], [32]);
-    assert.throws(() => learner.reconfigure({ inputSize: 32 }), { code: 'INVALID_ARGUMENT', message: /fixed when the learner is created/ });
+    assert.deepEqual([same.exemplarImages('pattern')[0].width], [40]);
+    assert.throws(() => learner.reconfigure({ inputSize: 40 }), { code: 'INVALID_ARGUMENT', message: /fixed when the learner is created/ });
   } finally {
     learner.dispose();
     same.dispose();
