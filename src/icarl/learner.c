@@ -50,8 +50,8 @@ void image_list_free(image_list *list) {
 
 static icarl_status create_network(icarl_learner *learner) {
     const icarl_config *c = &learner->config;
-    resnet_config network_config = {c->input_size,      c->channels,  c->blocks_per_stage,
-                                     c->base_width,      c->batch_size, c->batchnorm_momentum};
+    resnet_config network_config = {c->input_size, c->channels,   c->blocks_per_stage,
+                                     c->base_width, c->batch_size, c->batchnorm_momentum};
     resnet *network = NULL;
     icarl_status status = resnet_create(&network_config, &network);
     if (status == ICARL_OK) /* a column buffer for each extra thread of the compute context */

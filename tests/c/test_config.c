@@ -194,6 +194,32 @@ static void test_input_size_before_first_class(void) {
     icarl_destroy(pending);
 }
 
+/* batchnorm_momentum reaches the network's training: at 0 a step leaves BatchNorm's running
+ * statistics where they were, at 0.1 it moves them; set by reconfigure it applies too. */
+static void test_batchnorm_momentum_in_steps(void) {
+    for (int frozen = 0; frozen < 2; frozen++) {
+        icarl_learner *learner = tiny_learner();
+        icarl_config config;
+        CHECK(icarl_get_config(learner, &config) == ICARL_OK);
+        CHECK(config.batchnorm_momentum == 0.1f); /* the usual default */
+        if (frozen) {
+            config.batchnorm_momentum = 0.0f;
+            CHECK(icarl_reconfigure(learner, &config) == ICARL_OK);
+        }
+        size_t count = learner->state_count;
+        float *before = malloc(count * sizeof *before);
+        memcpy(before, learner->state, count * sizeof *before);
+        CHECK(icarl_add_examples(learner, "red", colour_images(0), 3) == ICARL_OK);
+        CHECK(icarl_add_examples(learner, "green", colour_images(1), 3) == ICARL_OK);
+        CHECK(icarl_step(learner, NULL, NULL) == ICARL_OK);
+        int same = memcmp(before, learner->state, count * sizeof *before) == 0;
+        CHECK_MESSAGE(same == frozen, "momentum %s: running statistics %s",
+                      frozen ? "0" : "0.1", same ? "unchanged" : "changed");
+        free(before);
+        icarl_destroy(learner);
+    }
+}
+
 /* Memory, method and the schedule may change between steps; the next step uses them. */
 static void test_reconfigure_between_steps(void) {
     icarl_learner *learner = trained_learner();
@@ -222,6 +248,7 @@ int main(void) {
     RUN(test_create_refuses_huge_networks);
     RUN(test_null_pointers);
     RUN(test_input_size_before_first_class);
+    RUN(test_batchnorm_momentum_in_steps);
     RUN(test_reconfigure_refusals_change_nothing);
     RUN(test_reconfigure_between_steps);
     return HARNESS_RESULT();
