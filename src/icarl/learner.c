@@ -83,6 +83,7 @@ static icarl_status create_network(icarl_learner *learner) {
     learner->logits_capacity = 0;
     learner->network = network;
     learner->network_batch = c->batch_size;
+    learner->image_bytes = c->input_size * c->input_size * c->channels;
     learner->input = input;
     learner->features = features;
     learner->scratch_gradients = scratch_gradients;
@@ -98,7 +99,6 @@ icarl_status learner_allocate(const icarl_config *config, icarl_learner **out, c
     icarl_learner *learner = calloc(1, sizeof *learner);
     if (learner == NULL) return ICARL_ERROR_OUT_OF_MEMORY;
     learner->config = *config;
-    learner->image_bytes = config->input_size * config->input_size * config->channels;
     status = compute_context_create_threaded(NULL, config->threads, &learner->compute);
     if (status == ICARL_OK) status = create_network(learner);
     if (status == ICARL_OK) {
@@ -392,13 +392,11 @@ icarl_status icarl_reconfigure(icarl_learner *learner, const icarl_config *confi
     }
     icarl_config previous = *old;
     learner->config = *config;
-    learner->image_bytes = config->input_size * config->input_size * config->channels;
     if (network_changed) {
         status = create_network(learner);
         if (status != ICARL_OK) {
             learner->config = previous;
             learner->config.threads = config->threads; /* the new context stays */
-            learner->image_bytes = previous.input_size * previous.input_size * previous.channels;
             return learner_fail(learner, status, "not enough memory for batch size %d at %dx%d",
                                 (int)config->batch_size, (int)config->input_size,
                                 (int)config->input_size);
