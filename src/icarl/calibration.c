@@ -22,10 +22,25 @@ void calibration_from_scores(float *scores, int count, float calibration_out[2])
         calibration_out[1] = 1.0f;
         return;
     }
+    /* A NaN would leave the sort's order unspecified and the threshold anywhere: a view whose
+     * features overflowed means the network diverged, which the step must see and refuse
+     * (calibration_finite) rather than commit a threshold no checkpoint may hold. */
+    for (int i = 0; i < count; i++) {
+        if (!isfinite(scores[i])) {
+            calibration_out[0] = NAN;
+            calibration_out[1] = NAN;
+            return;
+        }
+    }
     qsort(scores, (size_t)count, sizeof *scores, compare_floats);
     float typical = scores[count / 2];
     calibration_out[0] = scores[(int)(CALIBRATION_QUANTILE * (float)(count - 1))];
     calibration_out[1] = typical;
+}
+
+int calibration_finite(const float calibration[2]) {
+    return !isnan(calibration[0]) && calibration[0] != INFINITY && isfinite(calibration[1]) &&
+           calibration[0] <= calibration[1];
 }
 
 int calibration_unknown(const float calibration[2], float score) {

@@ -10,8 +10,13 @@
 #define CALIBRATION_VIEWS 2
 
 /* calibration_out[0] = the threshold, [1] = the typical score, from `count` scores of augmented
- * views (sorted in place). With no scores the class flags nothing. */
+ * views (sorted in place). With no scores the class flags nothing; with a non-finite score
+ * (the network diverged) both are NaN. */
 void calibration_from_scores(float *scores, int count, float calibration_out[2]);
+
+/* 1 when a calibration may be kept and saved: a finite typical score, a threshold finite or
+ * -infinity (flags nothing) and not above it. */
+int calibration_finite(const float calibration[2]);
 
 /* 1 when `score` (the cosine similarity with the nearest class mean) is below the class's
  * threshold. */

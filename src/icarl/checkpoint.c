@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "icarl/calibration.h"
 #include "icarl/config_fields.h"
 #include "icarl/learner_internal.h"
 #include "io/file.h"
@@ -421,12 +422,8 @@ icarl_status icarl_load(const uint8_t *bytes, size_t size, icarl_learner **learn
         int calibration_ok = !r.failed && has == learner->has_means;
         if (calibration_ok && has)
             calibration_ok = reader_f32_array(&r, learner->class_calibration, (size_t)outputs * 2);
-        for (int32_t i = 0; calibration_ok && has && i < outputs; i++) {
-            float threshold = learner->class_calibration[2 * i];
-            float typical = learner->class_calibration[2 * i + 1];
-            calibration_ok = isfinite(typical) && !isnan(threshold) && threshold != INFINITY &&
-                             threshold <= typical;
-        }
+        for (int32_t i = 0; calibration_ok && has && i < outputs; i++)
+            calibration_ok = calibration_finite(learner->class_calibration + (size_t)2 * i);
         if (!calibration_ok || reader_remaining(&r) != 0) {
             CORRUPT("bad unknown thresholds");
             goto fail;

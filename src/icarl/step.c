@@ -595,16 +595,20 @@ static void skip_empty_means(step_state *step, int d) {
 
 /* The per-batch loss check misses weights or BatchNorm statistics that overflow while the loss
  * stays finite (found by tests/fuzz/fuzz_checkpoint: a step on a learner with extreme weights
- * committed NaN parameters with status OK, and the saved learner no longer loaded). A step
- * only commits finite results. */
+ * committed NaN parameters with status OK, and the saved learner no longer loaded; later, one
+ * whose weights stayed finite while an augmented view's features overflowed, which left a NaN
+ * threshold). A step only commits finite results. */
 static int step_results_finite(const icarl_learner *learner, const step_state *step) {
     for (size_t i = 0; i < step->parameter_count; i++)
         if (!isfinite(step->parameters[i])) return 0;
     for (size_t i = 0; i < learner->state_count; i++)
         if (!isfinite(step->state[i])) return 0;
-    if (step->use_means)
+    if (step->use_means) {
         for (size_t i = 0; i < (size_t)step->new_outputs * learner->feature_size; i++)
             if (!isfinite(step->new_means[i])) return 0;
+        for (int c = 0; c < step->new_outputs; c++)
+            if (!calibration_finite(step->new_calibration + (size_t)c * 2)) return 0;
+    }
     return 1;
 }
 
@@ -822,7 +826,7 @@ icarl_status icarl_step_continue(icarl_learner *learner, int32_t max_units,
                 const char *kept = kept_state(step);
                 drop_step(learner);
                 return learner_fail(learner, ICARL_ERROR_DIVERGED,
-                                    "training diverged: weights or BatchNorm statistics became "
+                                    "training diverged: weights, BatchNorm statistics or features became "
                                     "infinite or NaN; %s; try a lower learning rate", kept);
             }
             if (step->publishing) {
@@ -864,7 +868,7 @@ icarl_status icarl_step_continue(icarl_learner *learner, int32_t max_units,
             const char *kept = kept_state(step);
             drop_step(learner);
             return learner_fail(learner, ICARL_ERROR_DIVERGED,
-                                "training diverged: weights or BatchNorm statistics became "
+                                "training diverged: weights, BatchNorm statistics or features became "
                                 "infinite or NaN; %s; try a lower learning rate", kept);
         }
     }

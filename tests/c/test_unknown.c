@@ -106,6 +106,19 @@ static void test_calibration_arithmetic(void) {
     /* No scores (a class with no exemplars): nothing is unknown. */
     calibration_from_scores(NULL, 0, calibration);
     CHECK(!calibration_unknown(calibration, -1.0f));
+    CHECK(calibration_finite(calibration));
+    /* One view whose features overflowed (a diverged network): the sort would put the NaN
+     * anywhere; the calibration says it cannot be kept instead of giving a threshold. */
+    for (int i = 0; i < 20; i++) scores[i] = 0.80f + 0.01f * (float)i;
+    scores[7] = NAN;
+    calibration_from_scores(scores, 20, calibration);
+    CHECK(!calibration_finite(calibration));
+    for (int i = 0; i < 20; i++) scores[i] = 0.80f + 0.01f * (float)i;
+    scores[3] = -INFINITY;
+    calibration_from_scores(scores, 20, calibration);
+    CHECK(!calibration_finite(calibration));
+    calibration_from_scores(scores + 4, 16, calibration);
+    CHECK(calibration_finite(calibration));
 }
 
 static void test_taught_named_unseen_flagged(void) {
