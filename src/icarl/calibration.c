@@ -39,8 +39,8 @@ void calibration_from_scores(float *scores, int count, float calibration_out[2])
 }
 
 int calibration_finite(const float calibration[2]) {
-    return !isnan(calibration[0]) && calibration[0] != INFINITY && isfinite(calibration[1]) &&
-           calibration[0] <= calibration[1];
+    /* Not above a finite typical score: so neither NaN (every comparison fails) nor +infinity. */
+    return isfinite(calibration[1]) && calibration[0] <= calibration[1];
 }
 
 int calibration_unknown(const float calibration[2], float score) {

@@ -710,6 +710,15 @@ static const char *kept_state(const step_state *step) {
                                : "the learner is unchanged";
 }
 
+/* Ends the step whose results step_results_finite refused, keeping what the learner had. */
+static icarl_status fail_not_finite(icarl_learner *learner, step_state *step) {
+    const char *kept = kept_state(step);
+    drop_step(learner);
+    return learner_fail(learner, ICARL_ERROR_DIVERGED,
+                        "training diverged: weights, BatchNorm statistics or features became "
+                        "infinite or NaN; %s; try a lower learning rate", kept);
+}
+
 /* After a training unit: herding and means for a publication or for the end of the step, or
  * straight to the publication where the method keeps no exemplars. */
 static void after_training_unit(icarl_learner *learner, step_state *step) {
@@ -822,13 +831,7 @@ icarl_status icarl_step_continue(icarl_learner *learner, int32_t max_units,
             break;
         }
         if (step->phase == ICARL_PHASE_MEANS && step->mean_class >= step->new_outputs) {
-            if (!step_results_finite(learner, step)) {
-                const char *kept = kept_state(step);
-                drop_step(learner);
-                return learner_fail(learner, ICARL_ERROR_DIVERGED,
-                                    "training diverged: weights, BatchNorm statistics or features became "
-                                    "infinite or NaN; %s; try a lower learning rate", kept);
-            }
+            if (!step_results_finite(learner, step)) return fail_not_finite(learner, step);
             if (step->publishing) {
                 publish(learner, step, 0);
                 step->publishing = 0;
@@ -860,17 +863,11 @@ icarl_status icarl_step_continue(icarl_learner *learner, int32_t max_units,
         progress_out->publishing = step->publishing;
     }
     if (step->phase == ICARL_PHASE_DONE) {
-        if (step->keep_exemplars || step_results_finite(learner, step)) {
-            publish(learner, step, 1);
-            if (progress_out != NULL) progress_out->published = step->published;
-            drop_step(learner);
-        } else {
-            const char *kept = kept_state(step);
-            drop_step(learner);
-            return learner_fail(learner, ICARL_ERROR_DIVERGED,
-                                "training diverged: weights, BatchNorm statistics or features became "
-                                "infinite or NaN; %s; try a lower learning rate", kept);
-        }
+        if (!step->keep_exemplars && !step_results_finite(learner, step))
+            return fail_not_finite(learner, step);
+        publish(learner, step, 1);
+        if (progress_out != NULL) progress_out->published = step->published;
+        drop_step(learner);
     }
     return ICARL_OK;
 }
