@@ -9,6 +9,7 @@
 #include "icarl/config_fields.h"
 #include "icarl/learner_internal.h"
 #include "kernels/compute.h"
+#include "nn/batchnorm.h"
 
 icarl_status icarl_config_preset(icarl_preset preset, icarl_config *config) {
     if (config == NULL) return ICARL_ERROR_INVALID_ARGUMENT;
@@ -22,7 +23,7 @@ icarl_status icarl_config_preset(icarl_preset preset, icarl_config *config) {
     config->learning_rate = 0.1f;
     config->momentum = 0.9f;
     config->weight_decay = 1e-5f;
-    config->batchnorm_momentum = 0.1f;
+    config->batchnorm_momentum = BATCHNORM_MOMENTUM;
     config->decay_at[0] = 0.7f;
     config->decay_at[1] = 0.9f;
     config->decay_factor = 5.0f;
@@ -124,8 +125,9 @@ static const config_field FIELDS[] = {
     FLOAT(learning_rate, 0, 100, "SGD learning rate", 0),
     FLOAT(momentum, 0, 0.999, "SGD momentum", 0),
     FLOAT(weight_decay, 0, 1, "L2 weight decay", 0),
+    /* absent from older checkpoints: their engine used BATCHNORM_MOMENTUM */
     FLOAT(batchnorm_momentum, 0, 1, "share of a training batch in BatchNorm's running averages",
-          0.1),
+          BATCHNORM_MOMENTUM),
     FIELD(decay_at[0], "decay_at_0", ICARL_FIELD_FLOAT, 0, 0, 1, NULL,
           "fraction of the epochs where the learning rate is first divided", 0),
     FIELD(decay_at[1], "decay_at_1", ICARL_FIELD_FLOAT, 0, 0, 1, NULL,
