@@ -5,8 +5,10 @@
 // (the browser compiles the engine's hot code a second time, optimised): an estimate from the
 // elapsed time since the start ("elapsed / fraction") said minutes for a step of half a minute.
 // So the speed is measured only over the units of the work that dominates it (the caller says
-// which progress counts), over the more recent half of the time measured so far, and the first
-// estimate waits for MIN_SECONDS of it.
+// which progress counts) and only over the time spent on them: a pause for other work in the
+// middle (a step publishing its learner: herding and class means, a second or more) is not
+// training's time. It is taken over the more recent half of the time measured so far, and the
+// first estimate waits for MIN_SECONDS of it.
 
 const MIN_SECONDS = 2; // measure at least this long ...
 const MIN_SHARE = 0.01; // ... over at least this share of the work
@@ -29,16 +31,21 @@ function latestAtOrBefore(samples, time) {
  * counts) and returns the seconds left, or null while the speed is not known yet. Once progress
  * no longer counts (the short tail of a step) the last measured speed carries on. */
 export function timeLeftEstimator() {
-  const samples = []; // {done, elapsed} of the progress that counts, oldest first
+  const samples = []; // {done, elapsed} of the progress that counts, oldest first; elapsed here is
+  // measured time: seconds between two counted progresses in a row
+  let measured = 0;
+  let previous = null; // the last progress seen: {elapsed, measure}
   let secondsPerUnit = null;
   return ({ done, total, elapsed, measure = true }) => {
+    if (measure && previous?.measure) measured += elapsed - previous.elapsed;
+    previous = { elapsed, measure };
     if (measure) {
-      samples.push({ done, elapsed });
-      const span = elapsed - samples[0].elapsed;
+      samples.push({ done, elapsed: measured });
+      const span = measured - samples[0].elapsed;
       if (span >= MIN_SECONDS) {
-        const from = samples[latestAtOrBefore(samples, elapsed - span / 2)]; // the recent half
+        const from = samples[latestAtOrBefore(samples, measured - span / 2)]; // the recent half
         const units = done - from.done;
-        if (units > 0 && done - samples[0].done >= MIN_SHARE * total) secondsPerUnit = (elapsed - from.elapsed) / units;
+        if (units > 0 && done - samples[0].done >= MIN_SHARE * total) secondsPerUnit = (measured - from.elapsed) / units;
       }
     }
     return secondsPerUnit === null ? null : Math.max(0, (total - done) * secondsPerUnit);
