@@ -78,7 +78,8 @@ typedef enum icarl_preset {
 
 /* Everything that defines a learner. Fields above `memory` fix the architecture and cannot
  * change after creation (the input size may, before the first class: the weights do not depend
- * on it); the rest may change between steps (icarl_reconfigure). */
+ * on it); `centre_crop` may change only before the first class too (stored images are cropped);
+ * the rest may change between steps (icarl_reconfigure). */
 typedef struct icarl_config {
     int32_t input_size;       /* side of the square model input, pixels (4..256) */
     int32_t channels;         /* 1 (grey) or 3 (RGB) */
@@ -86,6 +87,9 @@ typedef struct icarl_config {
     int32_t base_width;       /* channels of the first stage; stages use w, 2w, 4w */
 
     int32_t memory;           /* K: exemplars kept in total over all classes (not per class) */
+    float centre_crop;        /* an image's centre square is cut to this fraction of its side
+                               * (0.25..1) before resizing to input_size: a webcam frame's middle,
+                               * where the object is held, with less of the room around it */
     int32_t method;           /* icarl_method */
     int32_t loss;             /* icarl_loss */
     float temperature;        /* T of ICARL_LOSS_SOFTMAX_KD */

@@ -70,6 +70,10 @@ export interface LearnerConfig {
   baseWidth: number;
   /** K: exemplars kept in total over all classes (not per class) */
   memory: number;
+  /** an image's centre square is cut to this fraction of its side (0.25..1) before it is resized
+   * to inputSize: the middle of a webcam frame, where the object is held, with less of the room
+   * (1; the page's starter 0.8); changes only before the first class */
+  centreCrop: number;
   method: Method;
   loss: Loss;
   /** T of the 'softmax-kd' loss */

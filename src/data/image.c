@@ -229,6 +229,12 @@ static uint8_t to_byte(double value) {
 }
 
 icarl_status image_prepare(const icarl_image *image, int size, int channels, uint8_t *out) {
+    return image_prepare_centre(image, 1.0f, size, channels, out);
+}
+
+icarl_status image_prepare_centre(const icarl_image *image, float fraction, int size, int channels,
+                                  uint8_t *out) {
+    if (!(fraction > 0.0f && fraction <= 1.0f)) return ICARL_ERROR_INVALID_ARGUMENT;
     if (!image || !image->pixels || !out) return ICARL_ERROR_INVALID_ARGUMENT;
     if (image->width <= 0 || image->height <= 0) return ICARL_ERROR_INVALID_ARGUMENT;
     /* As in image_decode: no real image is this large, and the centre crop of one would be
@@ -242,7 +248,9 @@ icarl_status image_prepare(const icarl_image *image, int size, int channels, uin
     const int in_channels = image->channels;
     const int colours = in_channels == 1 ? 1 : 3; /* alpha is never read */
     const size_t stride = (size_t)image->width * (size_t)in_channels;
-    const int side = image->width < image->height ? image->width : image->height;
+    const int square = image->width < image->height ? image->width : image->height;
+    int side = (int)lround((double)square * fraction);
+    if (side < 1) side = 1;
     const uint8_t *origin = image->pixels + (size_t)((image->height - side) / 2) * stride +
                             (size_t)((image->width - side) / 2) * (size_t)in_channels;
 

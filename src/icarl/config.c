@@ -27,6 +27,7 @@ icarl_status icarl_config_preset(icarl_preset preset, icarl_config *config) {
     config->decay_at[0] = 0.7f;
     config->decay_at[1] = 0.9f;
     config->decay_factor = 5.0f;
+    config->centre_crop = 1.0f;
     config->seed = 1;
     switch (preset) {
     case ICARL_PRESET_FASHION_MNIST:
@@ -115,6 +116,8 @@ static const config_field FIELDS[] = {
     ARCHITECTURE(blocks_per_stage, 1, 32, "n of the 6n+2 ResNet"),
     ARCHITECTURE(base_width, 1, 256, "channels of the first stage"),
     INT(memory, 0, 1000000, "K: exemplars kept in total over all classes", 0),
+    /* absent from older checkpoints: their engine kept the whole centre square */
+    FLOAT(centre_crop, 0.25, 1, "an image's centre square is cut to this fraction of its side", 1),
     FIELD(method, "method", ICARL_FIELD_CHOICE, 0, 0, ICARL_METHOD_REPLAY, METHOD_NAMES,
           "exemplars and distillation, or a baseline", 0),
     FIELD(loss, "loss", ICARL_FIELD_CHOICE, 0, 0, ICARL_LOSS_SOFTMAX_KD, LOSS_NAMES,

@@ -261,9 +261,10 @@ icarl_status icarl_add_examples(icarl_learner *learner, const char *class_name,
     uint8_t *prepared = malloc((size_t)count * (size_t)image_bytes);
     if (prepared == NULL) return learner_fail(learner, ICARL_ERROR_OUT_OF_MEMORY, "no memory");
     for (int32_t i = 0; i < count; i++) {
-        icarl_status status = image_prepare(&images[i], learner->config.input_size,
-                                            learner->config.channels,
-                                            prepared + (size_t)i * image_bytes);
+        icarl_status status = image_prepare_centre(&images[i], learner->config.centre_crop,
+                                                   learner->config.input_size,
+                                                   learner->config.channels,
+                                                   prepared + (size_t)i * image_bytes);
         if (status != ICARL_OK) {
             free(prepared);
             return learner_fail(learner, status,
@@ -381,6 +382,9 @@ icarl_status icarl_reconfigure(icarl_learner *learner, const icarl_config *confi
     if (config->input_size != old->input_size && learner->class_count > 0)
         return learner_fail(learner, ICARL_ERROR_INVALID_ARGUMENT,
                             "the input size can change only before the first class is added");
+    if (config->centre_crop != old->centre_crop && learner->class_count > 0)
+        return learner_fail(learner, ICARL_ERROR_INVALID_ARGUMENT,
+                            "the centre crop can change only before the first class is added");
     icarl_status status = config_validate(config, learner->error, sizeof learner->error);
     if (status != ICARL_OK) return status;
     int network_changed = config->batch_size != old->batch_size ||

@@ -194,6 +194,55 @@ static void test_input_size_before_first_class(void) {
     icarl_destroy(pending);
 }
 
+/* The centre crop applies to every image a learner takes, and as stored images are cut with it,
+ * it may change only before the first class, like the input size. */
+static void test_centre_crop_before_first_class(void) {
+    icarl_config config = tiny_config();
+    config.centre_crop = 0.5f;
+    icarl_learner *cropped = NULL, *whole = tiny_learner();
+    CHECK(icarl_create(&config, &cropped, NULL, 0) == ICARL_OK);
+    /* An 8x8 image: a white 4x4 middle on black. Kept cut to its middle, it is all white. */
+    uint8_t pixels[8 * 8 * 3];
+    for (int y = 0; y < 8; y++)
+        for (int x = 0; x < 8; x++)
+            memset(pixels + (y * 8 + x) * 3, (x >= 2 && x < 6 && y >= 2 && y < 6) ? 255 : 0, 3);
+    icarl_image images[2] = {{pixels, 8, 8, 3}, {pixels, 8, 8, 3}};
+    CHECK(icarl_add_examples(cropped, "white", images, 2) == ICARL_OK);
+    CHECK(icarl_add_examples(whole, "white", images, 2) == ICARL_OK);
+    CHECK_MESSAGE(icarl_step(cropped, NULL, NULL) == ICARL_OK, "%s", icarl_last_error(cropped));
+    CHECK(icarl_step(whole, NULL, NULL) == ICARL_OK);
+    int side = config.input_size, bytes = side * side * 3;
+    uint8_t *kept = malloc((size_t)bytes), *kept_whole = malloc((size_t)bytes);
+    CHECK(icarl_exemplar_image(cropped, 0, 0, kept, (size_t)bytes) == ICARL_OK);
+    CHECK(icarl_exemplar_image(whole, 0, 0, kept_whole, (size_t)bytes) == ICARL_OK);
+    int all_white = 1;
+    for (int i = 0; i < bytes; i++) all_white &= kept[i] == 255;
+    CHECK(all_white);
+    CHECK(kept_whole[0] == 0); /* the whole square keeps the black border */
+    /* Predicting cuts the image the same way: it is its class's only exemplar, so its features
+     * are the class mean's (the image is its own mirror image). */
+    icarl_prediction prediction;
+    CHECK(icarl_predict(cropped, &images[0], &prediction, NULL, NULL) == ICARL_OK);
+    CHECK_MESSAGE(prediction.score > 0.9999f, "score %g", (double)prediction.score);
+
+    icarl_config before, after;
+    CHECK(icarl_get_config(cropped, &before) == ICARL_OK);
+    config = before;
+    config.centre_crop = 1.0f;
+    CHECK(icarl_reconfigure(cropped, &config) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(strstr(icarl_last_error(cropped), "centre crop") != NULL);
+    CHECK(icarl_get_config(cropped, &after) == ICARL_OK);
+    CHECK(memcmp(&before, &after, sizeof before) == 0);
+    config = tiny_config();
+    config.centre_crop = 0.2f; /* below the table's 0.25 */
+    icarl_learner *refused = NULL;
+    CHECK(icarl_create(&config, &refused, NULL, 0) == ICARL_ERROR_INVALID_ARGUMENT);
+    free(kept);
+    free(kept_whole);
+    icarl_destroy(cropped);
+    icarl_destroy(whole);
+}
+
 /* batchnorm_momentum reaches the network's training: at 0 a step leaves BatchNorm's running
  * statistics where they were, at 0.1 it moves them; set by reconfigure it applies too. */
 static void test_batchnorm_momentum_in_steps(void) {
@@ -248,6 +297,7 @@ int main(void) {
     RUN(test_create_refuses_huge_networks);
     RUN(test_null_pointers);
     RUN(test_input_size_before_first_class);
+    RUN(test_centre_crop_before_first_class);
     RUN(test_batchnorm_momentum_in_steps);
     RUN(test_reconfigure_refusals_change_nothing);
     RUN(test_reconfigure_between_steps);

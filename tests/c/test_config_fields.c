@@ -249,6 +249,18 @@ static void test_checkpoint_configuration(void) {
                          message) == ICARL_OK);
     CHECK(read_back.brightness == 0.0f && config.brightness != 0.0f);
     CHECK(read_back.memory == config.memory);
+    /* ... or what its engine did, where that was not 0: the whole centre square. */
+    config.centre_crop = 0.5f;
+    uint8_t *cropped = NULL;
+    size_t cropped_size = 0;
+    icarl_learner *crop_learner = NULL;
+    CHECK(icarl_create(&config, &crop_learner, NULL, 0) == ICARL_OK);
+    CHECK(icarl_save(crop_learner, &cropped, &cropped_size) == ICARL_OK);
+    CHECK(load_with_conf(cropped, cropped_size, &config, (conf_edit){.skip = "centre_crop"},
+                         &read_back, message) == ICARL_OK);
+    CHECK(read_back.centre_crop == 1.0f);
+    icarl_free(cropped);
+    icarl_destroy(crop_learner);
 
     /* A known field of the wrong kind is corruption, said plainly. */
     CHECK(load_with_conf(bytes, size, &config, (conf_edit){.wrong_kind = "momentum"}, &read_back,
@@ -281,6 +293,7 @@ static void test_format_1_still_loads(void) {
     CHECK(config.memory == 4 && config.crop_padding == 1 && config.learning_rate == 0.05f);
     CHECK(config.decay_at[0] == 0.7f && config.decay_at[1] == 0.9f);
     CHECK(config.brightness == 0.15f && config.mean_with_flip == 1 && config.seed == 1);
+    CHECK(config.centre_crop == 1.0f && config.batchnorm_momentum == 0.1f); /* as its engine did */
     CHECK(icarl_class_count(learner) == 3);
     free(bytes);
     icarl_destroy(learner);

@@ -1,5 +1,6 @@
 /* test_image.c - decoding (a hand-written BMP, PNGs written here with zlib, a stored JPEG) back to the exact pixels, clean refusal of garbage and truncated bytes, and
  * the resize: constant stays constant, gradients stay monotone, crop is centred, channels convert. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -445,6 +446,37 @@ static void test_centre_crop(void) {
     CHECK(out[0] == 20);
 }
 
+/* A centre fraction of the square: 10x10 with a 6x6 white middle on black, cut to 0.6 of its
+ * side, is all white; fraction 1 is image_prepare itself; 0 and above 1 are refused. */
+static void test_centre_fraction(void) {
+    uint8_t pixels[10 * 10];
+    for (int y = 0; y < 10; y++)
+        for (int x = 0; x < 10; x++) pixels[y * 10 + x] = (x >= 2 && x < 8 && y >= 2 && y < 8) ? 255 : 0;
+    icarl_image image = {pixels, 10, 10, 1};
+    uint8_t out[8 * 8], whole[6 * 6];
+    CHECK(image_prepare_centre(&image, 0.6f, 6, 1, out) == ICARL_OK);
+    int white = 1;
+    for (int i = 0; i < 36; i++) white &= out[i] == 255;
+    CHECK(white);
+    /* 0.8 of 10 is 8 pixels from column 1: the corners mix a black border pixel in. */
+    CHECK(image_prepare_centre(&image, 0.8f, 8, 1, out) == ICARL_OK);
+    CHECK(out[0] == 0 && out[9] == 255 && out[63] == 0);
+    CHECK(image_prepare_centre(&image, 1.0f, 6, 1, out) == ICARL_OK);
+    CHECK(image_prepare(&image, 6, 1, whole) == ICARL_OK);
+    CHECK(memcmp(out, whole, sizeof whole) == 0);
+    CHECK(out[0] < 255); /* the whole square still shows the black border */
+    /* A landscape frame: the fraction is of the centre square's side, centred both ways. */
+    uint8_t wide[4 * 2 * 8];
+    for (int y = 0; y < 4; y++)
+        for (int x = 0; x < 8; x++) wide[y * 8 + x] = (uint8_t)(x * 10 + y);
+    icarl_image landscape = {wide, 8, 4, 1};
+    CHECK(image_prepare_centre(&landscape, 0.5f, 2, 1, out) == ICARL_OK);
+    CHECK(out[0] == 31 && out[1] == 41 && out[2] == 32 && out[3] == 42);
+    CHECK(image_prepare_centre(&image, 0.0f, 6, 1, out) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(image_prepare_centre(&image, 1.01f, 6, 1, out) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(image_prepare_centre(&image, NAN, 6, 1, out) == ICARL_ERROR_INVALID_ARGUMENT);
+}
+
 static void test_channel_conversion(void) {
     /* RGBA -> RGB drops alpha whatever its value. */
     uint8_t rgba[2 * 2 * 4] = {10, 20, 30, 0, 40, 50, 60, 255, 70, 80, 90, 7, 100, 110, 120, 128};
@@ -483,6 +515,7 @@ int main(void) {
     RUN(test_constant_stays_constant);
     RUN(test_gradient_monotone);
     RUN(test_centre_crop);
+    RUN(test_centre_fraction);
     RUN(test_channel_conversion);
     return HARNESS_RESULT();
 }

@@ -1,5 +1,6 @@
 /* fuzz_image.c - libFuzzer target for image decoding (image_decode: stb_image behind the
- * engine's header checks) and image_prepare (centre crop + resize + channel conversion).
+ * engine's header checks) and image_prepare (centre crop, also to a fraction of the square, +
+ * resize + channel conversion).
  * Two uses of one input: the whole input as an encoded file, decoded and prepared at two model
  * sizes; and, when it starts with the raw marker 'R', a raw pixel buffer of fuzzer-chosen
  * shape, prepared directly (the shape never exceeds the bytes given). */
@@ -21,6 +22,15 @@ static void image_prepare_all(const icarl_image *image) {
                         image->width, image->height, image->channels);
                 abort();
             }
+    /* A centre fraction down to the smallest a learner takes: the cut square is never empty and
+     * never read outside the image. */
+    static const float fractions[] = {0.25f, 0.85f};
+    for (int f = 0; f < 2; f++)
+        if (image_prepare_centre(image, fractions[f], 28, 3, image_output) != ICARL_OK) {
+            fprintf(stderr, "fuzz_image: prepare refused a valid %dx%dx%d image at %g\n",
+                    image->width, image->height, image->channels, (double)fractions[f]);
+            abort();
+        }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -50,7 +50,7 @@ test('the configuration fields, methods and losses match icarl.d.ts', () => {
 
 test('every field round-trips through createLearner and learner.config', async () => {
   const options = {
-    preset: 'fashion-mnist', inputSize: 12, blocksPerStage: 1, baseWidth: 4, memory: 77, method: 'lwf',
+    preset: 'fashion-mnist', inputSize: 12, blocksPerStage: 1, baseWidth: 4, memory: 77, centreCrop: 0.75, method: 'lwf',
     loss: 'softmax-kd', temperature: 3, epochs: 4, batchSize: 6, learningRate: 0.25, momentum: 0.5,
     weightDecay: 0.001, batchnormMomentum: 0.05, decayAt: [0.4, 0.8], decayFactor: 3, schedule: 'updates', minUpdates: 50,
     maxUpdates: 900, warmup: 0.1, patience: 4, cropPadding: 1, flip: false,
