@@ -17,7 +17,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // running averages move slowly (0.02 of each batch), so the learner published seconds after Train
 // still normalises with the statistics of the starter's many rooms, not those of one class's few
 // frames: its features, and with them its "Not sure", stay sound.
-export const STARTER_SETTINGS = { inputSize: 40, minUpdates: 50, batchnormMomentum: 0.02 };
+export const STARTER_SETTINGS = { inputSize: 40, minUpdates: 50, batchnormMomentum: 0.02, centreCrop: 0.85 };
 
 const [trained, out] = process.argv.slice(2);
 if (!trained || !out) {

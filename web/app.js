@@ -4,7 +4,8 @@
 // one file each:
 //   class-state.js       THE learner and the class cards' metadata; render()
 //   saving.js            save scheduling to IndexedDB (store.js) and the storage line
-//   camera-panel.js      the camera (camera.js), its list, the mirror switch, frame grabbing
+//   camera-panel.js      the camera (camera.js), its list, the mirror switch, frame grabbing,
+//                        the guide square of what the learner sees
 //   recording.js         hold to record, image files
 //   class-edits.js       add, rename, delete a class
 //   class-cards.js       the class cards
@@ -18,7 +19,7 @@
 // Until start() is done the page shows "Preparing…" and its controls are inert (index.html):
 // whatever a person does from then on is kept, because no reload can come after it.
 import { addClassCard, renderClassCards } from './class-cards.js';
-import { setupCamera, wireCameraPanel } from './camera-panel.js';
+import { renderViewGuide, setupCamera, wireCameraPanel } from './camera-panel.js';
 import { freshMeta, learner, meta, newLearner, openLearner, replaceLearner, setRenderer } from './class-state.js';
 import { registerServiceWorker, reloadBeforeStart } from './isolation-reload.js';
 import { renderMemory } from './memory-view.js';
@@ -38,6 +39,7 @@ window.icarlPage = { // for tests and curious people
 };
 
 setRenderer(() => {
+  renderViewGuide();
   renderClassCards();
   renderTrainControls();
   renderModelButtons();

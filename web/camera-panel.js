@@ -1,9 +1,9 @@
 // camera-panel.js - the Camera panel: starts the camera (camera.js) into the preview, offers the
 // camera list when there is more than one, the mirror switch (remembered in localStorage), grabs
-// the centre-square frames that recording and prediction use, and keeps the camera picture in
-// view while a person records.
+// the centre-square frames that recording and prediction use, marks on the preview the part of
+// them the learner looks at, and keeps the camera picture in view while a person records.
 import { grabSquare, listCameras, startCamera } from './camera.js';
-import { render } from './class-state.js';
+import { learner, render } from './class-state.js';
 import { canvasContext, element } from './dom.js';
 import { el } from './webcam-elements.js';
 
@@ -20,6 +20,12 @@ export const frameCanvas = frameContext.canvas;
  * ImageData; null while there is no picture. */
 export function grabFrame(source = el.video) {
   return grabSquare(frameContext, source, FRAME_SIDE);
+}
+
+/** Sizes the preview's guide square to what the learner looks at: the frame's centre square
+ * (grabFrame) cut to the learner's centre crop (the engine cuts it again to that fraction). */
+export function renderViewGuide() {
+  el.viewGuide.style.setProperty('--view-fraction', String(learner?.config.centreCrop ?? 1));
 }
 
 /** Starts the camera (a chosen one, or the default) and renders; on failure the panel says why. */

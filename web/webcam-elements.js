@@ -4,7 +4,7 @@ import { $ } from './dom.js';
 
 export const el = {
   app: $('#app'), preparing: $('#preparing'), notice: $('#notice'),
-  preview: $('#preview'), video: $('#video'), cameraMessage: $('#camera-message'), mirror: $('#mirror'),
+  preview: $('#preview'), video: $('#video'), viewGuide: $('#view-guide'), cameraMessage: $('#camera-message'), mirror: $('#mirror'),
   cameraChoice: $('#camera-choice'), cameraSelect: $('#camera-select'), predictedLabel: $('#predicted-label'),
   predictedDetail: $('#predicted-detail'), predictedConfidence: $('#predicted-confidence'), bars: $('#bars'),
   rate: $('#rate'), addClass: $('#add-class'), classesHint: $('#classes-hint'), classes: $('#classes'),

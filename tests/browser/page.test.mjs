@@ -120,6 +120,14 @@ test('teach two classes from two fake cameras, restore them from IndexedDB, work
   // 1. Camera A: class A by holding the button with the pointer, one step.
   {
     const { context, page, errors } = await open(videoA);
+    // The preview marks what the learner looks at: the centre square cut to its centre crop.
+    const guide = await page.evaluate(() => ({
+      crop: window.icarlPage.learner.config.centreCrop,
+      side: document.querySelector('#view-guide').getBoundingClientRect().height,
+      preview: document.querySelector('#preview').getBoundingClientRect().height,
+    }));
+    assert.ok(guide.crop < 1, `the starter cuts the frame (centreCrop ${guide.crop})`);
+    assert.ok(Math.abs(guide.side / guide.preview - guide.crop) < 0.02, `guide ${guide.side} px of ${guide.preview} px for ${guide.crop}`);
     await addClass(page, 'A');
     const saves = await savesNow(page);
     await recordSamples(page, 'A', FRAMES);

@@ -26,6 +26,7 @@ test('web/starter.icarl is a starter: no classes, the page network, settings for
     assert.equal(config.schedule, 'updates');
     assert.equal(config.minUpdates, 50);
     assert.equal(config.batchnormMomentum, 0.02);
+    assert.equal(Math.fround(config.centreCrop), Math.fround(0.85));
     assert.equal(config.method, 'icarl');
   } finally {
     learner.dispose();
