@@ -214,7 +214,8 @@ export interface TrainOptions {
   /** publish what the step has learned so far once this many seconds have passed: the learner
    * then classifies and saves with it while the step trains on */
   publishAfterSeconds?: number;
-  /** and again every this many seconds after that */
+  /** and again every this many seconds after that, unless the step's training is expected to end
+   * within a third of it (the step's end is a publication too, and each costs herding and means) */
   publishEverySeconds?: number;
   /** called after each publication in the middle of the step (not for the final one) */
   onPublish?: (publication: Publication) => void;

@@ -805,7 +805,8 @@ export class Learner {
    *
    * Usable at once, better with time: with `publishAfterSeconds`, the step publishes what it has
    * learned so far once that much time has passed (and again every `publishEverySeconds`, when
-   * given), then trains on; after each publication `onPublish({published, updates,
+   * given, unless the step's training is expected to end within a third of that: its end is a
+   * publication too), then trains on; after each publication `onPublish({published, updates,
    * plannedUpdates, loss, seconds})` runs, and meanwhile classify() and save() see the
    * publication. The step's final learner is the same with or without publications.
    *
@@ -839,11 +840,18 @@ export class Learner {
     let units = unitsPerSlice ?? 1;
     let lastLoss = NaN;
     let updates = 0;
+    let plannedUpdates = 0;
+    // Milliseconds per update, from the slices that only trained: what is left of the training.
+    let trainingMilliseconds = 0;
+    let trainedUpdates = 0;
+    const trainingLeft = () => (trainedUpdates > 0 ? (trainingMilliseconds / trainedUpdates) * (plannedUpdates - updates) : Infinity);
     const progressBlock = engine.alloc(11 * 8);
     try {
       for (;;) {
         if (now() >= nextPublish) {
-          this.#check(engine.c.step_publish(handle));
+          // A later publication costs herding and means again: not worth it when the step's own
+          // end, a publication too, comes within a third of the interval anyway.
+          if (published === 0 || trainingLeft() > (1000 * publishEverySeconds) / 3) this.#check(engine.c.step_publish(handle));
           nextPublish = publishEverySeconds === undefined ? Infinity : now() + 1000 * publishEverySeconds;
         }
         const sliceStart = now();
@@ -866,7 +874,12 @@ export class Learner {
           published: f[9],
           publishing: f[10] !== 0,
         };
+        if (progress.phase === 'training' && !progress.publishing && progress.updates > updates) {
+          trainingMilliseconds += sliceTime;
+          trainedUpdates += progress.updates - updates;
+        }
         updates = progress.updates;
+        plannedUpdates = progress.plannedUpdates;
         if (progress.phase === 'done') stepRunning = false; // committed
         if (progress.phase === 'training') lastLoss = progress.loss;
         const newlyPublished = progress.phase !== 'done' && progress.published > published;

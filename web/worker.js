@@ -19,7 +19,8 @@ import { progressPoster, serveJobs } from './worker-jobs.js';
 // publication leaves time for its herding and class means and for the page to load it, within
 // 5 s of Train. Each publication herds and averages every new class's exemplars again (with their
 // calibration views), about 1.5 s of a 3-class step at 40x40 on a 2-core machine: every 5 s that
-// was a third of the step's time, every 15 s it is about a tenth.
+// was a third of the step's time, every 15 s it is about a tenth; and none comes when the step
+// would end within 5 s of it anyway (icarl.js).
 const PUBLISH_AFTER = 2;
 const PUBLISH_EVERY = 15;
 

@@ -97,3 +97,29 @@ test('an abort after a publication keeps it, and says so', async () => {
   fresh.dispose();
   learner.dispose();
 });
+
+test('no later publication when the step\'s training ends within a third of the interval anyway', async () => {
+  const learner = await learnerWithTwoClasses({ minUpdates: 120 });
+  // A clock that advances 1 ms per reading makes every slice of one unit (one update while
+  // training) take the same time: the decisions below are then the same on any machine.
+  const realNow = performance.now;
+  let clock = 0;
+  performance.now = () => (clock += 1);
+  const publications = [];
+  let result;
+  try {
+    result = await learner.train({ publishAfterSeconds: 0, publishEverySeconds: 0.09, unitsPerSlice: 1, onPublish: (p) => publications.push(p) });
+  } finally {
+    performance.now = realNow;
+  }
+  // 1 ms per update: a publication is skipped once fewer than 30 updates (30 ms, a third of
+  // 90 ms) of training are left; until then they come every 10 updates or so (herding and
+  // means take the rest of each 90 ms).
+  assert.equal(result.updates, 120);
+  assert.ok(publications.length >= 5, `${publications.length} publications`);
+  const left = publications.map((p) => p.plannedUpdates - p.updates);
+  assert.ok(left.every((n) => n >= 30), `publications with ${left.join(', ')} updates left`);
+  assert.ok(left.at(-1) < 50, `the last publication with ${left.at(-1)} updates left: publications stopped early`);
+  assert.equal(result.published, publications.length + 1);
+  learner.dispose();
+});
