@@ -228,12 +228,8 @@ static uint8_t to_byte(double value) {
     return (uint8_t)(value + 0.5 + 1e-9);
 }
 
-icarl_status image_prepare(const icarl_image *image, int size, int channels, uint8_t *out) {
-    return image_prepare_centre(image, 1.0f, size, channels, out);
-}
-
-icarl_status image_prepare_centre(const icarl_image *image, float fraction, int size, int channels,
-                                  uint8_t *out) {
+icarl_status image_prepare(const icarl_image *image, float fraction, int size, int channels,
+                           uint8_t *out) {
     if (!(fraction > 0.0f && fraction <= 1.0f)) return ICARL_ERROR_INVALID_ARGUMENT;
     if (!image || !image->pixels || !out) return ICARL_ERROR_INVALID_ARGUMENT;
     if (image->width <= 0 || image->height <= 0) return ICARL_ERROR_INVALID_ARGUMENT;

@@ -15,13 +15,11 @@
 icarl_status image_decode(const uint8_t *bytes, size_t size, int channels_wanted,
                           uint8_t **pixels_out, int *width_out, int *height_out);
 
-/* Centre-crops `image` to a square and resizes it to `size`, converting to `channels` (1 or 3;
- * grey from RGB by ITU-R BT.601 luma, RGB from grey by replication; alpha dropped). */
-icarl_status image_prepare(const icarl_image *image, int size, int channels, uint8_t *out);
-
-/* The same, keeping only the centre `fraction` (0 < fraction <= 1) of the square's side: the
- * middle of the picture, where a person holds what they show the camera. */
-icarl_status image_prepare_centre(const icarl_image *image, float fraction, int size, int channels,
-                                  uint8_t *out);
+/* Centre-crops `image` to a square, keeps the centre `fraction` (0 < fraction <= 1; 1 keeps it
+ * whole) of the square's side, the middle of the picture where a person holds what they show the
+ * camera, and resizes it to `size`, converting to `channels` (1 or 3; grey from RGB by ITU-R
+ * BT.601 luma, RGB from grey by replication; alpha dropped). */
+icarl_status image_prepare(const icarl_image *image, float fraction, int size, int channels,
+                           uint8_t *out);
 
 #endif

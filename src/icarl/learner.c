@@ -261,7 +261,7 @@ icarl_status icarl_add_examples(icarl_learner *learner, const char *class_name,
     uint8_t *prepared = malloc((size_t)count * (size_t)image_bytes);
     if (prepared == NULL) return learner_fail(learner, ICARL_ERROR_OUT_OF_MEMORY, "no memory");
     for (int32_t i = 0; i < count; i++) {
-        icarl_status status = image_prepare_centre(&images[i], learner->config.centre_crop,
+        icarl_status status = image_prepare(&images[i], learner->config.centre_crop,
                                                    learner->config.input_size,
                                                    learner->config.channels,
                                                    prepared + (size_t)i * image_bytes);

@@ -342,26 +342,26 @@ static void test_garbage(void) {
 static void test_prepare_arguments(void) {
     uint8_t pixels[4 * 4 * 3] = {0}, out[64 * 3];
     icarl_image image = {pixels, 4, 4, 3};
-    CHECK(image_prepare(&image, 8, 3, out) == ICARL_OK);
-    CHECK(image_prepare(NULL, 8, 3, out) == ICARL_ERROR_INVALID_ARGUMENT);
-    CHECK(image_prepare(&image, 8, 3, NULL) == ICARL_ERROR_INVALID_ARGUMENT);
-    CHECK(image_prepare(&image, 0, 3, out) == ICARL_ERROR_INVALID_ARGUMENT);
-    CHECK(image_prepare(&image, -3, 3, out) == ICARL_ERROR_INVALID_ARGUMENT);
-    CHECK(image_prepare(&image, 100000, 3, out) == ICARL_ERROR_INVALID_ARGUMENT);
-    CHECK(image_prepare(&image, 8, 2, out) == ICARL_ERROR_INVALID_ARGUMENT);
-    CHECK(image_prepare(&image, 8, 4, out) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(image_prepare(&image, 1.0f, 8, 3, out) == ICARL_OK);
+    CHECK(image_prepare(NULL, 1.0f, 8, 3, out) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(image_prepare(&image, 1.0f, 8, 3, NULL) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(image_prepare(&image, 1.0f, 0, 3, out) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(image_prepare(&image, 1.0f, -3, 3, out) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(image_prepare(&image, 1.0f, 100000, 3, out) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(image_prepare(&image, 1.0f, 8, 2, out) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(image_prepare(&image, 1.0f, 8, 4, out) == ICARL_ERROR_INVALID_ARGUMENT);
     icarl_image bad = image;
     bad.width = 0;
-    CHECK(image_prepare(&bad, 8, 3, out) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(image_prepare(&bad, 1.0f, 8, 3, out) == ICARL_ERROR_INVALID_ARGUMENT);
     bad = image;
     bad.height = -1;
-    CHECK(image_prepare(&bad, 8, 3, out) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(image_prepare(&bad, 1.0f, 8, 3, out) == ICARL_ERROR_INVALID_ARGUMENT);
     bad = image;
     bad.channels = 2;
-    CHECK(image_prepare(&bad, 8, 3, out) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(image_prepare(&bad, 1.0f, 8, 3, out) == ICARL_ERROR_INVALID_ARGUMENT);
     bad = image;
     bad.pixels = NULL;
-    CHECK(image_prepare(&bad, 8, 3, out) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(image_prepare(&bad, 1.0f, 8, 3, out) == ICARL_ERROR_INVALID_ARGUMENT);
 }
 
 static void test_constant_stays_constant(void) {
@@ -378,7 +378,7 @@ static void test_constant_stays_constant(void) {
         /* Landscape for the wide ones, portrait for the narrow ones. */
         icarl_image image = {pixels, widths[w], widths[w] >= 61 ? 61 : widths[w] + 5, 3};
         for (int s = 0; s < 5; s++) {
-            CHECK(image_prepare(&image, sizes[s], 3, out) == ICARL_OK);
+            CHECK(image_prepare(&image, 1.0f, sizes[s], 3, out) == ICARL_OK);
             int same = 1;
             for (int i = 0; i < sizes[s] * sizes[s]; i++)
                 same &= out[3 * i] == 17 && out[3 * i + 1] == 130 && out[3 * i + 2] == 254;
@@ -398,7 +398,7 @@ static void test_gradient_monotone(void) {
     const int sizes[] = {7, 16, 28, 50, 64, 80};
     for (int s = 0; s < 6; s++) {
         int n = sizes[s];
-        CHECK(image_prepare(&image, n, 1, out) == ICARL_OK);
+        CHECK(image_prepare(&image, 1.0f, n, 1, out) == ICARL_OK);
         int monotone = 1, rows_equal = 1;
         for (int y = 0; y < n; y++)
             for (int x = 0; x < n; x++) {
@@ -410,7 +410,7 @@ static void test_gradient_monotone(void) {
         CHECK(out[0] <= 5 * 50 / n + 1 && out[n - 1] >= 245 - 5 * 50 / n - 1);
     }
     /* Shrinking by an integer factor is exactly the block mean: 50 -> 25 averages pairs. */
-    CHECK(image_prepare(&image, 25, 1, out) == ICARL_OK);
+    CHECK(image_prepare(&image, 1.0f, 25, 1, out) == ICARL_OK);
     int exact = 1;
     for (int x = 0; x < 25; x++) exact &= out[x] == (uint8_t)((10 * x + 10 * x + 5 + 1) / 2);
     CHECK(exact);
@@ -418,7 +418,7 @@ static void test_gradient_monotone(void) {
      * columns 0, 90, 180 it is (0 + 45) / 1.5 = 30 and the second (45 + 180) / 1.5 = 150. */
     uint8_t small[9] = {0, 90, 180, 0, 90, 180, 0, 90, 180};
     icarl_image three = {small, 3, 3, 1};
-    CHECK(image_prepare(&three, 2, 1, out) == ICARL_OK);
+    CHECK(image_prepare(&three, 1.0f, 2, 1, out) == ICARL_OK);
     CHECK(out[0] == 30 && out[1] == 150 && out[2] == 30 && out[3] == 150);
 }
 
@@ -429,7 +429,7 @@ static void test_centre_crop(void) {
         for (int x = 0; x < 9; x++) pixels[y * 9 + x] = (x >= 3 && x < 6) ? 255 : 0;
     uint8_t out[3 * 3];
     icarl_image image = {pixels, 9, 3, 1};
-    CHECK(image_prepare(&image, 3, 1, out) == ICARL_OK);
+    CHECK(image_prepare(&image, 1.0f, 3, 1, out) == ICARL_OK);
     int white = 1;
     for (int i = 0; i < 9; i++) white &= out[i] == 255;
     CHECK(white);
@@ -437,44 +437,44 @@ static void test_centre_crop(void) {
     uint8_t tall[2 * 6];
     for (int y = 0; y < 6; y++) tall[2 * y] = tall[2 * y + 1] = (uint8_t)(y * 10);
     icarl_image portrait = {tall, 2, 6, 1};
-    CHECK(image_prepare(&portrait, 2, 1, out) == ICARL_OK);
+    CHECK(image_prepare(&portrait, 1.0f, 2, 1, out) == ICARL_OK);
     CHECK(out[0] == 20 && out[1] == 20 && out[2] == 30 && out[3] == 30);
     /* An odd margin: 4x1 keeps column 1 (floor of the half margin). */
     uint8_t strip[4] = {10, 20, 30, 40};
     icarl_image thin = {strip, 4, 1, 1};
-    CHECK(image_prepare(&thin, 1, 1, out) == ICARL_OK);
+    CHECK(image_prepare(&thin, 1.0f, 1, 1, out) == ICARL_OK);
     CHECK(out[0] == 20);
 }
 
 /* A centre fraction of the square: 10x10 with a 6x6 white middle on black, cut to 0.6 of its
- * side, is all white; fraction 1 is image_prepare itself; 0 and above 1 are refused. */
+ * side, is all white; fraction 1 keeps the whole square; 0 and above 1 are refused. */
 static void test_centre_fraction(void) {
     uint8_t pixels[10 * 10];
     for (int y = 0; y < 10; y++)
         for (int x = 0; x < 10; x++) pixels[y * 10 + x] = (x >= 2 && x < 8 && y >= 2 && y < 8) ? 255 : 0;
     icarl_image image = {pixels, 10, 10, 1};
-    uint8_t out[8 * 8], whole[6 * 6];
-    CHECK(image_prepare_centre(&image, 0.6f, 6, 1, out) == ICARL_OK);
+    uint8_t out[8 * 8];
+    CHECK(image_prepare(&image, 0.6f, 6, 1, out) == ICARL_OK);
     int white = 1;
     for (int i = 0; i < 36; i++) white &= out[i] == 255;
     CHECK(white);
     /* 0.8 of 10 is 8 pixels from column 1: the corners mix a black border pixel in. */
-    CHECK(image_prepare_centre(&image, 0.8f, 8, 1, out) == ICARL_OK);
+    CHECK(image_prepare(&image, 0.8f, 8, 1, out) == ICARL_OK);
     CHECK(out[0] == 0 && out[9] == 255 && out[63] == 0);
-    CHECK(image_prepare_centre(&image, 1.0f, 6, 1, out) == ICARL_OK);
-    CHECK(image_prepare(&image, 6, 1, whole) == ICARL_OK);
-    CHECK(memcmp(out, whole, sizeof whole) == 0);
-    CHECK(out[0] < 255); /* the whole square still shows the black border */
+    /* Fraction 1, 10 -> 6 by area: output pixel (0, 0) averages source rows and columns 0..1.67,
+     * all black border; (2, 2) averages 3.33..5, all white middle. */
+    CHECK(image_prepare(&image, 1.0f, 6, 1, out) == ICARL_OK);
+    CHECK(out[0] == 0 && out[2 * 6 + 2] == 255);
     /* A landscape frame: the fraction is of the centre square's side, centred both ways. */
     uint8_t wide[4 * 2 * 8];
     for (int y = 0; y < 4; y++)
         for (int x = 0; x < 8; x++) wide[y * 8 + x] = (uint8_t)(x * 10 + y);
     icarl_image landscape = {wide, 8, 4, 1};
-    CHECK(image_prepare_centre(&landscape, 0.5f, 2, 1, out) == ICARL_OK);
+    CHECK(image_prepare(&landscape, 0.5f, 2, 1, out) == ICARL_OK);
     CHECK(out[0] == 31 && out[1] == 41 && out[2] == 32 && out[3] == 42);
-    CHECK(image_prepare_centre(&image, 0.0f, 6, 1, out) == ICARL_ERROR_INVALID_ARGUMENT);
-    CHECK(image_prepare_centre(&image, 1.01f, 6, 1, out) == ICARL_ERROR_INVALID_ARGUMENT);
-    CHECK(image_prepare_centre(&image, NAN, 6, 1, out) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(image_prepare(&image, 0.0f, 6, 1, out) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(image_prepare(&image, 1.01f, 6, 1, out) == ICARL_ERROR_INVALID_ARGUMENT);
+    CHECK(image_prepare(&image, NAN, 6, 1, out) == ICARL_ERROR_INVALID_ARGUMENT);
 }
 
 static void test_channel_conversion(void) {
@@ -482,13 +482,13 @@ static void test_channel_conversion(void) {
     uint8_t rgba[2 * 2 * 4] = {10, 20, 30, 0, 40, 50, 60, 255, 70, 80, 90, 7, 100, 110, 120, 128};
     uint8_t out[2 * 2 * 3];
     icarl_image image = {rgba, 2, 2, 4};
-    CHECK(image_prepare(&image, 2, 3, out) == ICARL_OK);
+    CHECK(image_prepare(&image, 1.0f, 2, 3, out) == ICARL_OK);
     const uint8_t expected[12] = {10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120};
     CHECK(memcmp(out, expected, 12) == 0);
     /* Grey -> RGB replicates. */
     uint8_t grey[4] = {0, 85, 170, 255};
     icarl_image g = {grey, 2, 2, 1};
-    CHECK(image_prepare(&g, 2, 3, out) == ICARL_OK);
+    CHECK(image_prepare(&g, 1.0f, 2, 3, out) == ICARL_OK);
     int replicated = 1;
     for (int i = 0; i < 4; i++)
         replicated &= out[3 * i] == grey[i] && out[3 * i + 1] == grey[i] && out[3 * i + 2] == grey[i];
@@ -497,10 +497,10 @@ static void test_channel_conversion(void) {
     uint8_t rgb[4 * 3] = {255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255};
     uint8_t luma[4];
     icarl_image c = {rgb, 2, 2, 3};
-    CHECK(image_prepare(&c, 2, 1, luma) == ICARL_OK);
+    CHECK(image_prepare(&c, 1.0f, 2, 1, luma) == ICARL_OK);
     CHECK(luma[0] == 76 && luma[1] == 150 && luma[2] == 29 && luma[3] == 255);
     /* RGBA -> grey ignores alpha too. */
-    CHECK(image_prepare(&image, 1, 1, luma) == ICARL_OK);
+    CHECK(image_prepare(&image, 1.0f, 1, 1, luma) == ICARL_OK);
     double mean_r = 55, mean_g = 65, mean_b = 75;
     CHECK_NEAR(luma[0], 0.299 * mean_r + 0.587 * mean_g + 0.114 * mean_b, 0.5);
 }

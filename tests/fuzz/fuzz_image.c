@@ -17,7 +17,7 @@ static void image_prepare_all(const icarl_image *image) {
     static const int sizes[] = {4, 28, 64};
     for (int s = 0; s < 3; s++)
         for (int channels = 1; channels <= 3; channels += 2)
-            if (image_prepare(image, sizes[s], channels, image_output) != ICARL_OK) {
+            if (image_prepare(image, 1.0f, sizes[s], channels, image_output) != ICARL_OK) {
                 fprintf(stderr, "fuzz_image: prepare refused a valid %dx%dx%d image\n",
                         image->width, image->height, image->channels);
                 abort();
@@ -26,7 +26,7 @@ static void image_prepare_all(const icarl_image *image) {
      * never read outside the image. */
     static const float fractions[] = {0.25f, 0.85f};
     for (int f = 0; f < 2; f++)
-        if (image_prepare_centre(image, fractions[f], 28, 3, image_output) != ICARL_OK) {
+        if (image_prepare(image, fractions[f], 28, 3, image_output) != ICARL_OK) {
             fprintf(stderr, "fuzz_image: prepare refused a valid %dx%dx%d image at %g\n",
                     image->width, image->height, image->channels, (double)fractions[f]);
             abort();
