@@ -180,6 +180,48 @@ static void test_jpeg_undefined_table_deterministic(void) {
     free(bytes);
 }
 
+/* stb_image 2.27 computes on hostile JPEGs with ints that overflow and shifts its bit buffer
+ * 32 places or more (CMakeLists.txt compiles it with -fwrapv and without the sanitizer's shift
+ * check). Found by fuzz_image: a progressive scan whose DC scaling overflows. Built by hand to
+ * reach the other two paths: one 16-bit DC code, 15 extra bits and a 2-bit EOB per 8x8 block,
+ * zeros, then EOI right where the second block's extra bits should be (the bit count falls to
+ * -8, and the next refill shifts by 32); and 300 blocks each adding 32767 to the DC
+ * prediction, quantiser 255, until the product passes INT_MAX. Each decodes to its declared
+ * size, or is refused, the same way every time, and the sanitizer build reports nothing. */
+static void test_jpeg_stb_arithmetic_defined(void) {
+    static const struct {
+        const char *file;
+        icarl_status status;
+        int width, height;
+    } cases[] = {
+        {"image-jpeg-marker-mid-scan-shift-32.jpg", ICARL_OK, 16, 8},
+        {"image-jpeg-dc-prediction-int-overflow.jpg", ICARL_OK, 2400, 8},
+        {"image-jpeg-progressive-dc-int-overflow.jpg", ICARL_ERROR_DECODE, 0, 0},
+    };
+    for (int c = 0; c < 3; c++) {
+        char path[256];
+        snprintf(path, sizeof path, "tests/fuzz/regressions/%s", cases[c].file);
+        size_t size = 0;
+        uint8_t *bytes = read_file(path, &size);
+        CHECK_MESSAGE(bytes != NULL, "%s missing", path);
+        if (bytes == NULL) continue;
+        uint8_t *first = NULL, *second = NULL;
+        int width = 0, height = 0, width2 = 0, height2 = 0;
+        icarl_status status = image_decode(bytes, size, 3, &first, &width, &height);
+        CHECK_MESSAGE(status == cases[c].status, "%s: status %d", cases[c].file, (int)status);
+        CHECK(image_decode(bytes, size, 3, &second, &width2, &height2) == status);
+        if (status == ICARL_OK && first != NULL && second != NULL) {
+            CHECK_MESSAGE(width == cases[c].width && height == cases[c].height, "%s: %dx%d",
+                          cases[c].file, width, height);
+            CHECK(width2 == width && height2 == height &&
+                  memcmp(first, second, (size_t)width * height * 3) == 0);
+        }
+        free(first);
+        free(second);
+        free(bytes);
+    }
+}
+
 /* Found by fuzz_checkpoint: a learner whose (CRC-fixed) checkpoint holds extreme weights
  * trained a step whose loss stayed finite while weights and BatchNorm statistics overflowed;
  * the step committed NaN parameters with ICARL_OK (so the saved learner no longer loaded), and
@@ -218,6 +260,7 @@ int main(void) {
     RUN(test_png_huge_idat_refused);
     RUN(test_jpeg_fill_before_soi_refused);
     RUN(test_jpeg_undefined_table_deterministic);
+    RUN(test_jpeg_stb_arithmetic_defined);
     RUN(test_step_on_extreme_weights_diverges_cleanly);
     return HARNESS_RESULT();
 }
