@@ -72,7 +72,7 @@ export interface LearnerConfig {
   memory: number;
   /** an image's centre square is cut to this fraction of its side (0.25..1) before it is resized
    * to inputSize: the middle of a webcam frame, where the object is held, with less of the room
-   * (1; the page's starter 0.8); changes only before the first class */
+   * (1; the page's starter 0.85); changes only before the first class */
   centreCrop: number;
   method: Method;
   loss: Loss;
