@@ -88,7 +88,7 @@ icarl_status icarl_predict(icarl_learner *learner, const icarl_image *image,
     uint8_t *prepared = malloc((size_t)learner->image_bytes);
     if (prepared == NULL) return learner_fail(learner, ICARL_ERROR_OUT_OF_MEMORY, "no memory");
     status = image_prepare(image, learner->config.centre_crop, learner->config.input_size,
-                                  learner->config.channels, prepared);
+                           learner->config.channels, prepared);
     if (status != ICARL_OK) {
         free(prepared);
         return learner_fail(learner, status, "not a valid image (%dx%d, %d channels)",

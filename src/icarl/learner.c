@@ -262,9 +262,8 @@ icarl_status icarl_add_examples(icarl_learner *learner, const char *class_name,
     if (prepared == NULL) return learner_fail(learner, ICARL_ERROR_OUT_OF_MEMORY, "no memory");
     for (int32_t i = 0; i < count; i++) {
         icarl_status status = image_prepare(&images[i], learner->config.centre_crop,
-                                                   learner->config.input_size,
-                                                   learner->config.channels,
-                                                   prepared + (size_t)i * image_bytes);
+                                            learner->config.input_size, learner->config.channels,
+                                            prepared + (size_t)i * image_bytes);
         if (status != ICARL_OK) {
             free(prepared);
             return learner_fail(learner, status,
