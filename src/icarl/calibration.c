@@ -4,11 +4,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-/* The share of a class's own augmented views allowed below its threshold: an image is unknown
- * when it is less like the class than almost every view of the class's own examples. A threshold
- * further below (by half the views' spread) flagged fewer of the taught views named right on the
- * webcam evaluation set's tuning objects, but also fewer never-taught ones, and missed a plainly
- * different scene after one class was taught from a few seconds of video (docs/accuracy.md). */
+/* The share of a class's own augmented views counted as its lowest: the 1st percentile, so one
+ * odd view does not set the threshold. */
 #define CALIBRATION_QUANTILE 0.01f
 
 static int compare_floats(const void *a, const void *b) {
@@ -16,7 +13,7 @@ static int compare_floats(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-void calibration_from_scores(float *scores, int count, float calibration_out[2]) {
+void calibration_from_scores(float *scores, int count, float margin, float calibration_out[2]) {
     if (count <= 0) {
         calibration_out[0] = -INFINITY;
         calibration_out[1] = 1.0f;
@@ -34,8 +31,13 @@ void calibration_from_scores(float *scores, int count, float calibration_out[2])
     }
     qsort(scores, (size_t)count, sizeof *scores, compare_floats);
     float typical = scores[count / 2];
-    calibration_out[0] = scores[(int)(CALIBRATION_QUANTILE * (float)(count - 1))];
+    float lowest = scores[(int)(CALIBRATION_QUANTILE * (float)(count - 1))];
+    calibration_out[0] = lowest - margin;
     calibration_out[1] = typical;
+}
+
+float calibration_margin(int classes) {
+    return classes > 1 ? CALIBRATION_MARGIN : 0.0f;
 }
 
 int calibration_finite(const float calibration[2]) {

@@ -578,6 +578,7 @@ static void means_unit(icarl_learner *learner, step_state *step) {
     }
     if (step->mean_pass < mean_passes + CALIBRATION_VIEWS) return;
     calibration_from_scores(step->calibration_scores, CALIBRATION_VIEWS * list->count,
+                            calibration_margin(step->new_outputs),
                             step->new_calibration + (size_t)c * 2);
     step->mean_pass = 0;
     step->mean_class++;
@@ -588,7 +589,7 @@ static void skip_empty_means(step_state *step, int d) {
     while (step->mean_class < step->new_outputs &&
            step->new_exemplars[step->mean_class].count == 0) {
         memset(step->new_means + (size_t)step->mean_class * d, 0, (size_t)d * sizeof(float));
-        calibration_from_scores(NULL, 0, step->new_calibration + (size_t)step->mean_class * 2);
+        calibration_from_scores(NULL, 0, 0.0f, step->new_calibration + (size_t)step->mean_class * 2);
         step->mean_class++;
     }
 }

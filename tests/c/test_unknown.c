@@ -95,29 +95,41 @@ static void test_calibration_arithmetic(void) {
     float scores[20];
     for (int i = 0; i < 20; i++) scores[19 - i] = 0.80f + 0.01f * (float)i;
     float calibration[2];
-    calibration_from_scores(scores, 20, calibration);
+    calibration_from_scores(scores, 20, 0.0f, calibration);
     CHECK_NEAR(calibration[1], 0.90, 1e-6);
-    CHECK(calibration[0] <= 0.81f && calibration[0] >= 0.70f);
+    CHECK_NEAR(calibration[0], 0.80, 1e-6);
     CHECK(calibration_unknown(calibration, calibration[0] - 0.001f));
     CHECK(!calibration_unknown(calibration, calibration[0]));
     CHECK(calibration_confidence(calibration, calibration[0]) == 0.0f);
     CHECK(calibration_confidence(calibration, 0.99f) == 1.0f);
     CHECK_NEAR(calibration_confidence(calibration, 0.5f * (calibration[0] + calibration[1])), 0.5, 1e-5);
+    /* With a margin the threshold moves that far below the lowest view, here 0.80 - 0.15; the
+     * typical score stays, and the confidence runs from the new threshold. */
+    for (int i = 0; i < 20; i++) scores[19 - i] = 0.80f + 0.01f * (float)i;
+    calibration_from_scores(scores, 20, 0.15f, calibration);
+    CHECK_NEAR(calibration[0], 0.65, 1e-6);
+    CHECK_NEAR(calibration[1], 0.90, 1e-6);
+    CHECK(calibration_unknown(calibration, 0.64f) && !calibration_unknown(calibration, 0.66f));
+    CHECK_NEAR(calibration_confidence(calibration, 0.80f), 0.6, 1e-5);
+    /* The margin applies from two classes on: a class alone keeps its lowest view. */
+    CHECK(calibration_margin(1) == 0.0f);
+    CHECK(calibration_margin(2) == CALIBRATION_MARGIN && calibration_margin(7) == CALIBRATION_MARGIN);
+    CHECK(CALIBRATION_MARGIN > 0.0f);
     /* No scores (a class with no exemplars): nothing is unknown. */
-    calibration_from_scores(NULL, 0, calibration);
+    calibration_from_scores(NULL, 0, CALIBRATION_MARGIN, calibration);
     CHECK(!calibration_unknown(calibration, -1.0f));
     CHECK(calibration_finite(calibration));
     /* One view whose features overflowed (a diverged network): the sort would put the NaN
      * anywhere; the calibration says it cannot be kept instead of giving a threshold. */
     for (int i = 0; i < 20; i++) scores[i] = 0.80f + 0.01f * (float)i;
     scores[7] = NAN;
-    calibration_from_scores(scores, 20, calibration);
+    calibration_from_scores(scores, 20, CALIBRATION_MARGIN, calibration);
     CHECK(!calibration_finite(calibration));
     for (int i = 0; i < 20; i++) scores[i] = 0.80f + 0.01f * (float)i;
     scores[3] = -INFINITY;
-    calibration_from_scores(scores, 20, calibration);
+    calibration_from_scores(scores, 20, CALIBRATION_MARGIN, calibration);
     CHECK(!calibration_finite(calibration));
-    calibration_from_scores(scores + 4, 16, calibration);
+    calibration_from_scores(scores + 4, 16, CALIBRATION_MARGIN, calibration);
     CHECK(calibration_finite(calibration));
 }
 
