@@ -6,7 +6,7 @@
 // run the threads engine (SharedArrayBuffer) there.
 // Cache-first from one versioned cache; bump VERSION whenever a cached file changes, and the next
 // visit installs the new set and drops the old cache. Nothing else is cached; nothing is sent.
-const VERSION = 'icarl-page-v18';
+const VERSION = 'icarl-page-v19';
 const FILES = [
   './', 'index.html', 'style.css', 'manifest.webmanifest',
   'dom.js', 'format.js', 'background-worker.js', 'worker-jobs.js', 'mode-tabs.js',
