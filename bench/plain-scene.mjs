@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// plain-scene.mjs - does a learner of one class still say "Not sure" about a plainly different
-// scene? One class is taught from 30 frames of the browser tests' striped scene (the frames
-// tests/browser/refine.test.mjs records from its fake camera, drawn here directly), for a fixed
-// number of updates, in Node; then the class's threshold is set against the scores of 30 frames
-// of the blue scene with a disc, which it should flag, and 30 later frames of the stripes, which
-// it should not. The same check as the refine test's last one, at every step length.
+// plain-scene.mjs - does a learner still say "Not sure" about a plainly different scene? One
+// class is taught from 30 frames of the browser tests' striped scene (the frames
+// tests/browser/refine.test.mjs records from its fake camera, drawn here directly), and with
+// --classes 2 a second from 30 frames of a green checkerboard, for a fixed number of updates, in
+// Node; then the classes' thresholds are set against the scores of 30 frames of the blue scene
+// with a disc, which the learner should flag, and 30 later frames of each taught scene, which it
+// should name and not flag. With one class, the same check as the refine test's last one, at
+// every step length.
 //
-// Usage: node bench/plain-scene.mjs [STARTER] [UPDATES...]
-//        (default web/starter.icarl; 10 25 50 100 150 updates)
+// Usage: node bench/plain-scene.mjs [--classes 1|2] [STARTER] [UPDATES...]
+//        (default one class, web/starter.icarl; 10 25 50 100 150 updates)
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,51 +17,55 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { loadLearner } = await import(path.join(ROOT, 'web/icarl.js'));
 // fake-camera.mjs imports playwright-core only if it is there: the scenes need no browser.
-const { sceneA, sceneB } = await import(path.join(ROOT, 'tests/browser/fake-camera.mjs'));
+const { sceneA, sceneB, sceneC, sceneFrame: frame } = await import(path.join(ROOT, 'tests/browser/fake-camera.mjs'));
 
-const [starter = path.join(ROOT, 'web/starter.icarl'), ...counts] = process.argv.slice(2);
+const usage = 'usage: node bench/plain-scene.mjs [--classes 1|2] [STARTER] [UPDATES...]';
+const args = process.argv.slice(2);
+let classCount = 1;
+if (args[0] === '--classes') {
+  classCount = Number(args[1]);
+  args.splice(0, 2);
+}
+const [starter = path.join(ROOT, 'web/starter.icarl'), ...counts] = args;
 const updateCounts = (counts.length ? counts : ['10', '25', '50', '100', '150']).map(Number);
-if (updateCounts.some((n) => !Number.isInteger(n) || n < 1)) {
-  console.error('usage: node bench/plain-scene.mjs [STARTER] [UPDATES...]');
+if (![1, 2].includes(classCount) || updateCounts.some((n) => !Number.isInteger(n) || n < 1)) {
+  console.error(usage);
   process.exit(2);
 }
 
-// A frame as the fake camera shows it, 96x96: the scene's 160x120 picture, centre-cropped.
-function frame(pattern, t, size = 96) {
-  const data = new Uint8Array(size * size * 3);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const [r, g, b] = pattern(20 + (x * 120) / size, (y * 120) / size, t);
-      const o = (y * size + x) * 3;
-      data[o] = r;
-      data[o + 1] = g;
-      data[o + 2] = b;
-    }
-  }
-  return { width: size, height: size, channels: 3, data };
-}
-
+const taught = [['Stripes', sceneA], ['Checks', sceneC]].slice(0, classCount);
 const range = (scores) => `${Math.min(...scores).toFixed(3)}..${Math.max(...scores).toFixed(3)}`;
 const bytes = readFileSync(starter);
-console.log(`plain scene: one class from 30 frames of stripes, from ${path.relative(process.cwd(), starter)}`);
-console.log('| updates | threshold | typical | stripes, later frames | blue scene with a disc | blue flagged |');
-console.log('| --- | --- | --- | --- | --- | --- |');
+console.log(`plain scene: ${taught.map(([name]) => name).join(' and ')} from 30 frames each, from ${path.relative(process.cwd(), starter)}`);
+console.log('| updates | threshold / typical | later taught frames: score, named right and not flagged | blue scene with a disc | blue flagged |');
+console.log('| --- | --- | --- | --- | --- |');
 for (const updates of updateCounts) {
   const learner = await loadLearner(bytes);
   learner.reconfigure({ minUpdates: updates, maxUpdates: updates, patience: 0 });
-  const frames = [];
-  for (let t = 0; t < 30; t++) frames.push(frame(sceneA, t));
-  learner.addExamples('Stripes', frames);
+  for (const [name, pattern] of taught) {
+    const frames = [];
+    for (let t = 0; t < 30; t++) frames.push(frame(pattern, t));
+    learner.addExamples(name, frames);
+  }
   await learner.train();
-  const { threshold, typical } = learner.classDetails[0];
-  const stripes = [], blue = [];
+  const calibration = learner.classDetails.map((d) => `${d.threshold.toFixed(3)} / ${d.typical.toFixed(3)}`).join(', ');
+  const later = taught.map(([name, pattern]) => {
+    const scores = [];
+    let right = 0;
+    for (let t = 0; t < 30; t++) {
+      const prediction = learner.classify(frame(pattern, t + 40));
+      scores.push(prediction.score);
+      if (prediction.label === name && !prediction.unknown) right++;
+    }
+    return `${name} ${range(scores)}, ${right} of 30`;
+  }).join('; ');
+  const blue = [];
   let flagged = 0;
   for (let t = 0; t < 30; t++) {
-    stripes.push(learner.classify(frame(sceneA, t + 40)).score);
     const prediction = learner.classify(frame(sceneB, t));
     blue.push(prediction.score);
     flagged += prediction.unknown ? 1 : 0;
   }
-  console.log(`| ${updates} | ${threshold.toFixed(3)} | ${typical.toFixed(3)} | ${range(stripes)} | ${range(blue)} | ${flagged} of 30 |`);
+  console.log(`| ${updates} | ${calibration} | ${later} | ${range(blue)} | ${flagged} of 30 |`);
   learner.dispose();
 }

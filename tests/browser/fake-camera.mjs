@@ -1,7 +1,8 @@
 // fake-camera.mjs - helpers of the browser tests: Y4M videos for Chromium's fake camera, and a
 // launcher of Debian's Chromium through playwright-core with one video per launch and a
 // profile directory shared between launches (so IndexedDB and the service worker persist), and
-// the page actions every test and bench repeats (add a class, hold to record).
+// the page actions every test and bench repeats (add a class, hold to record), and the scenes'
+// frames drawn directly for tests and benches of the engine alone.
 // Not a test file itself (node --test picks only *.test.mjs).
 import { writeFileSync, existsSync } from 'node:fs';
 
@@ -69,6 +70,27 @@ export function sceneB(x, y, t) {
   const cy = 60 + 25 * Math.sin(t / 5);
   const inside = (x - cx) ** 2 + (y - cy) ** 2 < 22 ** 2;
   return inside ? [200, 230, 255] : [30, 60, 200];
+}
+
+/** Scene C: a green and yellow checkerboard drifting sideways. */
+export function sceneC(x, y, t) {
+  const on = (Math.floor((x + 2 * t) / 16) + Math.floor(y / 16)) % 2 === 0;
+  return on ? [60, 200, 60] : [230, 220, 70];
+}
+
+/**
+ * Frame t of a scene as the page takes it from the fake camera, drawn directly as an RGB image
+ * for the engine: the middle square of the 160x120 picture, `size` pixels a side.
+ */
+export function sceneFrame(pattern, t, size = 96) {
+  const data = new Uint8Array(size * size * 3);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const [r, g, b] = pattern(20 + (x * 120) / size, (y * 120) / size, t);
+      data.set([r, g, b], (y * size + x) * 3);
+    }
+  }
+  return { width: size, height: size, channels: 3, data };
 }
 
 // What every launch needs on this machine: no sandbox (root), no GPU, and nothing that reaches

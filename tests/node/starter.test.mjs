@@ -2,7 +2,8 @@
 // it is a checkpoint without classes in the page's network shape; createLearner({starter}) begins
 // with exactly its network and settings and takes the caller's seed and settings on top, the
 // input size too (not a preset, not another depth or width, not a checkpoint that has classes);
-// and a class's confidences from a started learner.
+// a class's confidences from a started learner; and two classes taught from a started learner,
+// as the page teaches them, still flag a plainly different scene.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 import { decodePng } from '../../bench/teach-png.mjs';
 import { generateSet } from '../../bench/teach-set.mjs';
+import { sceneA, sceneB, sceneC, sceneFrame } from '../browser/fake-camera.mjs';
 import { createLearner, loadLearner } from '../../web/icarl.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -110,6 +112,29 @@ test('classify() from a started learner: per-class confidence by the engine, 0 a
       assert.ok(Math.abs(confidence - expected) < 1e-6, `${label}: confidence ${confidence}, expected ${expected}`);
     }
     assert.ok(result.scores[1].confidence < result.scores[0].confidence);
+  } finally {
+    learner.dispose();
+  }
+});
+
+test('two classes from the starter: later frames of both are named and not flagged, a plainly different scene is "unknown"', async () => {
+  // From two classes on a class's threshold lies a margin below its lowest augmented views; the
+  // striped scene's views spread widely (0.5 to 0.83), so a margin in units of that spread would
+  // let the blue scene (about 0.3-0.4) through. The page's step: 30 frames each, 50 updates.
+  const learner = await createLearner({ starter: STARTER, seed: 1 });
+  try {
+    const frames = (pattern, first) => Array.from({ length: 30 }, (_, t) => sceneFrame(pattern, first + t));
+    learner.addExamples('Stripes', frames(sceneA, 0));
+    learner.addExamples('Checks', frames(sceneC, 0));
+    await learner.train();
+    for (const [name, pattern] of [['Stripes', sceneA], ['Checks', sceneC]]) {
+      const answers = frames(pattern, 40).map((frame) => learner.classify(frame));
+      const wrong = answers.filter((r) => r.label !== name || r.unknown);
+      assert.equal(wrong.length, 0, `${name}: ${wrong.map((r) => `${r.label} ${r.score.toFixed(3)}`).join(', ')}`);
+    }
+    const blue = frames(sceneB, 0).map((frame) => learner.classify(frame));
+    const flagged = blue.filter((r) => r.unknown).length;
+    assert.ok(flagged >= 27, `the blue scene flagged ${flagged} of 30 (scores ${blue.map((r) => r.score.toFixed(3)).join(' ')})`);
   } finally {
     learner.dispose();
   }
