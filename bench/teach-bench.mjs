@@ -78,7 +78,7 @@ function runNative({ setDir, steps, seed, settings, work, start }) {
   });
 }
 
-function readFolder(dir) {
+export function readFolder(dir) {
   return readdirSync(dir).filter((f) => f.endsWith('.png')).sort().map((f) => decodePng(readFileSync(path.join(dir, f))));
 }
 
