@@ -39,13 +39,13 @@ for (const name of manifest.taught) {
   try {
     learner.addExamples(name, folder('teach', name));
     await learner.train();
-    const own = folder('test', name).filter((image) => !learner.classify(image).unknown).length;
+    const testViews = folder('test', name);
+    const own = testViews.filter((image) => !learner.classify(image).unknown).length;
     const caught = strangers.filter((image) => learner.classify(image).unknown).length;
     const { threshold, typical } = learner.classDetails[0];
-    const testViews = folder('test', name).length;
-    console.log(`| ${name} | ${threshold.toFixed(3)} / ${typical.toFixed(3)} | ${(own / testViews).toFixed(3)} | ${(caught / strangers.length).toFixed(3)} |`);
+    console.log(`| ${name} | ${threshold.toFixed(3)} / ${typical.toFixed(3)} | ${(own / testViews.length).toFixed(3)} | ${(caught / strangers.length).toFixed(3)} |`);
     unflagged += own;
-    views += testViews;
+    views += testViews.length;
     flagged += caught;
   } finally {
     learner.dispose();

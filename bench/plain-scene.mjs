@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { loadLearner } = await import(path.join(ROOT, 'web/icarl.js'));
 // fake-camera.mjs imports playwright-core only if it is there: the scenes need no browser.
-const { sceneA, sceneB, sceneC, sceneFrame: frame } = await import(path.join(ROOT, 'tests/browser/fake-camera.mjs'));
+const { sceneA, sceneB, sceneC, sceneFrames } = await import(path.join(ROOT, 'tests/browser/fake-camera.mjs'));
 
 const usage = 'usage: node bench/plain-scene.mjs [--classes 1|2] [STARTER] [UPDATES...]';
 const args = process.argv.slice(2);
@@ -42,30 +42,17 @@ console.log('| --- | --- | --- | --- | --- |');
 for (const updates of updateCounts) {
   const learner = await loadLearner(bytes);
   learner.reconfigure({ minUpdates: updates, maxUpdates: updates, patience: 0 });
-  for (const [name, pattern] of taught) {
-    const frames = [];
-    for (let t = 0; t < 30; t++) frames.push(frame(pattern, t));
-    learner.addExamples(name, frames);
-  }
+  for (const [name, pattern] of taught) learner.addExamples(name, sceneFrames(pattern, 0));
   await learner.train();
   const calibration = learner.classDetails.map((d) => `${d.threshold.toFixed(3)} / ${d.typical.toFixed(3)}`).join(', ');
+  const predict = (pattern, first) => sceneFrames(pattern, first).map((frame) => learner.classify(frame));
   const later = taught.map(([name, pattern]) => {
-    const scores = [];
-    let right = 0;
-    for (let t = 0; t < 30; t++) {
-      const prediction = learner.classify(frame(pattern, t + 40));
-      scores.push(prediction.score);
-      if (prediction.label === name && !prediction.unknown) right++;
-    }
-    return `${name} ${range(scores)}, ${right} of 30`;
+    const predictions = predict(pattern, 40);
+    const right = predictions.filter((p) => p.label === name && !p.unknown).length;
+    return `${name} ${range(predictions.map((p) => p.score))}, ${right} of 30`;
   }).join('; ');
-  const blue = [];
-  let flagged = 0;
-  for (let t = 0; t < 30; t++) {
-    const prediction = learner.classify(frame(sceneB, t));
-    blue.push(prediction.score);
-    flagged += prediction.unknown ? 1 : 0;
-  }
-  console.log(`| ${updates} | ${calibration} | ${later} | ${range(blue)} | ${flagged} of 30 |`);
+  const blue = predict(sceneB, 0);
+  const flagged = blue.filter((p) => p.unknown).length;
+  console.log(`| ${updates} | ${calibration} | ${later} | ${range(blue.map((p) => p.score))} | ${flagged} of 30 |`);
   learner.dispose();
 }

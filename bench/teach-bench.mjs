@@ -132,9 +132,6 @@ const RUNNER_NAMES = { native: 'native (`icarl learn` / `eval`)', node: 'Node (w
 
 // ---- the report --------------------------------------------------------------------------------
 
-// How many classes the first step teaches (the same for every seed).
-const firstStepClassCount = (perSeed) => perSeed[0][0].classes.length;
-
 function cell(values, digits) {
   return `${mean(values).toFixed(digits)} (${values.map((v) => v.toFixed(digits)).join(' / ')})`;
 }
@@ -164,7 +161,7 @@ export function markdownReport({ set, seeds, settings, command, manifest, runs, 
     const final = (key) => runs.node.map((steps) => steps[steps.length - 1][key]);
     lines.push('', `Node, after step 2: accuracy on the test views seen in the room where the objects were taught ${cell(final('accuracyHomeRoom'), 3)}, in other rooms ${cell(final('accuracyOtherRooms'), 3)}; mean cosine similarity to the nearest class mean ${cell(final('cosineRight'), 3)} for test views of taught objects named right, ${cell(final('cosineNeverTaught'), 3)} for the ${manifest.neverTaught.length} never-taught objects (${manifest.neverTaught.join(', ')}); taught test views named right and not flagged unknown ${cell(final('rightAndNotFlagged'), 3)}, never-taught views flagged unknown ${cell(final('neverTaughtFlagged'), 3)}.`);
     const first = (key) => runs.node.map((steps) => steps[0][key]);
-    lines.push('', `Node, after step 1 (${firstStepClassCount(runs.node)} taught, ${manifest.neverTaught.length} never taught): taught test views named right and not flagged unknown ${cell(first('rightAndNotFlagged'), 3)}, never-taught views flagged unknown ${cell(first('neverTaughtFlagged'), 3)}.`);
+    lines.push('', `Node, after step 1 (${runs.node[0][0].classes.length} taught, ${manifest.neverTaught.length} never taught): taught test views named right and not flagged unknown ${cell(first('rightAndNotFlagged'), 3)}, never-taught views flagged unknown ${cell(first('neverTaughtFlagged'), 3)}.`);
   }
   const p = manifest.parameters;
   lines.push('', `Steps per seed: ${seeds.map((s) => `${s}: ${stepsFor(manifest.taught, s).map((c) => c.join(', ')).join(' | ')}`).join('; ')}.`,

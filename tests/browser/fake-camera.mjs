@@ -93,6 +93,11 @@ export function sceneFrame(pattern, t, size = 96) {
   return { width: size, height: size, channels: 3, data };
 }
 
+/** `count` frames of a scene from frame `first` on (sceneFrame). */
+export function sceneFrames(pattern, first, count = 30) {
+  return Array.from({ length: count }, (_, t) => sceneFrame(pattern, first + t));
+}
+
 // What every launch needs on this machine: no sandbox (root), no GPU, and nothing that reaches
 // the network by itself.
 const BASE_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 import { decodePng } from '../../bench/teach-png.mjs';
 import { generateSet } from '../../bench/teach-set.mjs';
-import { sceneA, sceneB, sceneC, sceneFrame } from '../browser/fake-camera.mjs';
+import { sceneA, sceneB, sceneC, sceneFrames } from '../browser/fake-camera.mjs';
 import { createLearner, loadLearner } from '../../web/icarl.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -123,16 +123,15 @@ test('two classes from the starter: later frames of both are named and not flagg
   // let the blue scene (about 0.3-0.4) through. The page's step: 30 frames each, 50 updates.
   const learner = await createLearner({ starter: STARTER, seed: 1 });
   try {
-    const frames = (pattern, first) => Array.from({ length: 30 }, (_, t) => sceneFrame(pattern, first + t));
-    learner.addExamples('Stripes', frames(sceneA, 0));
-    learner.addExamples('Checks', frames(sceneC, 0));
+    learner.addExamples('Stripes', sceneFrames(sceneA, 0));
+    learner.addExamples('Checks', sceneFrames(sceneC, 0));
     await learner.train();
     for (const [name, pattern] of [['Stripes', sceneA], ['Checks', sceneC]]) {
-      const answers = frames(pattern, 40).map((frame) => learner.classify(frame));
+      const answers = sceneFrames(pattern, 40).map((frame) => learner.classify(frame));
       const wrong = answers.filter((r) => r.label !== name || r.unknown);
       assert.equal(wrong.length, 0, `${name}: ${wrong.map((r) => `${r.label} ${r.score.toFixed(3)}`).join(', ')}`);
     }
-    const blue = frames(sceneB, 0).map((frame) => learner.classify(frame));
+    const blue = sceneFrames(sceneB, 0).map((frame) => learner.classify(frame));
     const flagged = blue.filter((r) => r.unknown).length;
     assert.ok(flagged >= 27, `the blue scene flagged ${flagged} of 30 (scores ${blue.map((r) => r.score.toFixed(3)).join(' ')})`);
   } finally {
